@@ -1,0 +1,57 @@
+# Day Services Planner: `make run` starts the app, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+SYSTEM_PACKAGES := chromium postgresql redis-server
+
+.PHONY: run test bench lint screenshot demo-data system-packages clean
+
+run: $(VENV)/.runtime-installed
+	$(PY) app.py
+
+test: $(VENV)/.test-installed system-packages
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(PY) -m pytest
+
+bench: $(VENV)/.test-installed system-packages
+	$(PY) -m benchmarks.run_all
+
+lint: $(VENV)/.test-installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+screenshot: $(VENV)/.test-installed system-packages
+	$(PY) -m docs.make_screenshot
+
+demo-data: $(VENV)/.runtime-installed
+	$(PY) -m data.generate_demo
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.runtime-installed: requirements.txt | $(VENV)/bin/python
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.test-installed: requirements.txt requirements-test.txt | $(VENV)/bin/python
+	$(PIP) install --quiet -r requirements-test.txt
+	touch $(VENV)/.runtime-installed $@
+
+# Browser tests drive Debian's Chromium (browser downloads are impossible here); store and
+# background-job tests start real PostgreSQL and Redis servers themselves.
+system-packages:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache instance

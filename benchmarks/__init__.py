@@ -1,0 +1,1 @@
+"""Speed and memory benchmarks: numbers against a named peer, not pass/fail timings."""

@@ -1,0 +1,43 @@
+"""The page: a header naming the tool and the data, the map, and the side panels."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from dashboard import map_panel, provision_panel
+from geo.io import Locality
+from geo.provision import summarise_provision
+
+
+def header(locality: Locality) -> html.Header:
+    badge = "Fictional demo data" if locality.is_fictional else "Local data"
+    return html.Header(className="app-header", children=[
+        html.Div(className="app-title", children=[
+            html.H1("Day Services Planner", className="h3 mb-0"),
+            html.Span("Plan adult mental-health day and vocational services", className="app-subtitle"),
+        ]),
+        html.Div(className="app-dataset", children=[
+            html.Span(locality.name, className="dataset-name"),
+            dbc.Badge(badge, color="warning" if locality.is_fictional else "info", text_color="dark",
+                      className="ms-2 dataset-badge"),
+        ]),
+    ])
+
+
+def page(locality: Locality, folder: str) -> html.Div:
+    """The whole first screen."""
+    return html.Div(className="app-shell", children=[
+        html.A("Skip to the summary", href="#provision-summary", className="visually-hidden-focusable skip-link"),
+        header(locality),
+        html.Main(className="app-main", children=[
+            map_panel.layout(locality, folder),
+            html.Aside(className="side-column", children=[
+                map_panel.layer_controls(),
+                provision_panel.layout(summarise_provision(locality)),
+            ]),
+        ]),
+        html.Footer(className="app-footer small", children=(
+            f"{locality.name}: every place, person and service in this demo is made up. "
+            "Open-source software for commissioners; see the README for sources and assumptions.")),
+    ])

@@ -1,0 +1,186 @@
+"""The locality map: small areas coloured by a chosen layer, towns, main roads and services.
+
+The area polygons are sent once, with the page. Changing the layer sends only a colour
+class per area; a clientside step recolours the existing Leaflet layers in place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import dash_leaflet as dl
+from dash import ClientsideFunction, Input, Output, callback, clientside_callback, dcc, html
+
+from dashboard import data_access, ids
+from dashboard.layers import AREA_LAYERS, LAYERS_BY_KEY, class_areas
+from geo.io import SERVICE_FUNCTIONS, Locality
+
+DEFAULT_LAYER = "need"
+
+# One shape per kind of service, so type is readable without colour.
+SERVICE_SYMBOLS = {
+    "Day centre": "square",
+    "Drop-in": "circle",
+    "Work project": "diamond",
+    "Sheltered workshop": "triangle",
+    "Clubhouse": "hexagon",
+    "Women-only day service": "pentagon",
+}
+_SHAPES = {
+    "square": '<rect x="3" y="3" width="18" height="18"/>',
+    "circle": '<circle cx="12" cy="12" r="9.5"/>',
+    "diamond": '<polygon points="12,1 23,12 12,23 1,12"/>',
+    "triangle": '<polygon points="12,2 23,21 1,21"/>',
+    "hexagon": '<polygon points="6,2 18,2 23,12 18,22 6,22 1,12"/>',
+    "pentagon": '<polygon points="12,1 23,9 19,22 5,22 1,9"/>',
+}
+
+
+def service_icon_html(service_type: str) -> str:
+    """An inline SVG symbol for a service type (dark fill, white outline)."""
+    shape = _SHAPES[SERVICE_SYMBOLS.get(service_type, "circle")]
+    return (f'<svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" '
+            f'class="service-symbol">{shape}</svg>')
+
+
+def service_tooltip(row: Any) -> list[Any]:
+    functions = ", ".join(SERVICE_FUNCTIONS[f].lower() for f in str(row["functions"]).split(";"))
+    return [
+        html.Strong(row["name"]), html.Br(),
+        f"{row['service_type']} run by {row['provider']}", html.Br(),
+        f"Budget £{row['budget_gbp']:,.0f} a year · {row['clients']} people use it", html.Br(),
+        f"Offers: {functions}", html.Br(),
+        f"Open: {row['opening_days']}",
+    ]
+
+
+def service_markers(locality: Locality) -> list[dl.DivMarker]:
+    services = locality.services
+    markers = []
+    for (lat, lon), (_, row) in zip(data_access.lat_lon(services), services.iterrows(), strict=True):
+        markers.append(dl.DivMarker(
+            id={"type": "service-marker", "service": row["service_id"]},
+            position=[lat, lon],
+            title=f"Service: {row['name']}",
+            alt=f"Service: {row['name']}",
+            keyboard=True,
+            iconOptions={"html": service_icon_html(row["service_type"]), "className": "service-marker",
+                         "iconSize": [24, 24], "iconAnchor": [12, 12]},
+            children=dl.Tooltip(service_tooltip(row), direction="top", offset=[0, -10]),
+        ))
+    return markers
+
+
+def town_labels(locality: Locality) -> list[dl.DivMarker]:
+    towns = locality.towns
+    labels = []
+    for (lat, lon), (_, row) in zip(data_access.lat_lon(towns), towns.iterrows(), strict=True):
+        size = "town-label town-label-big" if row["is_biggest"] else "town-label"
+        labels.append(dl.DivMarker(
+            position=[lat, lon], interactive=False, keyboard=False,
+            iconOptions={"html": f"<span>{row['name']}</span>", "className": size,
+                         "iconSize": [160, 24], "iconAnchor": [80, 34]},
+        ))
+    return labels
+
+
+def services_key() -> html.Ul:
+    """The symbol legend for service types."""
+    return html.Ul(className="service-key list-unstyled mb-0", children=[
+        html.Li([html.Span(className="service-key-symbol", children=[
+            html.Img(src="data:image/svg+xml;utf8," + service_icon_html(kind).replace('"', "'")
+                     .replace("<svg ", "<svg xmlns='http://www.w3.org/2000/svg' fill='%23111' stroke='white' "),
+                     alt="", width=20, height=20)]), kind])
+        for kind in SERVICE_SYMBOLS
+    ])
+
+
+def layout(locality: Locality, folder: str) -> html.Div:
+    """The map card and its layer picker and legend."""
+    fictional = " (fictional)" if locality.is_fictional and "fictional" not in locality.name else ""
+    the_map = dl.Map(
+        id=ids.MAP,
+        center=[sum(c) / 2 for c in zip(*data_access.map_bounds(folder), strict=True)],
+        zoom=10,
+        bounds=data_access.map_bounds(folder),
+        viewport={"bounds": data_access.map_bounds(folder), "transition": "fitBounds"},
+        boundsOptions={"padding": [12, 12]},
+        preferCanvas=True,
+        zoomSnap=0.25,
+        keyboard=True,
+        attributionControl=False,
+        className="planner-map",
+        children=[
+            dl.GeoJSON(id=ids.AREAS, data=data_access.area_geojson(folder),
+                       style={"variable": "dsp.areaStyle"},
+                       onEachFeature={"variable": "dsp.registerArea"},
+                       hoverStyle={"variable": "dsp.areaHoverStyle"}),
+            dl.GeoJSON(id=ids.COUNTY, data=data_access.county_geojson(folder),
+                       style={"variable": "dsp.countyStyle"}, interactive=False),
+            dl.GeoJSON(id=ids.ROADS, data=data_access.roads_geojson(folder),
+                       style={"variable": "dsp.roadStyle"}, interactive=False),
+            dl.LayerGroup(id=ids.TOWNS, children=town_labels(locality)),
+            dl.LayerGroup(id=ids.SERVICES, children=service_markers(locality)),
+            dl.ScaleControl(position="bottomleft", imperial=False),
+        ],
+    )
+    return html.Div(className="map-column", children=[
+        html.Div(className="map-frame", children=[the_map],
+                 **{"aria-label": f"Map of {locality.name}{fictional}", "role": "region"}),
+        dcc.Store(id=ids.AREA_FILL),
+        dcc.Store(id=ids.MAP_PAINTED),
+    ])
+
+
+def layer_controls() -> dbc.Card:
+    """The layer picker and the legend that explains the colours in plain words."""
+    return dbc.Card(className="panel-card", children=[
+        dbc.CardHeader(html.H2("Colour the map by", className="h5 mb-0")),
+        dbc.CardBody([
+            dbc.RadioItems(
+                id=ids.LAYER_PICKER,
+                options=[{"label": layer.label, "value": layer.key} for layer in AREA_LAYERS],
+                value=DEFAULT_LAYER,
+                className="layer-picker",
+            ),
+            html.Div(id=ids.LEGEND, className="legend mt-3", **{"aria-live": "polite"}),
+            html.H3("Existing services", className="h6 mt-3"),
+            services_key(),
+        ]),
+    ])
+
+
+def legend(layer_key: str, rows: list[tuple[str, str]]) -> list[Any]:
+    layer = LAYERS_BY_KEY[layer_key]
+    return [
+        html.H3(layer.label, className="h6 legend-title"),
+        html.P(layer.explanation, className="legend-explanation small"),
+        html.Ul(className="list-unstyled mb-0", children=[
+            html.Li(className="legend-row", children=[
+                html.Span(className="legend-swatch", style={"backgroundColor": colour}),
+                html.Span(text)])
+            for colour, text in rows
+        ]),
+    ]
+
+
+def area_fill(locality: Locality, layer_key: str | None) -> tuple[dict[str, Any], list[Any]]:
+    """Colour classes per area for a layer, and the legend that explains them."""
+    layer = LAYERS_BY_KEY.get(layer_key or DEFAULT_LAYER, LAYERS_BY_KEY[DEFAULT_LAYER])
+    classed = class_areas(layer.values(locality.areas), unit=layer.unit, decimals=layer.decimals)
+    fill = {"layer": layer.key, "palette": list(classed.palette), "classes": classed.classes}
+    return fill, legend(layer.key, classed.legend_rows)
+
+
+@callback(Output(ids.AREA_FILL, "data"), Output(ids.LEGEND, "children"),
+          Input(ids.LAYER_PICKER, "value"))
+def recolour_areas(layer_key: str | None) -> tuple[dict[str, Any], list[Any]]:
+    return area_fill(data_access.current_locality(), layer_key)
+
+
+clientside_callback(
+    ClientsideFunction(namespace="dsp", function_name="paintAreas"),
+    Output(ids.MAP_PAINTED, "data"),
+    Input(ids.AREA_FILL, "data"),
+)

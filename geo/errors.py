@@ -1,0 +1,55 @@
+"""The small family of errors the planner raises for bad input.
+
+Every error a user can cause inherits from both :class:`PlannerError` and
+``ValueError`` so callers can catch the package's errors specifically or treat
+them as ordinary value errors. Messages name the file, row, column or argument,
+what was expected and what was found.
+"""
+
+from __future__ import annotations
+
+
+class PlannerError(Exception):
+    """Base class for every error the planner raises on purpose."""
+
+
+class PlannerInputError(PlannerError, ValueError):
+    """Input that does not meet the planner's contract (a user can fix it)."""
+
+
+class DataFileError(PlannerInputError):
+    """A data file is missing, unreadable or malformed."""
+
+
+class InfeasibleRequestError(PlannerInputError):
+    """An optimisation request that cannot be met, refused before solving."""
+
+
+class NetworkError(PlannerInputError):
+    """A road network that cannot be routed on as given."""
+
+
+class SaveConflictError(PlannerError):
+    """Someone else saved a scenario after the version this save started from.
+
+    Nothing is lost: `attempted` holds the content that was not saved (save it as a
+    new scenario, or re-apply it on top of the newer version), and `current` holds
+    the newer version that won, so a user can see both side by side.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        scenario_id: int,
+        base_version: int,
+        current_version: int,
+        attempted: object,
+        current: object,
+    ) -> None:
+        super().__init__(message)
+        self.scenario_id = scenario_id
+        self.base_version = base_version
+        self.current_version = current_version
+        self.attempted = attempted
+        self.current = current

@@ -1,0 +1,71 @@
+"""Today's provision: what existing services cost, whom they serve, and where the money goes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from geo.io import Locality
+
+# The three service models the papers split spend into, with their budget columns.
+SERVICE_MODELS = {
+    "Day activity and support": "budget_day_activity_gbp",
+    "Specialist employment support": "budget_employment_gbp",
+    "Support into mainstream activities": "budget_mainstream_gbp",
+}
+
+
+@dataclass(frozen=True)
+class ProvisionSummary:
+    """Headline figures for the existing services.
+
+    ``by_model`` has columns model, spend_gbp, share; ``by_district`` has district,
+    spend_gbp, spend_share, need_share, clients, residents.
+    """
+
+    total_spend_gbp: float
+    clients: int
+    services: int
+    by_model: pd.DataFrame
+    by_district: pd.DataFrame
+    biggest_town: str
+    biggest_town_spend_share: float
+    biggest_town_population_share: float
+    biggest_town_need_share: float
+
+
+def summarise_provision(locality: Locality) -> ProvisionSummary:
+    """Summarise spend by service model and district, and the biggest town's share."""
+    services, areas = locality.services, locality.areas
+    total = float(services["budget_gbp"].sum())
+    by_model = pd.DataFrame({
+        "model": list(SERVICE_MODELS),
+        "spend_gbp": [float(services[column].sum()) for column in SERVICE_MODELS.values()],
+    })
+    by_model["share"] = by_model["spend_gbp"] / total
+
+    spend = services.groupby("district")["budget_gbp"].sum()
+    clients = services.groupby("district")["clients"].sum()
+    need = areas.groupby("district")["need_weight"].sum()
+    residents = areas.groupby("district")["pop_total"].sum()
+    by_district = pd.DataFrame({"district": sorted(areas["district"].unique())})
+    by_district["spend_gbp"] = by_district["district"].map(spend).fillna(0.0).astype(float)
+    by_district["spend_share"] = by_district["spend_gbp"] / total
+    by_district["need_share"] = by_district["district"].map(need) / need.sum()
+    by_district["clients"] = by_district["district"].map(clients).fillna(0).astype(int)
+    by_district["residents"] = by_district["district"].map(residents).astype(int)
+
+    town = locality.biggest_town
+    in_town = areas["town"] == town
+    return ProvisionSummary(
+        total_spend_gbp=total,
+        clients=int(services["clients"].sum()),
+        services=len(services),
+        by_model=by_model,
+        by_district=by_district.sort_values("spend_gbp", ascending=False, ignore_index=True),
+        biggest_town=town,
+        biggest_town_spend_share=float(services.loc[services["town"] == town, "budget_gbp"].sum()) / total,
+        biggest_town_population_share=float(areas.loc[in_town, "pop_total"].sum() / areas["pop_total"].sum()),
+        biggest_town_need_share=float(areas.loc[in_town, "need_weight"].sum() / areas["need_weight"].sum()),
+    )

@@ -1,0 +1,56 @@
+"""Real-browser fixtures: the app in a child process and Debian's Chromium through Playwright."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+
+from dashboard.live_server import CHROMIUM, CHROMIUM_ARGS, running_app
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    instance = tmp_path_factory.mktemp("instance")
+    with running_app({"INSTANCE_FOLDER": str(instance)}) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: `make test` installs Debian's chromium package")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                              headless=os.environ.get("HEADED") is None)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh page; the test fails if the browser console reports any error."""
+    context = browser.new_context(viewport={"width": 1600, "height": 900})
+    opened = context.new_page()
+    errors: list[str] = []
+
+    def record(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    opened.on("console", record)
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    yield opened
+    context.close()
+    assert errors == [], f"browser console errors: {errors}"
+
+
+def wait_for_map(page: Page) -> None:
+    """Wait until the areas are drawn and coloured for the first time."""
+    page.wait_for_function(
+        "window.dsp && window.dsp.lastPaint && Object.keys(window.dsp.areaLayers).length > 0",
+        timeout=30_000,
+    )
