@@ -8,6 +8,12 @@ what was expected and what was found.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from geo.scenarios import ScenarioContent
+    from geo.store import ScenarioVersion
+
 
 class PlannerError(Exception):
     """Base class for every error the planner raises on purpose."""
@@ -34,7 +40,8 @@ class SaveConflictError(PlannerError):
 
     Nothing is lost: `attempted` holds the content that was not saved (save it as a
     new scenario, or re-apply it on top of the newer version), and `current` holds
-    the newer version that won, so a user can see both side by side.
+    the newer version that won (None if the scenario was deleted meanwhile), so a
+    user can see both side by side.
     """
 
     def __init__(
@@ -44,8 +51,8 @@ class SaveConflictError(PlannerError):
         scenario_id: int,
         base_version: int,
         current_version: int,
-        attempted: object,
-        current: object,
+        attempted: ScenarioContent,
+        current: ScenarioVersion | None,
     ) -> None:
         super().__init__(message)
         self.scenario_id = scenario_id

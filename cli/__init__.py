@@ -1,0 +1,1 @@
+"""Command-line tools for running the planner (``python -m cli.<tool> --help``)."""

@@ -1,0 +1,715 @@
+"""The scenario store: accounts, scenarios and their immutable versions in SQL.
+
+SQLite in an instance folder by default, PostgreSQL when given its URL. The schema is
+created and upgraded only by Alembic (`init_store` runs `upgrade head`). Every save
+writes a new version in one transaction guarded by the version number the editor
+started from, so two planners saving the same scenario cannot overwrite each other
+and a crash mid-save leaves either the whole version or none of it. Every method that
+touches a scenario takes the acting user and asks `geo.accounts.authorise` first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import secrets
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Engine,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    make_url,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    mapped_column,
+    relationship,
+    sessionmaker,
+)
+from sqlalchemy.pool import StaticPool
+
+from geo.accounts import (
+    AccessDeniedError,
+    Role,
+    User,
+    Visibility,
+    can_create,
+    can_view,
+    check_username,
+    check_visibility,
+    default_steering_group,
+    hash_password,
+    require,
+    verify_password,
+)
+from geo.errors import PlannerInputError, SaveConflictError
+from geo.scenarios import ScenarioContent, scenario_from_json, scenario_to_json
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
+SQLITE_FILE_NAME = "scenarios.sqlite3"
+MAX_TITLE_CHARS = 200
+MAX_MESSAGE_CHARS = 500
+
+MIGRATION_LOCK_KEY = 7_270_001  # PostgreSQL advisory lock held while migrating
+_MIGRATION_THREAD_LOCK = threading.Lock()
+
+ScenarioRef = int | str
+"""A scenario's number or its slug (the stable name used in its URL)."""
+
+# Stable constraint names so migrations and PostgreSQL agree on what to alter later.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every backend (SQLite keeps no zone itself)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must carry a timezone")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None,
+                             dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """The ORM base; its metadata is what the Alembic migrations must build."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('viewer', 'planner', 'analyst', 'admin')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    steering_group: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ScenarioRow(Base):
+    __tablename__ = "scenarios"
+    __table_args__ = (
+        CheckConstraint("visibility IN ('draft', 'group', 'public')", name="visibility"),
+        CheckConstraint("current_version >= 1", name="current_version"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(MAX_TITLE_CHARS))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    visibility: Mapped[str] = mapped_column(String(10))
+    current_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    author: Mapped[UserRow] = relationship(foreign_keys=[author_id], lazy="joined")
+
+
+class VersionRow(Base):
+    __tablename__ = "scenario_versions"
+    __table_args__ = (
+        UniqueConstraint("scenario_id", "version"),
+        CheckConstraint("version >= 1", name="version"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    content: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    message: Mapped[str] = mapped_column(String(MAX_MESSAGE_CHARS))
+
+    author: Mapped[UserRow] = relationship(lazy="joined")
+
+
+@dataclass(frozen=True)
+class ScenarioRecord:
+    """What a scenario is called, whose it is, who may see it and its newest version."""
+
+    scenario_id: int
+    slug: str
+    title: str
+    author_id: int
+    author: str
+    visibility: Visibility
+    current_version: int
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One saved version in a scenario's history, without its content."""
+
+    scenario_id: int
+    version: int
+    author: str
+    created_at: datetime
+    message: str
+
+
+@dataclass(frozen=True)
+class ScenarioVersion:
+    """One saved version of a scenario with its content, as opened by a user."""
+
+    scenario: ScenarioRecord
+    version: int
+    content: ScenarioContent
+    author: str
+    created_at: datetime
+    message: str
+
+    @property
+    def is_current(self) -> bool:
+        """Whether this is the newest version (a save from it will not conflict)."""
+        return self.version == self.scenario.current_version
+
+
+def sqlite_url(instance_folder: Path | str) -> str:
+    """Return the URL of the default SQLite store inside `instance_folder`."""
+    return f"sqlite:///{Path(instance_folder).resolve() / SQLITE_FILE_NAME}"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _user(row: UserRow) -> User:
+    return User(user_id=row.id, username=row.username, role=Role.from_label(row.role),
+                steering_group=row.steering_group)
+
+
+def _record(row: ScenarioRow) -> ScenarioRecord:
+    return ScenarioRecord(
+        scenario_id=row.id,
+        slug=row.slug,
+        title=row.title,
+        author_id=row.author_id,
+        author=row.author.username,
+        visibility=check_visibility(row.visibility),
+        current_version=row.current_version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        deleted_at=row.deleted_at,
+    )
+
+
+def _info(row: VersionRow) -> VersionInfo:
+    return VersionInfo(scenario_id=row.scenario_id, version=row.version,
+                       author=row.author.username, created_at=row.created_at,
+                       message=row.message)
+
+
+def _storable(where: str, text: str) -> str:
+    """Refuse characters PostgreSQL text cannot hold (NUL, unpaired surrogates)."""
+    if "\x00" in text or _has_surrogates(text):
+        raise PlannerInputError(
+            f"{where}: expected ordinary text, found a NUL or an incomplete character"
+        )
+    return text
+
+
+def _has_surrogates(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _checked_title(title: str) -> str:
+    if not isinstance(title, str) or not title.strip():
+        raise PlannerInputError(f"scenario title: expected non-blank text, found {title!r}")
+    _storable("scenario title", title)
+    title = " ".join(title.split())
+    if len(title) > MAX_TITLE_CHARS:
+        raise PlannerInputError(
+            f"scenario title: expected at most {MAX_TITLE_CHARS} characters, "
+            f"found {len(title)}"
+        )
+    return title
+
+
+def _checked_message(message: str) -> str:
+    if not isinstance(message, str) or len(message) > MAX_MESSAGE_CHARS:
+        raise PlannerInputError(
+            f"save message: expected text of at most {MAX_MESSAGE_CHARS} characters, "
+            f"found {message!r:.60}"
+        )
+    return _storable("save message", message.strip())
+
+
+def _checked_version_number(name: str, version: int) -> int:
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise PlannerInputError(f"{name}: expected a version number >= 1, found {version!r}")
+    return version
+
+
+def _new_slug(title: str) -> str:
+    """Return a URL-safe name from `title` plus a random suffix, so URLs never collide."""
+    words = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:48].strip("-")
+    return f"{words or 'scenario'}-{secrets.token_hex(3)}"
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+
+def engine_for(url: str) -> Engine:
+    """Return an engine for `url`, creating the SQLite file's folder when needed."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    database = parsed.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 15})
+    else:
+        engine = create_engine(url, poolclass=StaticPool,
+                               connect_args={"check_same_thread": False})
+    _configure_sqlite(engine)
+    return engine
+
+
+def upgrade_database(engine: Engine, *, revision: str = "head") -> None:
+    """Bring the database behind `engine` up to `revision` with the Alembic migrations.
+
+    Safe when several workers start at once on a new database: they take turns, and
+    all but the first find nothing to do.
+    """
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # Alembic keeps its running context in a module global, so threads take turns too.
+    with _MIGRATION_THREAD_LOCK, engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        elif connection.dialect.name == "postgresql":
+            connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def init_store(url: str) -> ScenarioStore:
+    """Open the store at `url`, creating or upgrading its schema to the newest revision."""
+    engine = engine_for(url)
+    try:
+        upgrade_database(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return ScenarioStore(engine)
+
+
+class ScenarioStore:
+    """Accounts and scenarios in one database; build it with `init_store`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> ScenarioStore:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    # ----------------------------------------------------------------- accounts
+
+    def create_user(self, username: str, password: str, role: Role | str, *,
+                    steering_group: bool | None = None) -> User:
+        """Add a local account; the password is stored only as a salted hash."""
+        name = check_username(username)
+        role = role if isinstance(role, Role) else Role.from_label(role)
+        member = default_steering_group(role) if steering_group is None else steering_group
+        row = UserRow(username=name, password_hash=hash_password(password), role=role.label,
+                      steering_group=bool(member), created_at=_now())
+        try:
+            with self._transaction() as session:
+                session.add(row)
+                session.flush()
+                return _user(row)
+        except IntegrityError:
+            raise PlannerInputError(f"username: {name!r} is already taken") from None
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        """Return the user if `password` is right, else None (same work either way)."""
+        try:
+            name = check_username(username)
+        except PlannerInputError:
+            return None
+        with self._transaction() as session:
+            row = session.scalar(select(UserRow).where(UserRow.username == name))
+        if row is None:
+            verify_password(_DUMMY_HASH, password)
+            return None
+        return _user(row) if verify_password(row.password_hash, password) else None
+
+    def user(self, username: str) -> User:
+        """Return the account called `username`."""
+        with self._transaction() as session:
+            return _user(self._user_row(session, username))
+
+    def user_by_id(self, user_id: int) -> User | None:
+        """Return the account with number `user_id`, or None (e.g. for a stale login cookie)."""
+        with self._transaction() as session:
+            row = session.get(UserRow, user_id)
+            return None if row is None else _user(row)
+
+    def users(self) -> tuple[User, ...]:
+        """Return every account, by username."""
+        with self._transaction() as session:
+            rows = session.scalars(select(UserRow).order_by(UserRow.username))
+            return tuple(_user(row) for row in rows)
+
+    def set_role(self, username: str, role: Role | str) -> User:
+        """Change an account's role."""
+        role = role if isinstance(role, Role) else Role.from_label(role)
+        with self._transaction() as session:
+            row = self._user_row(session, username)
+            row.role = role.label
+            return _user(row)
+
+    def set_steering_group(self, username: str, member: bool) -> User:
+        """Add an account to the steering group (it sees "group" scenarios) or take it out."""
+        with self._transaction() as session:
+            row = self._user_row(session, username)
+            row.steering_group = bool(member)
+            return _user(row)
+
+    def set_password(self, username: str, password: str) -> None:
+        """Replace an account's password."""
+        password_hash = hash_password(password)
+        with self._transaction() as session:
+            self._user_row(session, username).password_hash = password_hash
+
+    @staticmethod
+    def _user_row(session: Session, username: str) -> UserRow:
+        name = check_username(username)
+        row = session.scalar(select(UserRow).where(UserRow.username == name))
+        if row is None:
+            raise PlannerInputError(f"username: no account called {name!r}")
+        return row
+
+    # ---------------------------------------------------------------- scenarios
+
+    @staticmethod
+    def _scenario_row(session: Session, scenario: ScenarioRef) -> ScenarioRow:
+        if isinstance(scenario, bool) or not isinstance(scenario, int | str):
+            raise PlannerInputError(
+                f"scenario: expected a scenario number or slug, found {scenario!r}"
+            )
+        column = ScenarioRow.id if isinstance(scenario, int) else ScenarioRow.slug
+        row = session.scalar(select(ScenarioRow).where(column == scenario))
+        if row is None:
+            raise PlannerInputError(f"scenario: no scenario {scenario!r}")
+        return row
+
+    @staticmethod
+    def _version_row(session: Session, scenario_id: int, version: int) -> VersionRow:
+        row = session.scalar(select(VersionRow).where(VersionRow.scenario_id == scenario_id,
+                                                      VersionRow.version == version))
+        if row is None:
+            raise PlannerInputError(f"version: scenario {scenario_id} has no version {version}")
+        return row
+
+    @staticmethod
+    def _opened(record: ScenarioRecord, row: VersionRow) -> ScenarioVersion:
+        return ScenarioVersion(scenario=record, version=row.version,
+                               content=scenario_from_json(row.content),
+                               author=row.author.username, created_at=row.created_at,
+                               message=row.message)
+
+    def _viewable(self, session: Session, user: User | None,
+                  scenario: ScenarioRef) -> ScenarioRow:
+        row = self._scenario_row(session, scenario)
+        require(user, "view", _record(row), what=f"scenario {scenario!r}")
+        return row
+
+    def create_scenario(self, user: User | None, title: str, content: ScenarioContent, *,
+                        visibility: Visibility = "draft",
+                        message: str = "Created") -> ScenarioVersion:
+        """Start a new scenario owned by `user` with `content` as version 1 (also "save as")."""
+        if not can_create(user) or user is None:
+            who = "an anonymous visitor" if user is None else f"user {user.username!r}"
+            raise AccessDeniedError(f"{who} is not allowed to create scenarios")
+        title = _checked_title(title)
+        visibility = check_visibility(visibility)
+        message = _checked_message(message)
+        if not isinstance(content, ScenarioContent):
+            raise PlannerInputError(f"content: expected ScenarioContent, found {content!r:.60}")
+        now = _now()
+        with self._transaction() as session:
+            row = ScenarioRow(slug=_new_slug(title), title=title, author_id=user.user_id,
+                              visibility=visibility, current_version=1, created_at=now,
+                              updated_at=now, deleted_at=None)
+            session.add(row)
+            session.flush()
+            version = VersionRow(scenario_id=row.id, version=1,
+                                 content=scenario_to_json(content), author_id=user.user_id,
+                                 created_at=now, message=message)
+            session.add(version)
+            session.flush()
+            session.refresh(row)
+            return self._opened(_record(row), version)
+
+    save_as = create_scenario
+
+    def save(self, user: User | None, scenario: ScenarioRef, content: ScenarioContent, *,
+             base_version: int, message: str = "") -> ScenarioVersion:
+        """Save `content` as the next version of `scenario`.
+
+        `base_version` is the version the editor opened. If anyone saved after it,
+        nothing is written and SaveConflictError carries both contents.
+        """
+        if not isinstance(content, ScenarioContent):
+            raise PlannerInputError(f"content: expected ScenarioContent, found {content!r:.60}")
+        return self._append_version(user, scenario, lambda _session, _row: content,
+                                    base_version=base_version, message=message)
+
+    def restore(self, user: User | None, scenario: ScenarioRef, version: int, *,
+                base_version: int) -> ScenarioVersion:
+        """Save a copy of old `version` as the newest version; history is kept whole."""
+        version = _checked_version_number("version", version)
+
+        def old_content(session: Session, row: ScenarioRow) -> ScenarioContent:
+            return scenario_from_json(self._version_row(session, row.id, version).content)
+
+        return self._append_version(user, scenario, old_content, base_version=base_version,
+                                    message=f"Restored version {version}")
+
+    def set_notes(self, user: User | None, scenario: ScenarioRef, notes: str, *,
+                  base_version: int) -> ScenarioVersion:
+        """Save a new version whose notes are `notes` and everything else as `base_version`."""
+
+        def with_notes(session: Session, row: ScenarioRow) -> ScenarioContent:
+            base = scenario_from_json(self._version_row(session, row.id, base_version).content)
+            return dataclasses.replace(base, notes=notes)
+
+        return self._append_version(user, scenario, with_notes, base_version=base_version,
+                                    message="Notes changed")
+
+    def _append_version(self, user: User | None, scenario: ScenarioRef,
+                        make_content: Callable[[Session, ScenarioRow], ScenarioContent], *,
+                        base_version: int,
+                        message: str) -> ScenarioVersion:
+        base_version = _checked_version_number("base_version", base_version)
+        message = _checked_message(message)
+        with self._transaction() as session:
+            row = self._viewable(session, user, scenario)
+            if row.deleted_at is not None:
+                raise PlannerInputError(
+                    f"scenario {row.title!r} is deleted: undelete it before saving"
+                )
+            require(user, "edit", _record(row), what=f"scenario {row.title!r}")
+            assert user is not None  # edit is never granted to anonymous visitors
+            content = make_content(session, row)
+            now = _now()
+            # The compare-and-set that makes concurrent saves safe: only one UPDATE can
+            # move current_version on from base_version; the others match no row.
+            moved = session.execute(
+                update(ScenarioRow)
+                .where(ScenarioRow.id == row.id,
+                       ScenarioRow.current_version == base_version,
+                       ScenarioRow.deleted_at.is_(None))
+                .values(current_version=base_version + 1, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if moved.rowcount != 1:  # type: ignore[attr-defined]
+                raise self._conflict(session, row.id, base_version, content)
+            version = VersionRow(scenario_id=row.id, version=base_version + 1,
+                                 content=scenario_to_json(content), author_id=user.user_id,
+                                 created_at=now, message=message)
+            session.add(version)
+            session.flush()
+            session.refresh(row)
+            return self._opened(_record(row), version)
+
+    def _conflict(self, session: Session, scenario_id: int, base_version: int,
+                  attempted: ScenarioContent) -> SaveConflictError:
+        row = session.get(ScenarioRow, scenario_id)
+        assert row is not None
+        session.refresh(row)
+        if row.deleted_at is not None:
+            return SaveConflictError(
+                f"scenario {row.title!r} was deleted while you were editing it; your "
+                "changes were not saved: save them as a new scenario",
+                scenario_id=scenario_id, base_version=base_version,
+                current_version=row.current_version, attempted=attempted, current=None)
+        current = self._opened(_record(row),
+                               self._version_row(session, scenario_id, row.current_version))
+        return SaveConflictError(
+            f"scenario {row.title!r} was saved as version {current.version} by "
+            f"{current.author} at {current.created_at:%Y-%m-%d %H:%M} UTC while you were "
+            f"editing version {base_version}. Your changes were not saved over theirs: "
+            f"save them as a new scenario, or open version {current.version} and apply "
+            "them again.",
+            scenario_id=scenario_id, base_version=base_version,
+            current_version=current.version, attempted=attempted, current=current)
+
+    def open_version(self, user: User | None, scenario: ScenarioRef,
+                     version: int | None = None) -> ScenarioVersion:
+        """Return `version` of `scenario` (the newest when None), if `user` may see it."""
+        with self._transaction() as session:
+            row = self._viewable(session, user, scenario)
+            number = row.current_version if version is None else _checked_version_number(
+                "version", version)
+            return self._opened(_record(row), self._version_row(session, row.id, number))
+
+    def scenario(self, user: User | None, scenario: ScenarioRef) -> ScenarioRecord:
+        """Return the record of `scenario`, if `user` may see it."""
+        with self._transaction() as session:
+            return _record(self._viewable(session, user, scenario))
+
+    def scenarios(self, user: User | None, *,
+                  deleted: bool = False) -> tuple[ScenarioRecord, ...]:
+        """Return the scenarios `user` may see, newest change first (or only deleted ones)."""
+        with self._transaction() as session:
+            rows = session.scalars(
+                select(ScenarioRow)
+                .where(ScenarioRow.deleted_at.is_not(None) if deleted
+                       else ScenarioRow.deleted_at.is_(None))
+                .order_by(ScenarioRow.updated_at.desc(), ScenarioRow.id.desc())
+            )
+            records = (_record(row) for row in rows)
+            return tuple(record for record in records if can_view(user, record))
+
+    def versions(self, user: User | None, scenario: ScenarioRef) -> tuple[VersionInfo, ...]:
+        """Return the history of `scenario`, oldest first."""
+        with self._transaction() as session:
+            row = self._viewable(session, user, scenario)
+            rows = session.scalars(select(VersionRow).where(VersionRow.scenario_id == row.id)
+                                   .order_by(VersionRow.version))
+            return tuple(_info(version) for version in rows)
+
+    def duplicate(self, user: User | None, scenario: ScenarioRef, *,
+                  title: str | None = None, version: int | None = None,
+                  visibility: Visibility = "draft") -> ScenarioVersion:
+        """Copy a version of `scenario` (the newest by default) into a new scenario of `user`."""
+        source = self.open_version(user, scenario, version)
+        return self.create_scenario(
+            user, title or f"Copy of {source.scenario.title}"[:MAX_TITLE_CHARS],
+            source.content, visibility=visibility,
+            message=f"Copied from {source.scenario.slug} version {source.version}",
+        )
+
+    def rename(self, user: User | None, scenario: ScenarioRef, title: str) -> ScenarioRecord:
+        """Change the title of `scenario`; its slug and URLs stay the same."""
+        title = _checked_title(title)
+        with self._transaction() as session:
+            row = self._viewable(session, user, scenario)
+            require(user, "edit", _record(row), what=f"scenario {row.title!r}")
+            row.title = title
+            row.updated_at = _now()
+            session.flush()
+            return _record(row)
+
+    def set_visibility(self, user: User | None, scenario: ScenarioRef,
+                       visibility: Visibility) -> ScenarioRecord:
+        """Make `scenario` a draft, a confidential steering-group paper or public."""
+        visibility = check_visibility(visibility)
+        with self._transaction() as session:
+            row = self._viewable(session, user, scenario)
+            require(user, "manage", _record(row), what=f"scenario {row.title!r}")
+            row.visibility = visibility
+            row.updated_at = _now()
+            session.flush()
+            return _record(row)
+
+    def delete(self, user: User | None, scenario: ScenarioRef) -> ScenarioRecord:
+        """Move `scenario` to the deleted list; `undelete` brings it back whole."""
+        return self._set_deleted(user, scenario, deleted=True)
+
+    def undelete(self, user: User | None, scenario: ScenarioRef) -> ScenarioRecord:
+        """Bring a deleted scenario back with all its versions."""
+        return self._set_deleted(user, scenario, deleted=False)
+
+    def _set_deleted(self, user: User | None, scenario: ScenarioRef, *,
+                     deleted: bool) -> ScenarioRecord:
+        with self._transaction() as session:
+            row = self._viewable(session, user, scenario)
+            require(user, "manage", _record(row), what=f"scenario {row.title!r}")
+            assert user is not None  # manage is never granted to anonymous visitors
+            if deleted and row.deleted_at is None:
+                row.deleted_at = _now()
+                row.deleted_by_id = user.user_id
+            elif not deleted:
+                row.deleted_at = None
+                row.deleted_by_id = None
+            session.flush()
+            return _record(row)
+
+
+# Checked against when a username is unknown, so a wrong name costs the same time
+# as a wrong password and does not reveal which accounts exist.
+_DUMMY_HASH = (
+    "scrypt:32768:8:1$0000000000000000$"
+    + "0" * 128
+)
