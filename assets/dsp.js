@@ -37,6 +37,43 @@ window.dsp = Object.assign(window.dsp || {}, {
     return (c === null || c === undefined || c < 0) ? "#bdbdbd" : fill.palette[c];
   },
 
+  hubIdOf: function (marker) {
+    var element = marker.getElement && marker.getElement();
+    var tagged = element && element.querySelector("[data-hub-id]");
+    return tagged ? tagged.getAttribute("data-hub-id") : null;
+  },
+
+  sendHubEvent: function (event) {
+    event.at = Date.now();
+    window.dsp.lastHubEventAt = event.at;
+    window.dash_clientside.set_props("hub-event", {data: event});
+  },
+
+  // dash-leaflet does not write a dragged marker's position back to Dash on its own.
+  hubDragEnd: function (e) {
+    var hub = window.dsp.hubIdOf(e.target);
+    var position = e.target.getLatLng();
+    if (hub) { window.dsp.sendHubEvent({kind: "move", hub: hub, lat: position.lat, lng: position.lng}); }
+  },
+
+  hubClick: function (e) {
+    var hub = window.dsp.hubIdOf(e.target);
+    if (hub) { window.dash_clientside.set_props("hub-select", {value: hub}); }
+  },
+
+  // After a keyboard move the marker is redrawn; give focus back to the same hub.
+  keepFocus: function (hub) {
+    var tries = 0;
+    clearInterval(window.dsp.focusTimer);
+    window.dsp.focusTimer = setInterval(function () {
+      var tagged = document.querySelector('.hub-marker [data-hub-id="' + hub + '"]');
+      var marker = tagged && tagged.closest(".leaflet-marker-icon");
+      if (marker && document.activeElement !== marker) { marker.focus(); }
+      tries += 1;
+      if (tries > 60) { clearInterval(window.dsp.focusTimer); }
+    }, 50);
+  },
+
   registerArea: function (feature, layer) {
     var i = feature.properties.i;
     window.dsp.areaLayers[i] = layer;
@@ -47,6 +84,21 @@ window.dsp = Object.assign(window.dsp || {}, {
 
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   dsp: {
+    // Undo/redo: history = {past: [plans], future: [plans]}, written by the server on each edit.
+    stepHistory: function (undoClicks, redoClicks, plan, history) {
+      var undo = window.dash_clientside.callback_context.triggered_id === "plan-undo";
+      var from = undo ? history.past : history.future;
+      if (!from || from.length === 0) {
+        return [window.dash_clientside.no_update, window.dash_clientside.no_update,
+                undo ? "Nothing to undo." : "Nothing to redo."];
+      }
+      var target = undo ? history.past[history.past.length - 1] : history.future[0];
+      var next = undo
+        ? {past: history.past.slice(0, -1), future: [plan].concat(history.future)}
+        : {past: history.past.concat([plan]), future: history.future.slice(1)};
+      return [target, next, undo ? "Undone." : "Redone."];
+    },
+
     paintAreas: function (fill) {
       if (!fill) { return window.dash_clientside.no_update; }
       window.dsp.areaFill = fill;
@@ -62,3 +114,20 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     }
   }
 });
+
+// Arrow keys on a focused hub move it (Shift for a 2 km step) without panning the map.
+// One listener on the document (capture phase) also covers markers redrawn after a move.
+document.addEventListener("keydown", function (event) {
+  var steps = {ArrowUp: [0, 1], ArrowDown: [0, -1], ArrowLeft: [-1, 0], ArrowRight: [1, 0]};
+  var step = steps[event.key];
+  var marker = event.target && event.target.closest && event.target.closest(".hub-marker");
+  if (!step || !marker) { return; }
+  var tagged = marker.querySelector("[data-hub-id]");
+  if (!tagged) { return; }
+  event.preventDefault();
+  event.stopPropagation();
+  var metres = event.shiftKey ? 2000 : 500;
+  var hub = tagged.getAttribute("data-hub-id");
+  window.dsp.sendHubEvent({kind: "nudge", hub: hub, dx: step[0] * metres, dy: step[1] * metres});
+  window.dsp.keepFocus(hub);
+}, true);

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -89,3 +90,41 @@ def class_areas(values: pd.Series, *, unit: str, decimals: int,
     if not known.all():
         rows.append((NO_DATA, "no data"))
     return Classed(classes=[int(c) for c in classes], palette=tuple(used), legend_rows=rows)
+
+
+# Journey-time classes: light is quick, dark is slow (ColorBrewer YlOrRd, colour-blind safe).
+MINUTES_BREAKS = (15.0, 30.0, 45.0, 60.0)
+MINUTES_PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
+# Okabe-Ito, for telling hubs' catchments apart.
+CATCHMENT_PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+
+PLAN_LAYERS = {
+    "access": ("Minutes to the nearest hub",
+               "How long the journey to the nearest proposed hub (or one of its outreach points) "
+               "takes from each area, by the travel mode chosen below."),
+    "catchment": ("Which hub serves each area",
+                  "Each area takes the colour of the hub it can reach soonest: the hub's catchment."),
+}
+
+
+def minutes_classes(minutes: np.ndarray) -> Classed:
+    """Fixed 15-minute classes, so colours mean the same minutes whatever the plan."""
+    classes = np.where(np.isfinite(minutes), np.searchsorted(MINUTES_BREAKS, minutes, side="right"), -1)
+    rows = [(MINUTES_PALETTE[0], "under 15 minutes")]
+    rows += [(MINUTES_PALETTE[i + 1], f"{low:.0f} to {high:.0f} minutes")
+             for i, (low, high) in enumerate(itertools.pairwise(MINUTES_BREAKS))]
+    rows.append((MINUTES_PALETTE[-1], f"{MINUTES_BREAKS[-1]:.0f} minutes or more"))
+    if not np.isfinite(minutes).all():
+        rows.append((NO_DATA, "cannot reach any hub"))
+    return Classed(classes=[int(c) for c in classes], palette=MINUTES_PALETTE, legend_rows=rows)
+
+
+def catchment_classes(nearest_hub: np.ndarray, hub_ids: tuple[str, ...], hub_names: dict[str, str]) -> Classed:
+    """One colour per hub (repeating after eight), each area coloured by the hub serving it."""
+    index = {hub_id: i for i, hub_id in enumerate(hub_ids)}
+    classes = [index.get(str(h), -1) for h in nearest_hub]
+    palette = tuple(CATCHMENT_PALETTE[i % len(CATCHMENT_PALETTE)] for i in range(len(hub_ids)))
+    rows = [(palette[i], hub_names.get(h, h)) for i, h in enumerate(hub_ids)]
+    if -1 in classes:
+        rows.append((NO_DATA, "cannot reach any hub"))
+    return Classed(classes=classes, palette=palette, legend_rows=rows)

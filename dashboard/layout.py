@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
-from dashboard import map_panel, provision_panel
+from dashboard import map_panel, planning_panel, provision_panel
 from geo.io import Locality
 from geo.provision import summarise_provision
 
@@ -31,9 +31,13 @@ def page(locality: Locality, folder: str) -> html.Div:
         html.A("Skip to the summary", href="#provision-summary", className="visually-hidden-focusable skip-link"),
         header(locality),
         html.Main(className="app-main", children=[
-            map_panel.layout(locality, folder),
+            html.Div(className="map-column", children=[
+                planning_panel.kpi_band(),
+                map_panel.layout(locality, folder),
+            ]),
             html.Aside(className="side-column", children=[
                 map_panel.layer_controls(),
+                planning_panel.layout(locality),
                 provision_panel.layout(summarise_provision(locality)),
             ]),
         ]),

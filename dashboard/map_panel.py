@@ -10,13 +10,14 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 import dash_leaflet as dl
-from dash import ClientsideFunction, Input, Output, callback, clientside_callback, dcc, html
+from dash import ClientsideFunction, Input, Output, clientside_callback, dcc, html
 
 from dashboard import data_access, ids
-from dashboard.layers import AREA_LAYERS, LAYERS_BY_KEY, class_areas
+from dashboard.layers import AREA_LAYERS, LAYERS_BY_KEY, PLAN_LAYERS, class_areas
 from geo.io import SERVICE_FUNCTIONS, Locality
 
-DEFAULT_LAYER = "need"
+DEFAULT_LAYER = "access"
+DEFAULT_STATIC_LAYER = "need"
 
 # One shape per kind of service, so type is readable without colour.
 SERVICE_SYMBOLS = {
@@ -122,10 +123,11 @@ def layout(locality: Locality, folder: str) -> html.Div:
                        style={"variable": "dsp.roadStyle"}, interactive=False),
             dl.LayerGroup(id=ids.TOWNS, children=town_labels(locality)),
             dl.LayerGroup(id=ids.SERVICES, children=service_markers(locality)),
+            dl.LayerGroup(id=ids.HUBS),
             dl.ScaleControl(position="bottomleft", imperial=False),
         ],
     )
-    return html.Div(className="map-column", children=[
+    return html.Div(children=[
         html.Div(className="map-frame", children=[the_map],
                  **{"aria-label": f"Map of {locality.name}{fictional}", "role": "region"}),
         dcc.Store(id=ids.AREA_FILL),
@@ -140,7 +142,8 @@ def layer_controls() -> dbc.Card:
         dbc.CardBody([
             dbc.RadioItems(
                 id=ids.LAYER_PICKER,
-                options=[{"label": layer.label, "value": layer.key} for layer in AREA_LAYERS],
+                options=[{"label": label, "value": key} for key, (label, _) in PLAN_LAYERS.items()]
+                + [{"label": layer.label, "value": layer.key} for layer in AREA_LAYERS],
                 value=DEFAULT_LAYER,
                 className="layer-picker",
             ),
@@ -151,11 +154,11 @@ def layer_controls() -> dbc.Card:
     ])
 
 
-def legend(layer_key: str, rows: list[tuple[str, str]]) -> list[Any]:
-    layer = LAYERS_BY_KEY[layer_key]
+def legend(title: str, explanation: str, rows: list[tuple[str, str]]) -> list[Any]:
+    """The legend: what the colours show, in plain words, and one row per colour."""
     return [
-        html.H3(layer.label, className="h6 legend-title"),
-        html.P(layer.explanation, className="legend-explanation small"),
+        html.H3(title, className="h6 legend-title"),
+        html.P(explanation, className="legend-explanation small"),
         html.Ul(className="list-unstyled mb-0", children=[
             html.Li(className="legend-row", children=[
                 html.Span(className="legend-swatch", style={"backgroundColor": colour}),
@@ -167,16 +170,10 @@ def legend(layer_key: str, rows: list[tuple[str, str]]) -> list[Any]:
 
 def area_fill(locality: Locality, layer_key: str | None) -> tuple[dict[str, Any], list[Any]]:
     """Colour classes per area for a layer, and the legend that explains them."""
-    layer = LAYERS_BY_KEY.get(layer_key or DEFAULT_LAYER, LAYERS_BY_KEY[DEFAULT_LAYER])
+    layer = LAYERS_BY_KEY.get(layer_key or DEFAULT_STATIC_LAYER, LAYERS_BY_KEY[DEFAULT_STATIC_LAYER])
     classed = class_areas(layer.values(locality.areas), unit=layer.unit, decimals=layer.decimals)
     fill = {"layer": layer.key, "palette": list(classed.palette), "classes": classed.classes}
-    return fill, legend(layer.key, classed.legend_rows)
-
-
-@callback(Output(ids.AREA_FILL, "data"), Output(ids.LEGEND, "children"),
-          Input(ids.LAYER_PICKER, "value"))
-def recolour_areas(layer_key: str | None) -> tuple[dict[str, Any], list[Any]]:
-    return area_fill(data_access.current_locality(), layer_key)
+    return fill, legend(layer.label, layer.explanation, classed.legend_rows)
 
 
 clientside_callback(

@@ -40,7 +40,7 @@ def test_switching_layer_changes_legend_and_colours(page: Page, app_url: str) ->
     page.goto(app_url)
     wait_for_map(page)
     legend = page.locator("#map-legend")
-    expect(legend).to_contain_text("Need index")
+    expect(legend).to_contain_text("Minutes to the nearest hub")
     before_colours = area_colours(page)
     before_paints = page.evaluate("window.dsp.paintCount")
 

@@ -1,0 +1,436 @@
+"""The plan: proposed resource hubs on the map, how to move them, and how well they serve people.
+
+A planner drags a hub (or moves it from the keyboard); the plan, kept in the browser as
+scenario JSON, changes; the server scores it through ``geo`` and sends back only a colour
+class per area and the headline figures. Area polygons are never sent again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import dash_leaflet as dl
+import numpy as np
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from pyproj import Transformer
+from shapely.geometry import Point
+
+from dashboard import data_access, history, ids
+from dashboard.engine import DEFAULT_MODE, score_plan
+from dashboard.layers import PLAN_LAYERS, catchment_classes, minutes_classes
+from dashboard.map_panel import DEFAULT_LAYER, area_fill, legend
+from geo import plan_edits
+from geo.access import AccessResult
+from geo.errors import PlannerInputError
+from geo.io import Locality
+from geo.network import MODE_LABELS
+from geo.scenarios import ScenarioContent, scenario_from_dict, scenario_to_dict
+
+TO_GRID = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+TO_LATLON = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+STEP_M = 500.0
+WORST_AREA_COUNT = 10
+DEMO_DATASET_VERSION = "demo"
+DEFAULT_ASSUMPTIONS_VERSION = "default"
+GROUP_ORDER = ("population", "need", "women", "age_18_24", "bme", "most_deprived_fifth", "smi")
+
+
+# ---------------------------------------------------------------------------------------
+# Builders: plan -> components
+# ---------------------------------------------------------------------------------------
+def latlon(x: float, y: float) -> list[float]:
+    lon, lat = TO_LATLON.transform(x, y)
+    return [round(lat, 6), round(lon, 6)]
+
+
+def hub_icon_html(hub_id: str, label: str, *, selected: bool, locked: bool) -> str:
+    classes = "hub-icon" + (" hub-icon-selected" if selected else "") + (" hub-icon-locked" if locked else "")
+    return f'<div class="{classes}" data-hub-id="{hub_id}"><span>{label}</span></div>'
+
+
+def hub_markers(plan: ScenarioContent, selected: str | None) -> list[Any]:
+    """Draggable hub markers (unless locked), their outreach points and dashed links."""
+    children: list[Any] = []
+    for number, hub in enumerate(plan.hubs, start=1):
+        main = latlon(hub.x, hub.y)
+        for point in hub.outreach_points:
+            spot = latlon(point.x, point.y)
+            children.append(dl.Polyline(positions=[main, spot], color="#6a1b9a", weight=2, dashArray="5 5",
+                                        interactive=False))
+            children.append(dl.CircleMarker(center=spot, radius=7, color="#ffffff", weight=2, fillColor="#6a1b9a",
+                                            fillOpacity=1,
+                                            children=dl.Tooltip(f"Outreach point: {point.name} ({hub.name})")))
+        children.append(dl.DivMarker(
+            id={"type": "hub-marker", "hub": hub.hub_id},
+            position=main,
+            draggable=not hub.locked,
+            keyboard=True,
+            title=f"Hub: {hub.name}",
+            alt=f"Hub: {hub.name}",
+            zIndexOffset=1000,
+            iconOptions={"html": hub_icon_html(hub.hub_id, str(number), selected=hub.hub_id == selected,
+                                               locked=hub.locked),
+                         "className": "hub-marker", "iconSize": [34, 34], "iconAnchor": [17, 17]},
+            eventHandlers={"dragend": {"variable": "dsp.hubDragEnd"}, "click": {"variable": "dsp.hubClick"}},
+            children=dl.Tooltip(f"{hub.name}" + (" (locked)" if hub.locked else " - drag to move")),
+        ))
+    return children
+
+
+def _minutes_text(value: float) -> str:
+    return "-" if not np.isfinite(value) else f"{value:.1f}"
+
+
+def _share_text(value: float) -> str:
+    return "-" if not np.isfinite(value) else f"{100 * value:.0f}%"
+
+
+def group_table(result: AccessResult) -> html.Table:
+    summary = result.summary.set_index("group")
+    rows = []
+    for group in GROUP_ORDER:
+        if group not in summary.index:
+            continue
+        row = summary.loc[group]
+        rows.append(html.Tr([
+            html.Th(row["label"], scope="row"),
+            html.Td(_minutes_text(row["mean_minutes"])),
+            html.Td(_minutes_text(row["p90_minutes"])),
+            html.Td(_share_text(row["share_within_30"])),
+        ]))
+    return html.Table(className="table table-sm group-table mb-0", children=[
+        html.Caption("Journey to the nearest hub, by group", className="caption-top"),
+        html.Thead(html.Tr([html.Th("Who", scope="col"), html.Th("Average (min)", scope="col"),
+                            html.Th("9 in 10 within (min)", scope="col"),
+                            html.Th("Within 30 min", scope="col")])),
+        html.Tbody(rows),
+    ])
+
+
+def worst_areas(result: AccessResult, locality: Locality, hub_names: dict[str, str]) -> html.Ol:
+    minutes = np.where(np.isfinite(result.minutes), result.minutes, np.inf)
+    order = np.argsort(-minutes, kind="stable")[:WORST_AREA_COUNT]
+    names = locality.areas["name"].to_numpy()
+    items = []
+    for i in order:
+        where = hub_names.get(str(result.nearest_hub[i]), "no hub")
+        items.append(html.Li(f"{names[i]}: {_minutes_text(result.minutes[i])} min to {where}"))
+    return html.Ol(items, className="worst-list mb-0")
+
+
+def hub_names(plan: ScenarioContent) -> dict[str, str]:
+    return {hub.hub_id: hub.name for hub in plan.hubs}
+
+
+def plan_fill(result: AccessResult, plan: ScenarioContent, layer: str) -> tuple[dict[str, Any], list[Any]]:
+    """Colour classes and legend for the two plan layers."""
+    title, explanation = PLAN_LAYERS[layer]
+    if layer == "catchment":
+        classed = catchment_classes(result.nearest_hub, result.hub_ids, hub_names(plan))
+    else:
+        classed = minutes_classes(result.minutes)
+    fill = {"layer": layer, "palette": list(classed.palette), "classes": classed.classes}
+    return fill, legend(title, explanation, classed.legend_rows)
+
+
+def kpi(label: str, element_id: str, unit: str, help_text: str) -> html.Div:
+    return html.Div(className="headline", children=[
+        html.Div([html.Span("-", id=element_id, className="headline-value"),
+                  html.Span(unit, className="headline-unit")]),
+        html.Div(label, className="headline-label"),
+        html.Div(help_text, className="headline-note"),
+    ])
+
+
+def arrow_button(symbol: str, element_id: str, direction: str) -> html.Button:
+    label = f"Move the hub {STEP_M:.0f} metres {direction}"
+    return html.Button(symbol, id=element_id, type="button", title=label,
+                       className="btn btn-outline-secondary arrow-button", **{"aria-label": label})
+
+
+def place_options(locality: Locality) -> list[dict[str, str]]:
+    towns = [{"label": f"Town: {name}", "value": f"town:{name}"} for name in sorted(locality.towns["name"])]
+    areas = [{"label": f"Area: {name}", "value": f"area:{code}"}
+             for code, name in sorted(zip(locality.areas["code"], locality.areas["name"], strict=True),
+                                      key=lambda pair: pair[1])]
+    return towns + areas
+
+
+def place_xy(locality: Locality, value: str) -> tuple[float, float]:
+    kind, _, key = value.partition(":")
+    if kind == "town":
+        point = locality.towns.loc[locality.towns["name"] == key].geometry.iloc[0]
+        return float(point.x), float(point.y)
+    row = locality.areas.loc[locality.areas["code"] == key].iloc[0]
+    return float(row["pwc_x"]), float(row["pwc_y"])
+
+
+def initial_plan(locality: Locality) -> dict[str, Any]:
+    content = plan_edits.starting_plan(locality.towns, dataset_version=DEMO_DATASET_VERSION,
+                                       assumptions_version=DEFAULT_ASSUMPTIONS_VERSION)
+    return scenario_to_dict(content)
+
+
+def kpi_band() -> html.Section:
+    """The headline figures above the map, where the whole room can see them."""
+    return html.Section(className="kpi-band", **{"aria-label": "How the plan does"}, children=[
+        kpi("average journey for residents", ids.KPI_MEAN_MINUTES, "min", "weighted by population"),
+        kpi("of residents within 30 minutes", ids.KPI_SHARE_WITHIN_30, "", "share of population"),
+        kpi("9 in 10 residents are within", ids.KPI_P90_MINUTES, "min", "90th percentile"),
+        kpi("average journey, weighted by need", ids.KPI_MEAN_MINUTES_NEED, "min", "people in need count more"),
+        kpi("of need within 30 minutes", ids.KPI_SHARE_WITHIN_30_NEED, "", "need-weighted share"),
+        kpi("9 in 10 of need within", ids.KPI_P90_MINUTES_NEED, "min", "need-weighted"),
+    ])
+
+
+def layout(locality: Locality) -> dbc.Card:
+    """The plan card: headline figures, hub tools, figures by group and the worst-served areas."""
+    return dbc.Card(className="panel-card", id="plan-card", children=[
+        dbc.CardHeader(html.H2("The plan: proposed resource hubs", className="h5 mb-0")),
+        dbc.CardBody([
+            dcc.Store(id=ids.PLAN, data=initial_plan(locality)),
+            dcc.Store(id=ids.PLAN_HISTORY, data=history.empty()),
+            dcc.Store(id=ids.HUB_EVENT),
+            dcc.Store(id=ids.ADD_MODE, data=None),
+            html.P(className="small", children=(
+                "Resource hubs offer social contact, structured activity and skills in a safe place. "
+                "Drag a numbered hub on the map, or pick one below and move it with the arrow buttons "
+                "(or the arrow keys when the hub has focus). Figures update at once.")),
+            dbc.Label("Travel by", html_for=ids.TRAVEL_MODE, className="fw-semibold mb-1"),
+            dbc.RadioItems(id=ids.TRAVEL_MODE, inline=True, value=DEFAULT_MODE,
+                           options=[{"label": MODE_LABELS[m], "value": m} for m in ("drive", "bus", "walk")]),
+            html.P(id=ids.KPI_MODE_NOTE, className="small text-muted mb-2"),
+            html.Div(id=ids.PLAN_STATUS, className="plan-status", role="status", **{"aria-live": "polite"}),
+            html.H3("Move or change a hub", className="h6 mt-3"),
+            dbc.Label("Hub", html_for=ids.HUB_SELECT, className="visually-hidden"),
+            dcc.Dropdown(id=ids.HUB_SELECT, clearable=False, placeholder="Choose a hub",
+                         className="mb-2", style={"fontSize": "1rem"}),
+            html.Div(className="hub-tools", children=[
+                html.Div(className="btn-group", role="group", **{"aria-label": "Move the chosen hub"}, children=[
+                    arrow_button("←", ids.HUB_MOVE_WEST, "west"),
+                    arrow_button("↑", ids.HUB_MOVE_NORTH, "north"),
+                    arrow_button("↓", ids.HUB_MOVE_SOUTH, "south"),
+                    arrow_button("→", ids.HUB_MOVE_EAST, "east"),
+                ]),
+                dbc.ButtonGroup([
+                    dbc.Button("Undo", id=ids.UNDO, color="secondary", outline=True),
+                    dbc.Button("Redo", id=ids.REDO, color="secondary", outline=True),
+                ]),
+            ]),
+            dbc.Label("Move it to a town or area", html_for=ids.HUB_MOVE_TO, className="mt-2 mb-1"),
+            html.Div(className="d-flex gap-2", children=[
+                html.Div(dcc.Dropdown(id=ids.HUB_MOVE_TO, options=place_options(locality),
+                                      placeholder="Type a town or area name"), className="flex-grow-1"),
+                dbc.Button("Move here", id=ids.HUB_MOVE_TO_BUTTON, color="primary"),
+            ]),
+            dbc.Label("Name", html_for=ids.HUB_RENAME_TEXT, className="mt-2 mb-1"),
+            html.Div(className="d-flex gap-2", children=[
+                dbc.Input(id=ids.HUB_RENAME_TEXT, type="text", maxLength=80, debounce=True),
+                dbc.Button("Rename", id=ids.HUB_RENAME_BUTTON, color="secondary", outline=True),
+            ]),
+            dbc.Switch(id=ids.HUB_LOCK, label="Locked: keep this hub where it is (no dragging; suggestions keep it)",
+                       value=False, className="mt-2"),
+            html.Div(className="d-flex flex-wrap gap-2 mt-2", children=[
+                dbc.Button("Add a hub", id=ids.HUB_ADD, color="primary", outline=True),
+                dbc.Button("Add an outreach point", id=ids.OUTREACH_ADD, color="primary", outline=True,
+                           title="A satellite site of the chosen hub (a room in a library, a GP surgery); "
+                                 "people can reach the hub there too"),
+                dbc.Button("Remove this hub", id=ids.HUB_REMOVE, color="danger", outline=True),
+            ]),
+            dbc.Alert(id=ids.ADD_MODE_BANNER, is_open=False, color="info", className="mt-2 mb-0", children=[
+                html.Span(id="add-mode-text"),
+                dbc.Button("Cancel", id=ids.ADD_MODE_CANCEL, size="sm", color="link"),
+            ]),
+            html.Div(id=ids.GROUP_TABLE, className="mt-3"),
+            html.H3("The ten areas furthest from a hub", className="h6 mt-3"),
+            html.Div(id=ids.WORST_AREAS),
+            html.Div(id=ids.AREA_DETAILS, className="mt-3", **{"aria-live": "polite"}),
+        ]),
+    ])
+
+
+# ---------------------------------------------------------------------------------------
+# Edits: which control was used -> a new plan
+# ---------------------------------------------------------------------------------------
+NUDGES = {ids.HUB_MOVE_NORTH: (0.0, STEP_M), ids.HUB_MOVE_SOUTH: (0.0, -STEP_M),
+          ids.HUB_MOVE_WEST: (-STEP_M, 0.0), ids.HUB_MOVE_EAST: (STEP_M, 0.0)}
+
+
+def apply_edit(trigger: str, plan: ScenarioContent, *, selected: str | None, event: dict[str, Any] | None,
+               move_to: str | None, rename_text: str | None, locked: bool | None,
+               map_click: dict[str, Any] | None, add_mode: str | None,
+               locality: Locality) -> tuple[ScenarioContent, str]:
+    """Apply the edit the ``trigger`` control asks for; return the new plan and what happened."""
+    names = hub_names(plan)
+    if trigger == ids.HUB_EVENT and event:
+        if event.get("kind") == "nudge":
+            new = plan_edits.nudge_hub(plan, event["hub"], float(event["dx"]), float(event["dy"]))
+        else:
+            x, y = TO_GRID.transform(float(event["lng"]), float(event["lat"]))
+            new = plan_edits.move_hub(plan, event["hub"], x, y)
+        return new, f"{names.get(event['hub'], 'Hub')} moved."
+    if trigger == ids.MAP and map_click and add_mode:
+        x, y = TO_GRID.transform(float(map_click["latlng"]["lng"]), float(map_click["latlng"]["lat"]))
+        if add_mode == "outreach" and selected:
+            return plan_edits.add_outreach_point(plan, selected, x, y), f"Outreach point added to {names[selected]}."
+        new = plan_edits.add_hub(plan, x, y)
+        return new, f"{new.hubs[-1].name} added."
+    if not selected:
+        raise PlannerInputError("Choose a hub first (the list under 'Move or change a hub').")
+    if trigger in NUDGES:
+        dx, dy = NUDGES[trigger]
+        return plan_edits.nudge_hub(plan, selected, dx, dy), f"{names[selected]} moved 500 m."
+    if trigger == ids.HUB_MOVE_TO_BUTTON:
+        if not move_to:
+            raise PlannerInputError("Choose a town or area to move the hub to.")
+        x, y = place_xy(locality, move_to)
+        return plan_edits.move_hub(plan, selected, x, y), f"{names[selected]} moved to {move_to.partition(':')[2]}."
+    if trigger == ids.HUB_RENAME_BUTTON:
+        return plan_edits.rename_hub(plan, selected, rename_text or ""), f"Renamed to {(rename_text or '').strip()}."
+    if trigger == ids.HUB_LOCK:
+        state = "locked" if locked else "unlocked"
+        return plan_edits.set_hub_locked(plan, selected, bool(locked)), f"{names[selected]} {state}."
+    if trigger == ids.HUB_REMOVE:
+        return plan_edits.remove_hub(plan, selected), f"{names[selected]} removed."
+    raise PlannerInputError(f"Nothing to do for {trigger}.")
+
+
+@callback(
+    Output(ids.PLAN, "data"), Output(ids.PLAN_HISTORY, "data"), Output(ids.PLAN_STATUS, "children"),
+    Output(ids.ADD_MODE, "data", allow_duplicate=True),
+    Input(ids.HUB_EVENT, "data"), Input(ids.HUB_MOVE_NORTH, "n_clicks"), Input(ids.HUB_MOVE_SOUTH, "n_clicks"),
+    Input(ids.HUB_MOVE_WEST, "n_clicks"), Input(ids.HUB_MOVE_EAST, "n_clicks"),
+    Input(ids.HUB_MOVE_TO_BUTTON, "n_clicks"), Input(ids.HUB_RENAME_BUTTON, "n_clicks"),
+    Input(ids.HUB_LOCK, "value"), Input(ids.HUB_REMOVE, "n_clicks"), Input(ids.MAP, "clickData"),
+    State(ids.PLAN, "data"), State(ids.PLAN_HISTORY, "data"), State(ids.HUB_SELECT, "value"),
+    State(ids.HUB_MOVE_TO, "value"), State(ids.HUB_RENAME_TEXT, "value"), State(ids.ADD_MODE, "data"),
+    prevent_initial_call=True,
+)
+def edit_plan(event, _n, _s, _w, _e, _to, _rename, locked, _remove, map_click,
+              plan_data, history_data, selected, move_to, rename_text, add_mode):  # type: ignore[no-untyped-def]
+    trigger = str(ctx.triggered_id)
+    if trigger == ids.MAP and not add_mode:
+        return no_update, no_update, no_update, no_update
+    plan = scenario_from_dict(plan_data)
+    if trigger == ids.HUB_LOCK and any(h.hub_id == selected and h.locked == bool(locked) for h in plan.hubs):
+        return no_update, no_update, no_update, no_update  # the switch followed the selection
+    try:
+        new, message = apply_edit(trigger, plan, selected=selected, event=event, move_to=move_to,
+                                  rename_text=rename_text, locked=locked, map_click=map_click,
+                                  add_mode=add_mode, locality=data_access.current_locality())
+    except PlannerInputError as error:
+        return no_update, no_update, str(error), no_update
+    return scenario_to_dict(new), history.record(history_data, plan_data), message, None
+
+
+# Undo and redo run in the browser, so quick repeated clicks each take one step.
+clientside_callback(
+    ClientsideFunction(namespace="dsp", function_name="stepHistory"),
+    Output(ids.PLAN, "data", allow_duplicate=True), Output(ids.PLAN_HISTORY, "data", allow_duplicate=True),
+    Output(ids.PLAN_STATUS, "children", allow_duplicate=True),
+    Input(ids.UNDO, "n_clicks"), Input(ids.REDO, "n_clicks"),
+    State(ids.PLAN, "data"), State(ids.PLAN_HISTORY, "data"),
+    prevent_initial_call=True,
+)
+
+
+@callback(Output(ids.ADD_MODE, "data"), Input(ids.HUB_ADD, "n_clicks"), Input(ids.OUTREACH_ADD, "n_clicks"),
+          Input(ids.ADD_MODE_CANCEL, "n_clicks"), prevent_initial_call=True)
+def choose_add_mode(_hub, _outreach, _cancel):  # type: ignore[no-untyped-def]
+    return {ids.HUB_ADD: "hub", ids.OUTREACH_ADD: "outreach"}.get(str(ctx.triggered_id))
+
+
+@callback(Output(ids.ADD_MODE_BANNER, "is_open"), Output("add-mode-text", "children"),
+          Input(ids.ADD_MODE, "data"), State(ids.HUB_SELECT, "value"))
+def show_add_mode(add_mode, selected):  # type: ignore[no-untyped-def]
+    if add_mode == "hub":
+        return True, "Click on the map where the new hub should go. "
+    if add_mode == "outreach":
+        return True, "Click on the map where the outreach point for the chosen hub should go. "
+    return False, ""
+
+
+@callback(Output(ids.HUBS, "children"), Output(ids.HUB_SELECT, "options"), Output(ids.HUB_SELECT, "value"),
+          Input(ids.PLAN, "data"), State(ids.HUB_SELECT, "value"))
+def draw_hubs(plan_data, selected):  # type: ignore[no-untyped-def]
+    plan = scenario_from_dict(plan_data)
+    known = [h.hub_id for h in plan.hubs]
+    if selected not in known:
+        selected = known[-1] if known else None
+    options = [{"label": f"{n}. {h.name}" + (" (locked)" if h.locked else ""), "value": h.hub_id}
+               for n, h in enumerate(plan.hubs, start=1)]
+    return hub_markers(plan, selected), options, selected
+
+
+@callback(Output(ids.HUB_RENAME_TEXT, "value"), Output(ids.HUB_LOCK, "value"),
+          Input(ids.HUB_SELECT, "value"), State(ids.PLAN, "data"))
+def follow_selection(selected, plan_data):  # type: ignore[no-untyped-def]
+    hub = next((h for h in scenario_from_dict(plan_data).hubs if h.hub_id == selected), None)
+    return (hub.name, hub.locked) if hub else ("", False)
+
+
+@callback(
+    Output(ids.AREA_FILL, "data"), Output(ids.LEGEND, "children"),
+    Output(ids.KPI_MEAN_MINUTES, "children"), Output(ids.KPI_SHARE_WITHIN_30, "children"),
+    Output(ids.KPI_P90_MINUTES, "children"), Output(ids.KPI_MEAN_MINUTES_NEED, "children"),
+    Output(ids.KPI_SHARE_WITHIN_30_NEED, "children"), Output(ids.KPI_P90_MINUTES_NEED, "children"),
+    Output(ids.GROUP_TABLE, "children"), Output(ids.WORST_AREAS, "children"), Output(ids.KPI_MODE_NOTE, "children"),
+    Input(ids.PLAN, "data"), Input(ids.TRAVEL_MODE, "value"), Input(ids.LAYER_PICKER, "value"),
+)
+def score(plan_data, mode, layer):  # type: ignore[no-untyped-def]
+    locality = data_access.current_locality()
+    if ctx.triggered_id == ids.LAYER_PICKER and layer not in PLAN_LAYERS:
+        return (*area_fill(locality, layer), *([no_update] * 9))
+    plan = scenario_from_dict(plan_data)
+    result = score_plan(data_access.current_folder(), plan.hubs, mode or DEFAULT_MODE)
+    fill = plan_fill(result, plan, layer) if layer in PLAN_LAYERS else area_fill(locality, layer or DEFAULT_LAYER)
+    if ctx.triggered_id not in (None, ids.LAYER_PICKER) and layer not in PLAN_LAYERS:
+        fill = (no_update, no_update)
+    s = result.summary.set_index("group")
+    note = ("Bus times are an estimate: road speeds scaled down plus an average wait; no timetable is used."
+            if mode == "bus" else f"Journey times by {MODE_LABELS[mode or DEFAULT_MODE].lower()} on the road network.")
+    return (*fill,
+            _minutes_text(s.loc["population", "mean_minutes"]), _share_text(s.loc["population", "share_within_30"]),
+            _minutes_text(s.loc["population", "p90_minutes"]), _minutes_text(s.loc["need", "mean_minutes"]),
+            _share_text(s.loc["need", "share_within_30"]), _minutes_text(s.loc["need", "p90_minutes"]),
+            group_table(result), worst_areas(result, locality, hub_names(plan)), note)
+
+
+@callback(Output(ids.AREA_DETAILS, "children"), Input(ids.MAP, "clickData"),
+          State(ids.PLAN, "data"), State(ids.TRAVEL_MODE, "value"), State(ids.ADD_MODE, "data"),
+          prevent_initial_call=True)
+def show_area(click, plan_data, mode, add_mode):  # type: ignore[no-untyped-def]
+    if add_mode or not click:
+        return no_update  # the click placed a new hub or outreach point
+    locality = data_access.current_locality()
+    x, y = TO_GRID.transform(float(click["latlng"]["lng"]), float(click["latlng"]["lat"]))
+    row = area_at(locality, x, y)
+    if row is None:
+        return no_update
+    plan = scenario_from_dict(plan_data)
+    result = score_plan(data_access.current_folder(), plan.hubs, mode or DEFAULT_MODE)
+    return area_card(locality, plan, result, row)
+
+
+def area_at(locality: Locality, x: float, y: float) -> int | None:
+    """Row of the area containing the grid point (x, y), if any."""
+    hits = locality.areas.sindex.query(Point(x, y), predicate="intersects")
+    return int(hits[0]) if len(hits) else None
+
+
+def area_card(locality: Locality, plan: ScenarioContent, result: AccessResult, row: int) -> dbc.Card:
+    """An area's figures: people, need, minutes to each hub and which hub serves it."""
+    area = locality.areas.iloc[row]
+    matrix = result.hub_minutes.matrix() if result.hub_minutes is not None else np.empty((0, 0))
+    minutes = [html.Li(f"{hub.name}: {_minutes_text(matrix[row, j])} min") for j, hub in enumerate(plan.hubs)]
+    serving = hub_names(plan).get(str(result.nearest_hub[row]), "no hub can be reached")
+    return dbc.Card(className="area-card", children=dbc.CardBody([
+        html.H3(f"{area['name']} ({area['code']})", className="h6"),
+        html.P(f"{int(area['pop_total']):,} residents, {int(area['pop_adult']):,} adults; need index "
+               f"{area['need_index']:.0f} (100 = county average); deprivation decile {int(area['imd_decile'])} "
+               "(1 = most deprived tenth of England)."),
+        html.P(f"Served by {serving}.", className="fw-semibold mb-1"),
+        html.Ul(minutes, className="mb-0"),
+    ]))
+

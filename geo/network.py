@@ -1,0 +1,588 @@
+"""Routable road networks: travel seconds per mode as a sparse graph.
+
+A :class:`RoadNetwork` holds the roads as read (from the demo's node and edge tables
+or from an OpenStreetMap extract). :func:`build_mode_graph` turns it into a
+:class:`ModeGraph` for one way of travelling (drive, walk, or the estimated bus):
+a ``scipy.sparse`` CSR matrix of travel seconds on the largest strongly connected
+part of the network, with a :class:`ComponentReport` of what was left out. Speeds
+per road class are documented defaults in :class:`TravelSpeeds` that callers may
+change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+from geo.errors import NetworkError
+
+Mode = Literal["drive", "walk", "bus"]
+MODES: tuple[Mode, ...] = ("drive", "walk", "bus")
+MODE_LABELS: dict[Mode, str] = {"drive": "Drive", "walk": "Walk", "bus": "Bus (estimated)"}
+
+# Road classes of the demo contract, plus "path" (footways, tracks, bridleways) that only
+# people on foot use; OpenStreetMap's highway tags are mapped onto these.
+ROAD_CLASSES: tuple[str, ...] = ("motorway", "a_road", "b_road", "minor", "path")
+OSM_ROAD_CLASSES: dict[str, str] = {
+    "motorway": "motorway", "motorway_link": "motorway",
+    "trunk": "a_road", "trunk_link": "a_road", "primary": "a_road", "primary_link": "a_road",
+    "secondary": "b_road", "secondary_link": "b_road",
+    "tertiary": "minor", "tertiary_link": "minor", "unclassified": "minor",
+    "residential": "minor", "living_street": "minor", "service": "minor", "road": "minor",
+    "footway": "path", "pedestrian": "path", "path": "path", "steps": "path",
+    "cycleway": "path", "bridleway": "path", "track": "path", "corridor": "path",
+}
+OSM_NO_ACCESS = frozenset({"no", "private"})
+BRITISH_NATIONAL_GRID = "EPSG:27700"
+
+# Zero-length edges (duplicate nodes in OSM) still need a positive time to stay edges.
+MIN_EDGE_SECONDS = 0.01
+
+
+@dataclass(frozen=True)
+class TravelSpeeds:
+    """Speeds (km/h) per road class and the assumptions of each mode.
+
+    Defaults are typical average speeds on English roads outside the rush hour
+    (free-flow limits less junction delay), not speed limits:
+
+    - drive: motorway 100, A road 70, B road 55, minor road 35 km/h;
+    - walk: 4.8 km/h on every class except motorways, in both directions of one-way
+      streets, and on footpaths and tracks;
+    - bus (estimated): there is no timetable in the data, so a bus trip is estimated as
+      the drive route at ``bus_speed_factor`` times the drive speed (stops, detours)
+      plus ``bus_wait_minutes`` of average waiting (half of a 20-minute interval).
+      Every figure from this mode is an estimate and labelled so.
+
+    The leg from an area's centre or a site to the nearest road is counted as a straight
+    line at ``drive_access_kmh`` when driving and at the walking speed otherwise (people
+    walk to the bus stop).
+    """
+
+    motorway_kmh: float = 100.0
+    a_road_kmh: float = 70.0
+    b_road_kmh: float = 55.0
+    minor_kmh: float = 35.0
+    walk_kmh: float = 4.8
+    bus_speed_factor: float = 0.6
+    bus_wait_minutes: float = 10.0
+    drive_access_kmh: float = 20.0
+
+    def __post_init__(self) -> None:
+        for name in ("motorway_kmh", "a_road_kmh", "b_road_kmh", "minor_kmh", "walk_kmh",
+                     "bus_speed_factor", "drive_access_kmh"):
+            value = getattr(self, name)
+            if not np.isfinite(value) or value <= 0:
+                raise NetworkError(f"TravelSpeeds.{name}: expected a number above 0, found {value!r}")
+        if not np.isfinite(self.bus_wait_minutes) or self.bus_wait_minutes < 0:
+            raise NetworkError(
+                f"TravelSpeeds.bus_wait_minutes: expected 0 or more, found {self.bus_wait_minutes!r}"
+            )
+
+    def class_kmh(self, mode: Mode) -> np.ndarray:
+        """Speed per entry of :data:`ROAD_CLASSES` for ``mode``; 0 where the class is closed."""
+        drive = np.array([self.motorway_kmh, self.a_road_kmh, self.b_road_kmh, self.minor_kmh, 0.0])
+        if mode == "drive":
+            return drive
+        if mode == "bus":
+            return drive * self.bus_speed_factor
+        if mode == "walk":
+            return np.array([0.0, self.walk_kmh, self.walk_kmh, self.walk_kmh, self.walk_kmh])
+        raise NetworkError(f"mode: expected one of {', '.join(MODES)}, found {mode!r}")
+
+    def access_kmh(self, mode: Mode) -> float:
+        """Speed of the straight-line leg between a point and its nearest network node."""
+        return self.drive_access_kmh if mode == "drive" else self.walk_kmh
+
+    def wait_seconds(self, mode: Mode) -> float:
+        """Time added once to every trip (the average wait for a bus)."""
+        return self.bus_wait_minutes * 60.0 if mode == "bus" else 0.0
+
+
+DEFAULT_SPEEDS = TravelSpeeds()
+
+
+@dataclass(frozen=True, eq=False)
+class RoadNetwork:
+    """Road nodes and edges in British National Grid metres, before any mode is applied.
+
+    Edge ends are positions in the node arrays (0..N-1); ``node_id`` keeps the source's
+    own ids (the demo's node_id or OpenStreetMap node ids). ``edge_class`` indexes
+    :data:`ROAD_CLASSES`; ``edge_oneway`` edges run only from ``edge_u`` to ``edge_v``.
+    """
+
+    node_id: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    edge_class: np.ndarray
+    edge_length_m: np.ndarray
+    edge_oneway: np.ndarray
+    source: str
+
+    @property
+    def n_nodes(self) -> int:
+        return int(self.x.size)
+
+    @property
+    def n_edges(self) -> int:
+        return int(self.edge_u.size)
+
+
+@dataclass(frozen=True)
+class ComponentReport:
+    """What building a mode's graph left out, so it can be reported rather than hidden.
+
+    Nodes no edge of the mode can use (footpaths when driving) are ``nodes_unusable``;
+    nodes and edges cut off from the largest strongly connected part (islands, one-way
+    dead ends) are ``nodes_dropped``/``edges_dropped``, in ``components_dropped`` pieces.
+    """
+
+    mode: Mode
+    nodes_total: int
+    nodes_kept: int
+    nodes_unusable: int
+    nodes_dropped: int
+    edges_kept: int
+    edges_dropped: int
+    components_dropped: int
+    length_dropped_km: float
+
+    def summary(self) -> str:
+        """One plain-English sentence for logs and the data panel."""
+        return (
+            f"{MODE_LABELS[self.mode]} network: kept {self.nodes_kept:,} of {self.nodes_total:,} "
+            f"nodes; left out {self.nodes_dropped:,} nodes ({self.length_dropped_km:,.1f} km of road) "
+            f"in {self.components_dropped:,} pieces not connected both ways to the main network, "
+            f"and {self.nodes_unusable:,} nodes this mode cannot use"
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class ModeGraph:
+    """Travel seconds between nodes for one mode, on its largest strongly connected part.
+
+    ``seconds[i, j]`` is the time along the edge from node ``i`` to node ``j``;
+    ``seconds_reversed`` is its transpose (for searches towards a destination).
+    ``node_index`` gives each kept node's position in the source :class:`RoadNetwork`.
+    ``fingerprint`` identifies the graph's content for caches.
+    """
+
+    mode: Mode
+    label: str
+    is_estimate: bool
+    x: np.ndarray
+    y: np.ndarray
+    node_index: np.ndarray
+    seconds: sp.csr_matrix
+    seconds_reversed: sp.csr_matrix
+    wait_seconds: float
+    access_kmh: float
+    report: ComponentReport
+    fingerprint: str
+
+    @property
+    def n_nodes(self) -> int:
+        return int(self.x.size)
+
+    @cached_property
+    def node_tree(self) -> cKDTree:
+        """A k-d tree of the kept nodes, built once, for snapping points."""
+        return cKDTree(np.column_stack([self.x, self.y]))
+
+
+def network_from_tables(road_nodes: pd.DataFrame, road_edges: pd.DataFrame, *,
+                        source: str = "road tables") -> RoadNetwork:
+    """Build a network from the demo contract's ``road_nodes`` and ``road_edges`` tables.
+
+    Edge ends refer to ``node_id`` values, which need not be contiguous here.
+    """
+    for table, name, columns in (
+        (road_nodes, "road_nodes", ("node_id", "x", "y")),
+        (road_edges, "road_edges", ("u", "v", "road_class", "length_m", "oneway")),
+    ):
+        missing = [c for c in columns if c not in table.columns]
+        if missing:
+            raise NetworkError(f"{name}: missing column(s) {', '.join(missing)}")
+    node_id = road_nodes["node_id"].to_numpy(dtype=np.int64)
+    order = np.argsort(node_id, kind="stable")
+    sorted_ids = node_id[order]
+    if sorted_ids.size and (np.diff(sorted_ids) == 0).any():
+        duplicate = sorted_ids[1:][np.diff(sorted_ids) == 0][0]
+        raise NetworkError(f"road_nodes, column node_id: node {duplicate} appears more than once")
+    x = road_nodes["x"].to_numpy(dtype=np.float64)
+    y = road_nodes["y"].to_numpy(dtype=np.float64)
+    bad_xy = ~(np.isfinite(x) & np.isfinite(y))
+    if bad_xy.any():
+        row = int(bad_xy.argmax())
+        raise NetworkError(f"road_nodes, row {row + 1}: expected finite x and y, found ({x[row]}, {y[row]})")
+    ends = []
+    for end in ("u", "v"):
+        ids = road_edges[end].to_numpy(dtype=np.int64)
+        position = np.searchsorted(sorted_ids, ids).clip(0, max(sorted_ids.size - 1, 0))
+        unknown = sorted_ids[position] != ids if sorted_ids.size else np.ones(ids.size, bool)
+        if unknown.any():
+            row = int(unknown.argmax())
+            raise NetworkError(
+                f"road_edges, row {row + 1}, column {end}: node {ids[row]} is not in road_nodes"
+            )
+        ends.append(order[position])
+    classes = road_edges["road_class"].astype(str).to_numpy()
+    codes = np.full(classes.size, -1, dtype=np.int8)
+    for code, name in enumerate(ROAD_CLASSES):
+        codes[classes == name] = code
+    if (codes < 0).any():
+        row = int((codes < 0).argmax())
+        raise NetworkError(
+            f"road_edges, row {row + 1}, column road_class: expected one of "
+            f"{', '.join(ROAD_CLASSES)}, found {classes[row]!r}"
+        )
+    length = road_edges["length_m"].to_numpy(dtype=np.float64)
+    bad_length = ~np.isfinite(length) | (length < 0)
+    if bad_length.any():
+        row = int(bad_length.argmax())
+        raise NetworkError(
+            f"road_edges, row {row + 1}, column length_m: expected metres of 0 or more, found {length[row]}"
+        )
+    return RoadNetwork(
+        node_id=node_id, x=x, y=y, edge_u=ends[0], edge_v=ends[1], edge_class=codes,
+        edge_length_m=length, edge_oneway=road_edges["oneway"].to_numpy(dtype=bool),
+        source=source,
+    )
+
+
+def network_from_pbf(path: Path | str, *, clip_to: object | None = None) -> RoadNetwork:
+    """Read every road and path of an OpenStreetMap ``.osm.pbf`` extract into a network.
+
+    Nodes are projected to British National Grid metres. ``clip_to`` (a shapely polygon
+    in those metres, e.g. the county) keeps only roads with both ends inside it: extracts
+    carry whole roads that cross their border. Highway tags map to road classes through
+    :data:`OSM_ROAD_CLASSES`; roads tagged ``access=no|private`` are left out; one-way
+    roads follow OSM's ``oneway`` (``yes``/``-1``), roundabouts and motorways.
+    """
+    import shapely
+    from pyproj import Transformer
+    from pyrosm import OSM
+
+    path = Path(path)
+    if not path.is_file():
+        raise NetworkError(f"{path}: file not found (expected an OpenStreetMap .osm.pbf extract)")
+    try:
+        result = OSM(str(path)).get_network(network_type="all", nodes=True)
+    except Exception as error:  # pyrosm raises many types for unreadable files
+        raise NetworkError(f"{path}: cannot read as an OpenStreetMap extract: {error}") from error
+    if result is None:
+        raise NetworkError(f"{path}: the extract has no roads or paths")
+    nodes, edges = result
+    highway = edges["highway"].astype(str).to_numpy()
+    road_class = pd.Series(highway).map(OSM_ROAD_CLASSES).to_numpy()
+    access = _column(edges, "access")
+    keep = pd.notna(road_class) & ~np.isin(access, list(OSM_NO_ACCESS))
+    edges = edges.loc[keep]
+    road_class = road_class[keep]
+
+    transformer = Transformer.from_crs("EPSG:4326", BRITISH_NATIONAL_GRID, always_xy=True)
+    x, y = transformer.transform(nodes["lon"].to_numpy(float), nodes["lat"].to_numpy(float))
+    osm_id = nodes["id"].to_numpy(np.int64)
+    inside = np.ones(osm_id.size, dtype=bool)
+    if clip_to is not None:
+        inside = shapely.contains_xy(clip_to, x, y)
+
+    oneway_tag = _column(edges, "oneway")
+    junction = _column(edges, "junction")
+    reverse = oneway_tag == "-1"
+    oneway = (
+        np.isin(oneway_tag, ["yes", "true", "1", "-1"])
+        | (junction == "roundabout")
+        | (highway[keep] == "motorway")
+    ) & ~np.isin(oneway_tag, ["no", "false", "0"])
+    u = edges["u"].to_numpy(np.int64)
+    v = edges["v"].to_numpy(np.int64)
+    u, v = np.where(reverse, v, u), np.where(reverse, u, v)
+
+    order = np.argsort(osm_id)
+    sorted_ids = osm_id[order]
+    pu = np.searchsorted(sorted_ids, u).clip(0, sorted_ids.size - 1)
+    pv = np.searchsorted(sorted_ids, v).clip(0, sorted_ids.size - 1)
+    known = (sorted_ids[pu] == u) & (sorted_ids[pv] == v)
+    iu, iv = order[pu], order[pv]
+    use = known & inside[iu] & inside[iv]
+    used_nodes = np.unique(np.r_[iu[use], iv[use]])
+    if used_nodes.size == 0:
+        raise NetworkError(f"{path}: no roads left after clipping to the given boundary")
+    position = np.full(osm_id.size, -1, dtype=np.int64)
+    position[used_nodes] = np.arange(used_nodes.size)
+    codes = np.array([ROAD_CLASSES.index(c) for c in road_class[use]], dtype=np.int8)
+    return RoadNetwork(
+        node_id=osm_id[used_nodes], x=np.asarray(x)[used_nodes], y=np.asarray(y)[used_nodes],
+        edge_u=position[iu[use]], edge_v=position[iv[use]], edge_class=codes,
+        edge_length_m=edges["length"].to_numpy(float)[use], edge_oneway=oneway[use],
+        source=f"OpenStreetMap extract {path.name}",
+    )
+
+
+def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """A tag column as lower-case text ('' where absent), whether or not it exists."""
+    if name not in frame.columns:
+        return np.full(len(frame), "", dtype=object)
+    return frame[name].fillna("").astype(str).str.strip().str.lower().to_numpy()
+
+
+def build_mode_graph(network: RoadNetwork, mode: Mode = "drive", *,
+                     speeds: TravelSpeeds = DEFAULT_SPEEDS) -> ModeGraph:
+    """Make the travel-seconds graph of ``network`` for ``mode``.
+
+    Parallel edges keep the fastest; self-loops are dropped; only the largest strongly
+    connected part is kept (everywhere in it can reach everywhere else in it), and what
+    was dropped is counted in the returned graph's ``report``.
+    """
+    kmh = speeds.class_kmh(mode)
+    edge_kmh = kmh[network.edge_class]
+    usable = edge_kmh > 0
+    u, v = network.edge_u[usable], network.edge_v[usable]
+    seconds = np.maximum(network.edge_length_m[usable] / (edge_kmh[usable] / 3.6), MIN_EDGE_SECONDS)
+    length = network.edge_length_m[usable]
+    both_ways = np.ones(u.size, dtype=bool) if mode == "walk" else ~network.edge_oneway[usable]
+    tail = np.r_[u, v[both_ways]]
+    head = np.r_[v, u[both_ways]]
+    time = np.r_[seconds, seconds[both_ways]]
+    tail, head, time = _fastest_simple_edges(tail, head, time, network.n_nodes)
+
+    n = network.n_nodes
+    touched = np.zeros(n, dtype=bool)
+    touched[tail] = True
+    touched[head] = True
+    if not touched.any():
+        raise NetworkError(f"{network.source}: no road can be used for mode {mode!r}")
+    full = sp.csr_matrix((time, (tail, head)), shape=(n, n))
+    _, labels = connected_components(full, directed=True, connection="strong")
+    label_sizes = np.bincount(labels[touched])
+    main = int(label_sizes.argmax())
+    kept = labels == main
+    components_used = int((label_sizes > 0).sum())
+
+    index = np.flatnonzero(kept)
+    # Number nodes along a Z-order curve: neighbours in space sit near each other in memory,
+    # which makes every shortest-path search about twice as fast as on arbitrary ids.
+    index = index[np.argsort(_z_order(network.x[index], network.y[index]), kind="stable")]
+    position = np.full(n, -1, dtype=np.int64)
+    position[index] = np.arange(index.size)
+    inside = kept[tail] & kept[head]
+    m = index.size
+    graph = sp.csr_matrix((time[inside], (position[tail[inside]], position[head[inside]])),
+                          shape=(m, m))
+    graph.sort_indices()
+    reversed_graph = graph.transpose().tocsr()
+    reversed_graph.sort_indices()
+
+    undirected_kept = kept[u] & kept[v]
+    report = ComponentReport(
+        mode=mode,
+        nodes_total=n,
+        nodes_kept=int(m),
+        nodes_unusable=int((~touched).sum()),
+        nodes_dropped=int((touched & ~kept).sum()),
+        edges_kept=int(inside.sum()),
+        edges_dropped=int((~inside).sum()),
+        components_dropped=components_used - 1,
+        length_dropped_km=float(length[~undirected_kept].sum() / 1000.0),
+    )
+    x, y = network.x[index], network.y[index]
+    wait = speeds.wait_seconds(mode)
+    access = speeds.access_kmh(mode)
+    digest = hashlib.blake2b(digest_size=16)
+    for array in (x, y, graph.indptr, graph.indices, graph.data, np.array([wait, access])):
+        digest.update(np.ascontiguousarray(array).tobytes())
+    digest.update(mode.encode())
+    return ModeGraph(
+        mode=mode, label=MODE_LABELS[mode], is_estimate=mode == "bus", x=x, y=y,
+        node_index=index, seconds=graph, seconds_reversed=reversed_graph, wait_seconds=wait,
+        access_kmh=access, report=report, fingerprint=digest.hexdigest(),
+    )
+
+
+def _fastest_simple_edges(tail: np.ndarray, head: np.ndarray, time: np.ndarray,
+                          n_nodes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Drop self-loops and keep only the fastest of parallel edges (CSR would add them)."""
+    proper = tail != head
+    tail, head, time = tail[proper], head[proper], time[proper]
+    key = tail.astype(np.int64) * n_nodes + head
+    order = np.lexsort((time, key))
+    key = key[order]
+    first = np.r_[True, key[1:] != key[:-1]] if key.size else np.zeros(0, dtype=bool)
+    chosen = order[first]
+    return tail[chosen], head[chosen], time[chosen]
+
+
+def _z_order(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Morton code of each point on a 65,536 x 65,536 grid over the points' extent."""
+    def spread(v: np.ndarray) -> np.ndarray:
+        v = (v | (v << np.uint64(16))) & np.uint64(0x0000FFFF0000FFFF)
+        v = (v | (v << np.uint64(8))) & np.uint64(0x00FF00FF00FF00FF)
+        v = (v | (v << np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+        v = (v | (v << np.uint64(2))) & np.uint64(0x3333333333333333)
+        return (v | (v << np.uint64(1))) & np.uint64(0x5555555555555555)
+
+    def cells(v: np.ndarray) -> np.ndarray:
+        span = float(v.max() - v.min()) if v.size else 0.0
+        scaled = (v - v.min()) / span * 65535.0 if span > 0 else np.zeros_like(v)
+        return scaled.astype(np.uint64)
+
+    return spread(cells(x)) | (spread(cells(y)) << np.uint64(1))
+
+
+def mode_graphs(network: RoadNetwork, *, speeds: TravelSpeeds = DEFAULT_SPEEDS,
+                modes: tuple[Mode, ...] = MODES) -> dict[Mode, ModeGraph]:
+    """Build the graph of every mode in ``modes`` from one network."""
+    return {mode: build_mode_graph(network, mode, speeds=speeds) for mode in modes}
+
+
+@dataclass(frozen=True, eq=False)
+class CoreGraph:
+    """A mode graph with its pass-through nodes contracted away: exact, and much smaller.
+
+    Road networks are mostly nodes that only shape a road (two neighbours) and dead ends;
+    no shortest path between other nodes needs them as stops. :func:`contract_graph` removes
+    them (never the ``pinned`` nodes) and joins their neighbours with edges of the summed
+    time, so times between kept nodes are unchanged. Each removed node remembers how it was
+    entered (``link_*``: the neighbours and seconds at the time it was removed), from which
+    :meth:`entries` recovers the exact time from anywhere to it.
+    """
+
+    graph: ModeGraph
+    core_nodes: np.ndarray
+    core_of: np.ndarray
+    seconds: sp.csr_matrix
+    seconds_reversed: sp.csr_matrix
+    link_start: np.ndarray
+    link_from: np.ndarray
+    link_seconds: np.ndarray
+
+    @property
+    def n_nodes(self) -> int:
+        return int(self.core_nodes.size)
+
+    def entries(self, node: int) -> dict[int, float]:
+        """Core nodes through which ``node`` is entered, with the seconds from each to it.
+
+        The time from any core node ``x`` to ``node`` is the least of
+        ``time(x, entry) + seconds`` over these entries (one entry, itself, for a core node).
+        """
+        memo: dict[int, dict[int, float]] = {}
+
+        def resolve(v: int) -> dict[int, float]:
+            if self.core_of[v] >= 0:
+                return {v: 0.0}
+            if v not in memo:
+                best: dict[int, float] = {}
+                for k in range(self.link_start[v], self.link_start[v + 1]):
+                    extra = float(self.link_seconds[k])
+                    for entry, seconds in resolve(int(self.link_from[k])).items():
+                        if seconds + extra < best.get(entry, np.inf):
+                            best[entry] = seconds + extra
+                memo[v] = best
+            return memo[v]
+
+        return resolve(int(node))
+
+
+def contract_graph(graph: ModeGraph, pinned: np.ndarray, *, max_rounds: int = 80) -> CoreGraph:
+    """Contract ``graph`` down to its junctions and the ``pinned`` nodes (e.g. area nodes).
+
+    Works in rounds: every unpinned node with at most two distinct neighbours is a
+    candidate; a set of candidates no two of which are neighbours is removed at once, each
+    replaced by shortcuts between its neighbours. Only edges touching candidates are
+    worked on, so the cost follows the number of nodes removed, not the network's size.
+    """
+    n = graph.n_nodes
+    coo = graph.seconds.tocoo()
+    tail, head, time = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data.astype(np.float64)
+    keep = np.zeros(n, dtype=bool)
+    keep[np.asarray(pinned, dtype=np.int64)] = True
+    alive = np.ones(n, dtype=bool)
+    priority = np.random.default_rng(0).random(n)
+    links: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for _ in range(8):  # a junction can become removable once its dead ends are gone
+        candidate = alive & ~keep & (_neighbour_counts(tail, head, n) <= 2)
+        if candidate.sum() < max(1, n // 2000) and links:
+            break
+        active = candidate[tail] | candidate[head]
+        frozen = (tail[~active], head[~active], time[~active])
+        tail, head, time = tail[active], head[active], time[active]
+        removed_before = int((~alive).sum())
+        for _ in range(max_rounds):
+            candidate &= _neighbour_counts(tail, head, n) <= 2
+            if not candidate.any():
+                break
+            low, high = tail[candidate[tail] & candidate[head]], head[candidate[tail] & candidate[head]]
+            chosen = candidate.copy()
+            chosen[np.where(priority[low] < priority[high], low, high)] = False  # no two neighbours
+            into, out_of = chosen[head], chosen[tail]
+            links.append((head[into], tail[into], time[into]))
+            short_tail, short_head, short_time = _shortcuts(
+                head[into], tail[into], time[into], tail[out_of], head[out_of], time[out_of])
+            untouched = ~(into | out_of)
+            tail, head, time = _fastest_simple_edges(
+                np.r_[tail[untouched], short_tail], np.r_[head[untouched], short_head],
+                np.r_[time[untouched], short_time], n)
+            alive[chosen] = False
+            candidate[chosen] = False
+        tail, head, time = _fastest_simple_edges(
+            np.r_[frozen[0], tail], np.r_[frozen[1], head], np.r_[frozen[2], time], n)
+        if int((~alive).sum()) == removed_before:
+            break
+    link_node = np.concatenate([a for a, _, _ in links]) if links else np.zeros(0, dtype=np.int64)
+    link_from = np.concatenate([b for _, b, _ in links]) if links else np.zeros(0, dtype=np.int64)
+    link_seconds = np.concatenate([c for _, _, c in links]) if links else np.zeros(0)
+    core_nodes = np.flatnonzero(alive)
+    core_of = np.full(n, -1, dtype=np.int64)
+    core_of[core_nodes] = np.arange(core_nodes.size)
+    m = core_nodes.size
+    core = sp.csr_matrix((time, (core_of[tail], core_of[head])), shape=(m, m))
+    core.sort_indices()
+    core_reversed = core.transpose().tocsr()
+    core_reversed.sort_indices()
+    order = np.argsort(link_node, kind="stable")
+    return CoreGraph(
+        graph=graph, core_nodes=core_nodes, core_of=core_of, seconds=core,
+        seconds_reversed=core_reversed,
+        link_start=np.searchsorted(link_node[order], np.arange(n + 1)),
+        link_from=link_from[order], link_seconds=link_seconds[order],
+    )
+
+
+def _shortcuts(in_node: np.ndarray, in_from: np.ndarray, in_time: np.ndarray, out_node: np.ndarray,
+               out_to: np.ndarray, out_time: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Edges ``from -> to`` replacing each removed node: every way in joined to every way out."""
+    order = np.argsort(out_node, kind="stable")
+    out_node, out_to, out_time = out_node[order], out_to[order], out_time[order]
+    first = np.searchsorted(out_node, in_node, side="left")
+    count = np.searchsorted(out_node, in_node, side="right") - first
+    pair_in = np.repeat(np.arange(in_node.size), count)
+    pair_out = np.repeat(first, count) + (np.arange(pair_in.size) - np.repeat(np.cumsum(count) - count, count))
+    tail, head = in_from[pair_in], out_to[pair_out]
+    distinct = tail != head
+    return tail[distinct], head[distinct], (in_time[pair_in] + out_time[pair_out])[distinct]
+
+
+def removable_share(graph: ModeGraph) -> float:
+    """Share of nodes with at most two neighbours: what :func:`contract_graph` could remove."""
+    coo = graph.seconds.tocoo()
+    counts = _neighbour_counts(coo.row.astype(np.int64), coo.col.astype(np.int64), graph.n_nodes)
+    return float((counts <= 2).mean()) if graph.n_nodes else 0.0
+
+
+def _neighbour_counts(tail: np.ndarray, head: np.ndarray, n_nodes: int) -> np.ndarray:
+    """Number of distinct neighbours of each node, whichever way the edges run."""
+    pairs = np.unique(np.minimum(tail, head) * n_nodes + np.maximum(tail, head))
+    return np.bincount(pairs // n_nodes, minlength=n_nodes) + np.bincount(pairs % n_nodes, minlength=n_nodes)

@@ -1,0 +1,115 @@
+"""Dragging hubs in a real Chromium: figures and colours change; keyboard moves; undo restores."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from geo.io import load_locality
+from tests.browser.conftest import wait_for_map
+
+pytestmark = pytest.mark.browser
+
+HUB = "Hub: Kingsmere hub"
+
+
+def figures(page: Page) -> dict[str, str]:
+    return {element: page.locator(f"#{element}").inner_text()
+            for element in ("kpi-mean-minutes", "kpi-share-within-30", "kpi-p90-minutes",
+                            "kpi-mean-minutes-need", "access-group-table", "worst-areas")}
+
+
+def area_colours(page: Page) -> list[str]:
+    return page.evaluate(
+        "Object.keys(window.dsp.areaLayers).sort((a, b) => a - b)"
+        ".map(i => window.dsp.areaLayers[i].options.fillColor)"
+    )
+
+
+def ready(page: Page, app_url: str) -> dict[str, str]:
+    page.goto(app_url)
+    wait_for_map(page)
+    expect(page.locator("#kpi-mean-minutes")).not_to_have_text("-")
+    return figures(page)
+
+
+def wait_for_new_figures(page: Page, before: dict[str, str]) -> None:
+    page.wait_for_function(
+        "before => document.querySelector('#kpi-mean-minutes').innerText !== before",
+        arg=before["kpi-mean-minutes"], timeout=15_000,
+    )
+
+
+def test_dragging_a_hub_changes_figures_and_colours(page: Page, app_url: str) -> None:
+    before = ready(page, app_url)
+    colours_before = area_colours(page)
+    marker = page.get_by_title(HUB, exact=True)
+    box = marker.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 11):  # a real, gradual drag 250 px north-east
+        page.mouse.move(x + 25 * step, y - 20 * step)
+    page.mouse.up()
+    wait_for_new_figures(page, before)
+    after = figures(page)
+    assert float(after["kpi-mean-minutes"]) != float(before["kpi-mean-minutes"])
+    page.wait_for_function("n => window.dsp.paintCount > n", arg=1)
+    assert area_colours(page) != colours_before
+    expect(page.locator("#plan-status")).to_contain_text("Kingsmere hub moved")
+
+
+def test_keyboard_move_then_undo_and_redo(page: Page, app_url: str) -> None:
+    before = ready(page, app_url)
+    page.get_by_title(HUB, exact=True).focus()
+    for _ in range(6):  # six 2 km steps east, from the keyboard alone
+        paints = page.evaluate("window.dsp.paintCount")
+        page.keyboard.press("Shift+ArrowRight")
+        page.wait_for_function("n => window.dsp.paintCount > n", arg=paints)
+        expect(page.get_by_title(HUB, exact=True)).to_be_focused()
+    expect(page.locator("#plan-status")).to_have_text("Kingsmere hub moved.")
+    moved = figures(page)
+    assert moved["kpi-mean-minutes"] != before["kpi-mean-minutes"]
+    page.get_by_role("button", name="Undo").click()
+    expect(page.locator("#plan-status")).to_have_text("Undone.")
+    for _ in range(5):
+        page.get_by_role("button", name="Undo").click()
+    page.wait_for_function(
+        "before => document.querySelector('#kpi-mean-minutes').innerText === before",
+        arg=before["kpi-mean-minutes"],
+    )
+    page.wait_for_timeout(300)
+    assert figures(page) == before  # undo restores the previous figures exactly
+    for _ in range(6):
+        page.get_by_role("button", name="Redo").click()
+    page.wait_for_function(
+        "moved => document.querySelector('#kpi-mean-minutes').innerText === moved",
+        arg=moved["kpi-mean-minutes"],
+    )
+
+
+def test_arrow_buttons_and_move_to_a_town(page: Page, app_url: str) -> None:
+    ready(page, app_url)
+    page.get_by_role("button", name="Move the hub 500 metres north").click()
+    expect(page.locator("#plan-status")).to_contain_text("moved 500 m")
+    page.locator("#hub-move-to").click()
+    page.keyboard.type("Town: Eastwick")
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Move here").click()
+    expect(page.locator("#plan-status")).to_contain_text("moved to Eastwick Marsh")
+
+
+def test_clicking_an_area_shows_its_figures(page: Page, app_url: str) -> None:
+    ready(page, app_url)
+    row = int(load_locality().areas["area_km2"].to_numpy().argmax())  # a big rural area, free of markers
+    x, y = page.evaluate(
+        """i => { const a = window.dsp.areaLayers[i], map = a._map;
+                  const p = map.latLngToContainerPoint(a.getCenter());
+                  const box = map.getContainer().getBoundingClientRect();
+                  return [box.left + p.x, box.top + p.y]; }""", row)
+    page.mouse.click(x, y)
+    details = page.locator("#area-details")
+    expect(details).to_contain_text("residents")
+    expect(details).to_contain_text("Served by")
+    expect(details).to_contain_text("Kingsmere hub:")
