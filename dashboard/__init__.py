@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     """Build the app for ``settings`` (read from the environment when not given)."""
     settings = settings or settings_from_env()
     # Import panels here so their callbacks register only when an app is built.
-    from dashboard import data_access, layout
+    from dashboard import data_access, layout, routes  # noqa: F401  (routes registers the router)
 
     locality = data_access.locality_for(str(settings.data_folder))
     app = dash.Dash(

@@ -54,3 +54,8 @@ KPI_MODE_NOTE = "kpi-mode-note"
 GROUP_TABLE = "access-group-table"
 WORST_AREAS = "worst-areas"
 AREA_DETAILS = "area-details"
+
+# Navigation
+URL = "url"
+PLANNER_VIEW = "planner-view"
+PAGE_VIEW = "page-view"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
-from dashboard import map_panel, planning_panel, provision_panel
+from dashboard import ids, map_panel, planning_panel, provision_panel
 from geo.io import Locality
 from geo.provision import summarise_provision
 
@@ -30,7 +30,8 @@ def page(locality: Locality, folder: str) -> html.Div:
     return html.Div(className="app-shell", children=[
         html.A("Skip to the summary", href="#provision-summary", className="visually-hidden-focusable skip-link"),
         header(locality),
-        html.Main(className="app-main", children=[
+        dcc.Location(id=ids.URL, refresh="callback-nav"),
+        html.Main(id=ids.PLANNER_VIEW, className="app-main", children=[
             html.Div(className="map-column", children=[
                 planning_panel.kpi_band(),
                 map_panel.layout(locality, folder),
@@ -41,6 +42,7 @@ def page(locality: Locality, folder: str) -> html.Div:
                 provision_panel.layout(summarise_provision(locality)),
             ]),
         ]),
+        html.Div(id=ids.PAGE_VIEW, className="page-view"),
         html.Footer(className="app-footer small", children=(
             f"{locality.name}: every place, person and service in this demo is made up. "
             "Open-source software for commissioners; see the README for sources and assumptions.")),

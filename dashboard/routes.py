@@ -1,0 +1,55 @@
+"""Which view the address bar asks for: the planner (always in the page) or another view.
+
+The planner stays in the page and is only hidden when another view is open, so its map is
+never rebuilt. Other views register a builder with :func:`page_route`; the router calls it
+with the query-string values and shows what it returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+from dash import Input, Output, callback, html
+
+from dashboard import ids
+
+PageBuilder = Callable[[dict[str, str]], Any]
+PAGES: dict[str, tuple[str, PageBuilder]] = {}
+PLANNER_PATH = "/"
+
+
+def page_route(path: str, title: str) -> Callable[[PageBuilder], PageBuilder]:
+    """Register ``builder`` as the view at ``path`` (e.g. "/compare"), named ``title`` in the menu."""
+
+    def register(builder: PageBuilder) -> PageBuilder:
+        PAGES[path] = (title, builder)
+        return builder
+
+    return register
+
+
+def query_values(search: str | None) -> dict[str, str]:
+    """The first value of each query-string key: "?a=1&b=2" -> {"a": "1", "b": "2"}."""
+    return {key: values[0] for key, values in parse_qs((search or "").lstrip("?")).items()}
+
+
+def not_found(path: str) -> html.Div:
+    return html.Div(className="page-message", children=[
+        html.H2("There is no page here", className="h4"),
+        html.P(f"Nothing is published at {path}."),
+        html.A("Back to the planner", href=PLANNER_PATH),
+    ])
+
+
+@callback(Output(ids.PLANNER_VIEW, "hidden"), Output(ids.PAGE_VIEW, "children"),
+          Input(ids.URL, "pathname"), Input(ids.URL, "search"))
+def route(pathname: str | None, search: str | None) -> tuple[bool, Any]:
+    path = (pathname or PLANNER_PATH).rstrip("/") or PLANNER_PATH
+    if path == PLANNER_PATH:
+        return False, None
+    for prefix, (_, builder) in PAGES.items():
+        if path == prefix or path.startswith(prefix + "/"):
+            return True, builder({**query_values(search), "path": path})
+    return True, not_found(path)
