@@ -1,0 +1,695 @@
+"""Keep every accepted upload as an immutable dataset version, and say what changed.
+
+A data folder holds one sub-folder per version (``v0001``, ``v0002``, ...) and a small
+``ACTIVE`` file naming the version the app uses. A version folder holds
+``locality.gpkg`` (layers ``areas``, ``services``, ``districts``, ``county`` in the
+demo's schema), ``manifest.json`` (when, from which files, what changed since its
+parent), ``report.json`` (the validation report the analyst accepted), the uploaded
+files under ``sources/`` and, when one was given, ``lookup.csv`` (old -> new area codes).
+
+Versions are written to a hidden temporary folder inside the data folder and renamed
+into place in one step, and the ``ACTIVE`` pointer is replaced atomically, so a failure
+at any point leaves every saved version and the pointer as they were. Versions are
+never deleted. Nothing is written outside the data folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geo.errors import DataFileError
+from geo.uploads import (
+    DEFAULT_OPTIONS,
+    CodeLookup,
+    PreparedUpload,
+    UploadOptions,
+    UploadRejectedError,
+    UploadSet,
+    prepare_upload,
+    safe_file_name,
+)
+from geo.validate import BRITISH_NATIONAL_GRID
+
+ACTIVE_FILE = "ACTIVE"
+LOCK_FILE = ".lock"
+MANIFEST_FILE = "manifest.json"
+REPORT_FILE = "report.json"
+LOOKUP_FILE = "lookup.csv"
+LOCALITY_FILE = "locality.gpkg"
+VERSION_PATTERN = re.compile(r"^v(\d{4,})$")
+# A temporary folder this old belongs to a save that was killed, not one in progress.
+STALE_STAGING_SECONDS = 3600
+# Population and need changes smaller than this (people) are rounding, not change.
+CHANGE_TOLERANCE = 0.5
+
+
+class DatasetError(DataFileError):
+    """A data folder or version that cannot be used as asked."""
+
+
+# ---------------------------------------------------------------------------------------
+# What changed between two versions
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ChangeSummary:
+    """How one version's areas and services differ from another's.
+
+    Areas are matched by code; codes that changed (2011 -> 2021 LSOAs) are matched
+    through a lookup when one is known, as renamed (one to one), split (one to several),
+    merged (several to one) or regrouped (several to several); population and need are
+    compared over each matched group. ``area_changes`` is a tidy table with one row per
+    matched group: ``codes_before``, ``codes_after``, ``match`` (same, renamed, split,
+    merged, regrouped), ``pop_before``, ``pop_after``, ``pop_change``, ``need_before``,
+    ``need_after``, ``need_change``.
+    """
+
+    from_version: str | None
+    to_version: str
+    areas_added: tuple[str, ...]
+    areas_removed: tuple[str, ...]
+    areas_recoded: tuple[tuple[tuple[str, ...], tuple[str, ...], str], ...]
+    pop_before: float
+    pop_after: float
+    need_before: float
+    need_after: float
+    services_added: tuple[str, ...]
+    services_removed: tuple[str, ...]
+    services_changed: tuple[str, ...]
+    area_changes: pd.DataFrame = field(repr=False, compare=False)
+
+    @property
+    def areas_changed(self) -> int:
+        """Matched areas (or groups) whose population or need changed."""
+        table = self.area_changes
+        if table.empty:
+            return 0
+        moved = (table["pop_change"].abs() > CHANGE_TOLERANCE) | (
+            table["need_change"].abs() > CHANGE_TOLERANCE)
+        return int(moved.sum())
+
+    @property
+    def is_empty(self) -> bool:
+        """True when nothing a scenario's scores depend on has changed."""
+        return not (self.areas_added or self.areas_removed or self.areas_recoded
+                    or self.services_added or self.services_removed or self.services_changed
+                    or self.areas_changed)
+
+    def to_text(self) -> str:
+        """A plain-English summary for the app and the CLI."""
+        since = f"since {self.from_version}" if self.from_version else "(first version)"
+        lines = [f"Changes in {self.to_version} {since}:"]
+        if self.is_empty:
+            lines.append("  nothing that affects the scores has changed.")
+            return "\n".join(lines)
+        lines.append(f"  residents {self.pop_before:,.0f} -> {self.pop_after:,.0f} "
+                     f"({self.pop_after - self.pop_before:+,.0f}); need "
+                     f"{self.need_before:,.0f} -> {self.need_after:,.0f} "
+                     f"({self.need_after - self.need_before:+,.0f})")
+        for label, codes in (("areas added", self.areas_added), ("areas removed", self.areas_removed)):
+            if codes:
+                lines.append(f"  {len(codes):,} {label}: {_list(codes)}")
+        if self.areas_recoded:
+            kinds: dict[str, int] = {}
+            for _, _, kind in self.areas_recoded:
+                kinds[kind] = kinds.get(kind, 0) + 1
+            lines.append("  area codes matched through the lookup: "
+                         + ", ".join(f"{n:,} {k}" for k, n in sorted(kinds.items())))
+        if self.areas_changed:
+            lines.append(f"  {self.areas_changed:,} area(s) changed in population or need; largest:")
+            top = self.area_changes.reindex(
+                self.area_changes["need_change"].abs().sort_values(ascending=False).index).head(5)
+            for _, row in top.iterrows():
+                lines.append(f"    {', '.join(row['codes_after'])}: residents "
+                             f"{row['pop_change']:+,.0f}, need {row['need_change']:+,.1f}")
+        for label, names in (("services added", self.services_added),
+                             ("services removed", self.services_removed),
+                             ("services changed", self.services_changed)):
+            if names:
+                lines.append(f"  {len(names):,} {label}: {_list(names)}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form (without the per-area table), as kept in a version's manifest."""
+        return {
+            "from_version": self.from_version, "to_version": self.to_version,
+            "areas_added": list(self.areas_added), "areas_removed": list(self.areas_removed),
+            "areas_recoded": [[list(a), list(b), k] for a, b, k in self.areas_recoded],
+            "areas_changed": self.areas_changed,
+            "pop_before": self.pop_before, "pop_after": self.pop_after,
+            "need_before": self.need_before, "need_after": self.need_after,
+            "services_added": list(self.services_added),
+            "services_removed": list(self.services_removed),
+            "services_changed": list(self.services_changed),
+        }
+
+
+def _list(items: Sequence[str], limit: int = 15) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit:,} more" if len(items) > limit else "")
+
+
+def compare_layers(old_areas: gpd.GeoDataFrame | None, new_areas: gpd.GeoDataFrame, *,
+                   old_services: gpd.GeoDataFrame | None = None,
+                   new_services: gpd.GeoDataFrame | None = None,
+                   lookup: pd.DataFrame | None = None,
+                   from_version: str | None = None, to_version: str = "new") -> ChangeSummary:
+    """Compare two versions' layers (pure: no files). ``lookup`` has ``old_code``/``new_code``."""
+    empty = gpd.GeoDataFrame({"code": [], "pop_total": [], "need_weight": []}, geometry=[])
+    old = old_areas if old_areas is not None else empty
+    old_values = _area_values(old)
+    new_values = _area_values(new_areas)
+    same = old_values.index.intersection(new_values.index)
+    removed = [c for c in old_values.index if c not in new_values.index]
+    added = [c for c in new_values.index if c not in old_values.index]
+    groups = _lookup_groups(removed, added, lookup)
+    matched_old = {c for olds, _, _ in groups for c in olds}
+    matched_new = {c for _, news, _ in groups for c in news}
+    rows = [((c,), (c,), "same") for c in same] + groups
+    records = []
+    for olds, news, kind in rows:
+        pop_before = float(old_values.loc[list(olds), "pop_total"].sum())
+        pop_after = float(new_values.loc[list(news), "pop_total"].sum())
+        need_before = float(old_values.loc[list(olds), "need_weight"].sum())
+        need_after = float(new_values.loc[list(news), "need_weight"].sum())
+        records.append({
+            "codes_before": olds, "codes_after": news, "match": kind,
+            "pop_before": pop_before, "pop_after": pop_after, "pop_change": pop_after - pop_before,
+            "need_before": need_before, "need_after": need_after,
+            "need_change": need_after - need_before,
+        })
+    table = pd.DataFrame(records, columns=[
+        "codes_before", "codes_after", "match", "pop_before", "pop_after", "pop_change",
+        "need_before", "need_after", "need_change"])
+    s_added, s_removed, s_changed = _service_changes(old_services, new_services)
+    return ChangeSummary(
+        from_version=from_version, to_version=to_version,
+        areas_added=tuple(c for c in added if c not in matched_new),
+        areas_removed=tuple(c for c in removed if c not in matched_old),
+        areas_recoded=tuple(groups),
+        pop_before=float(old_values["pop_total"].sum()),
+        pop_after=float(new_values["pop_total"].sum()),
+        need_before=float(old_values["need_weight"].sum()),
+        need_after=float(new_values["need_weight"].sum()),
+        services_added=s_added, services_removed=s_removed, services_changed=s_changed,
+        area_changes=table,
+    )
+
+
+def _area_values(areas: gpd.GeoDataFrame) -> pd.DataFrame:
+    values = pd.DataFrame({
+        "pop_total": pd.to_numeric(areas["pop_total"], errors="coerce").fillna(0.0).to_numpy(),
+        "need_weight": pd.to_numeric(areas["need_weight"], errors="coerce").fillna(0.0).to_numpy(),
+    }, index=pd.Index([str(c) for c in areas["code"]], name="code"))
+    return values
+
+
+def _lookup_groups(removed: Sequence[str], added: Sequence[str],
+                   lookup: pd.DataFrame | None) -> list[tuple[tuple[str, ...], tuple[str, ...], str]]:
+    """Groups of removed and added codes joined by the lookup (its pairs taken as links,
+    so chains such as 2001 -> 2011 -> 2021 join up too)."""
+    if lookup is None or lookup.empty or not removed or not added:
+        return []
+    parent: dict[str, str] = {}
+
+    def find(code: str) -> str:
+        while parent.setdefault(code, code) != code:
+            parent[code] = parent[parent[code]]
+            code = parent[code]
+        return code
+
+    for a, b in zip(lookup["old_code"].astype(str), lookup["new_code"].astype(str), strict=True):
+        parent[find(a)] = find(b)
+    removed_set, added_set = set(removed), set(added)
+    members: dict[str, tuple[list[str], list[str]]] = {}
+    for code in removed:
+        if code in parent:
+            members.setdefault(find(code), ([], []))[0].append(code)
+    for code in added:
+        if code in parent:
+            members.setdefault(find(code), ([], []))[1].append(code)
+    groups = []
+    for olds, news in members.values():
+        if not olds or not news:
+            continue
+        kind = ("renamed" if len(olds) == len(news) == 1 else "split" if len(olds) == 1
+                else "merged" if len(news) == 1 else "regrouped")
+        groups.append((tuple(sorted(o for o in olds if o in removed_set)),
+                       tuple(sorted(n for n in news if n in added_set)), kind))
+    return sorted(groups)
+
+
+def _service_changes(old: gpd.GeoDataFrame | None,
+                     new: gpd.GeoDataFrame | None) -> tuple[tuple[str, ...], ...]:
+    """Services added, removed and changed (budget, clients, functions or a move > 10 m),
+    matched by name."""
+    old_rows = _service_rows(old)
+    new_rows = _service_rows(new)
+    added = tuple(n for n in new_rows if n not in old_rows)
+    removed = tuple(n for n in old_rows if n not in new_rows)
+    changed = []
+    for name in new_rows:
+        if name in old_rows:
+            a, b = old_rows[name], new_rows[name]
+            moved = a["point"].distance(b["point"]) > 10 if a["point"] and b["point"] else False
+            if moved or a["values"] != b["values"]:
+                changed.append(name)
+    return added, removed, tuple(changed)
+
+
+def _service_rows(services: gpd.GeoDataFrame | None) -> dict[str, dict[str, Any]]:
+    if services is None or services.empty:
+        return {}
+    keys = ("budget_gbp", "clients", "functions", "locality_wide")
+    rows = {}
+    for _, row in services.iterrows():
+        values = tuple(str(row[k]) if k in row.index else "" for k in keys)
+        point = row.geometry if row.geometry is not None and not row.geometry.is_empty else None
+        rows[str(row["name"])] = {"values": values, "point": point}
+    return rows
+
+
+# ---------------------------------------------------------------------------------------
+# Versions on disk
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SourceFile:
+    """One uploaded file kept with a version."""
+
+    role: str
+    name: str
+    stored_as: str
+    size_bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class DatasetVersion:
+    """One saved version, as described by its manifest."""
+
+    version_id: str
+    path: Path
+    created_utc: str
+    note: str
+    parent: str | None
+    locality_name: str
+    n_areas: int
+    n_services: int
+    pop_total: float
+    need_total: float
+    sources: tuple[SourceFile, ...]
+    changes: dict[str, Any] = field(compare=False, repr=False)
+    accepted_warnings: int = 0
+    has_lookup: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class VersionLayers:
+    """A version's areas and services (services empty when none were uploaded)."""
+
+    version_id: str
+    areas: gpd.GeoDataFrame
+    services: gpd.GeoDataFrame | None
+
+
+def list_versions(root: Path | str) -> tuple[DatasetVersion, ...]:
+    """Every saved version, oldest first (temporary folders of unfinished saves are skipped)."""
+    root = Path(root)
+    if not root.is_dir():
+        return ()
+    found = []
+    for child in sorted(root.iterdir(), key=lambda p: p.name):
+        if child.is_dir() and VERSION_PATTERN.match(child.name) and (child / MANIFEST_FILE).is_file():
+            found.append(_read_manifest(child))
+    return tuple(sorted(found, key=lambda v: _number(v.version_id)))
+
+
+def active_version_id(root: Path | str) -> str | None:
+    """The version the app uses, or None when nothing has been saved."""
+    pointer = Path(root) / ACTIVE_FILE
+    if not pointer.is_file():
+        return None
+    version_id = pointer.read_text(encoding="utf-8").strip()
+    if not VERSION_PATTERN.match(version_id) or not (Path(root) / version_id / MANIFEST_FILE).is_file():
+        raise DatasetError(f"{pointer}: names {version_id!r}, which is not a saved version")
+    return version_id
+
+
+def active_version(root: Path | str) -> DatasetVersion | None:
+    """The active version's description, or None when nothing has been saved."""
+    version_id = active_version_id(root)
+    return None if version_id is None else get_version(root, version_id)
+
+
+def get_version(root: Path | str, version_id: str) -> DatasetVersion:
+    """One version's description, refusing ids that are not versions in this folder."""
+    return _read_manifest(_version_path(Path(root), version_id))
+
+
+def activate_version(root: Path | str, version_id: str) -> DatasetVersion:
+    """Make ``version_id`` the active one (older and newer versions are kept)."""
+    root = Path(root)
+    version = get_version(root, version_id)
+    _write_atomic(root, root / ACTIVE_FILE, (version.version_id + "\n").encode("utf-8"))
+    return version
+
+
+def load_version_layers(root: Path | str, version_id: str) -> VersionLayers:
+    """Read a version's areas and services from its GeoPackage."""
+    import pyogrio
+
+    path = _version_path(Path(root), version_id) / LOCALITY_FILE
+    try:
+        layers = {str(n) for n, _ in pyogrio.list_layers(path)}
+        areas = gpd.read_file(path, layer="areas")
+        services = gpd.read_file(path, layer="services") if "services" in layers else None
+    except Exception as error:  # pyogrio raises several types for damaged files
+        raise DatasetError(f"{path}: cannot read the saved version ({error})") from error
+    return VersionLayers(version_id, areas, services)
+
+
+def read_version_lookup(root: Path | str, version_id: str) -> pd.DataFrame | None:
+    """The old -> new code lookup saved with a version, if one was uploaded with it."""
+    path = _version_path(Path(root), version_id) / LOOKUP_FILE
+    if not path.is_file():
+        return None
+    return pd.read_csv(path, dtype=str)
+
+
+def changes_since(root: Path | str, version_id: str, *, to_version: str | None = None,
+                  lookup: CodeLookup | pd.DataFrame | None = None) -> ChangeSummary:
+    """What changed between a scenario's pinned version and ``to_version`` (default: active).
+
+    Code lookups saved with the versions in between are used to match renamed, split and
+    merged areas; ``lookup`` adds another.
+    """
+    root = Path(root)
+    target = to_version or active_version_id(root)
+    if target is None:
+        raise DatasetError(f"{root}: no version is active, so there is nothing to compare with")
+    old = load_version_layers(root, version_id)
+    new = load_version_layers(root, target)
+    low, high = sorted((_number(version_id), _number(target)))
+    pairs = [read_version_lookup(root, v.version_id) for v in list_versions(root)
+             if low < _number(v.version_id) <= high]
+    if isinstance(lookup, CodeLookup):
+        pairs.append(lookup.pairs)
+    elif lookup is not None:
+        pairs.append(lookup)
+    known = [p for p in pairs if p is not None]
+    combined = pd.concat(known, ignore_index=True) if known else None
+    return compare_layers(old.areas, new.areas, old_services=old.services,
+                          new_services=new.services, lookup=combined,
+                          from_version=version_id, to_version=target)
+
+
+def save_version(root: Path | str, prepared: PreparedUpload, *,
+                 accepted_warnings: str | None = None, note: str = "", activate: bool = True,
+                 locality_name: str = "Uploaded locality") -> DatasetVersion:
+    """Save a checked upload as a new version (and make it active unless told not to).
+
+    Refuses, changing nothing, when the report has errors, or warnings the analyst has not
+    accepted by passing back the report's ``warnings_digest``. The version is written to a
+    temporary folder inside ``root`` and renamed into place, so it appears whole or not
+    at all.
+    """
+    report = prepared.report
+    if not report.can_apply(accepted_warnings):
+        if not report.passed:
+            listed = "\n".join(str(i) for i in report.errors[:10])
+            more = f"\n... and {len(report.errors) - 10} more" if len(report.errors) > 10 else ""
+            message = (f"The upload was not saved: {len(report.errors)} error(s) to fix first.\n"
+                       f"{listed}{more}")
+        else:
+            message = (f"The upload was not saved: {len(report.warnings)} warning(s) need "
+                       "accepting first (review them, then accept them to save).")
+        raise UploadRejectedError(message, report)
+    if prepared.areas is None:
+        raise UploadRejectedError("The upload was not saved: it holds no areas.", report)
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    with _locked(root):
+        _remove_stale_staging(root)
+        versions = list_versions(root)
+        number = max((_number(v.version_id) for v in versions), default=0) + 1
+        version_id = f"v{number:04d}"
+        parent_id = active_version_id(root) or (versions[-1].version_id if versions else None)
+        parent = load_version_layers(root, parent_id) if parent_id else None
+        lookup = prepared.lookup.pairs if prepared.lookup is not None else None
+        changes = compare_layers(
+            parent.areas if parent else None, prepared.areas,
+            old_services=parent.services if parent else None, new_services=prepared.services,
+            lookup=lookup, from_version=parent_id, to_version=version_id)
+        staging = root / f".tmp-{version_id}-{uuid.uuid4().hex[:8]}"
+        try:
+            staging.mkdir()
+            _write_version(staging, prepared, changes, version_id=version_id, parent=parent_id,
+                           note=note, locality_name=locality_name,
+                           accepted=len(report.warnings))
+            _fsync_tree(staging)
+            final = root / version_id
+            os.rename(staging, final)
+            _fsync_dir(root)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        if activate:
+            _write_atomic(root, root / ACTIVE_FILE, (version_id + "\n").encode("utf-8"))
+    return get_version(root, version_id)
+
+
+def upload_dataset(root: Path | str, uploads: UploadSet, *,
+                   options: UploadOptions = DEFAULT_OPTIONS, accepted_warnings: str | None = None,
+                   note: str = "", activate: bool = True) -> tuple[PreparedUpload, DatasetVersion]:
+    """Check an upload against the active version and save it as a new version.
+
+    What the upload does not replace (services, or areas) is taken from the active
+    version. Raises :class:`~geo.uploads.UploadRejectedError` (with the report) when it
+    cannot be saved; the data folder is then unchanged.
+    """
+    prepared = check_upload(root, uploads, options=options)
+    version = save_version(root, prepared, accepted_warnings=accepted_warnings, note=note,
+                           activate=activate, locality_name=options.locality_name)
+    return prepared, version
+
+
+def check_upload(root: Path | str, uploads: UploadSet, *,
+                 options: UploadOptions = DEFAULT_OPTIONS) -> PreparedUpload:
+    """Read and check an upload against the active version, writing nothing."""
+    current = active_version_id(root)
+    layers = load_version_layers(root, current) if current else None
+    return prepare_upload(uploads, options=options,
+                          current_areas=layers.areas if layers else None,
+                          current_services=layers.services if layers else None)
+
+
+# ---------------------------------------------------------------------------------------
+# Writing, safely
+# ---------------------------------------------------------------------------------------
+def _write_version(folder: Path, prepared: PreparedUpload, changes: ChangeSummary, *,
+                   version_id: str, parent: str | None, note: str, locality_name: str,
+                   accepted: int) -> None:
+    import pyogrio
+
+    areas = prepared.areas
+    assert areas is not None
+    gpkg = folder / LOCALITY_FILE
+    pyogrio.write_dataframe(_plain(areas), gpkg, layer="areas", driver="GPKG")
+    if prepared.services is not None and not prepared.services.empty:
+        pyogrio.write_dataframe(_plain(prepared.services), gpkg, layer="services",
+                                driver="GPKG", append=False)
+    pyogrio.write_dataframe(_districts(areas), gpkg, layer="districts", driver="GPKG")
+    county = gpd.GeoDataFrame({"name": [locality_name]},
+                              geometry=[shapely.union_all(areas.geometry.to_numpy())],
+                              crs=BRITISH_NATIONAL_GRID)
+    pyogrio.write_dataframe(county, gpkg, layer="county", driver="GPKG")
+    sources = []
+    (folder / "sources").mkdir()
+    for role, upload in prepared.uploads.files():
+        stored = f"sources/{role}-{safe_file_name(upload.name)}"
+        _inside(folder, folder / stored).write_bytes(upload.content)
+        sources.append({"role": role, "name": upload.name, "stored_as": stored,
+                        "size_bytes": len(upload.content),
+                        "sha256": hashlib.sha256(upload.content).hexdigest()})
+    if prepared.lookup is not None:
+        prepared.lookup.pairs.to_csv(folder / LOOKUP_FILE, index=False)
+    manifest = {
+        "version_id": version_id,
+        "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "note": note,
+        "parent": parent,
+        "locality_name": locality_name,
+        "n_areas": len(areas),
+        "n_services": 0 if prepared.services is None else len(prepared.services),
+        "pop_total": float(areas["pop_total"].sum()),
+        "need_total": float(areas["need_weight"].sum()),
+        "sources": sources,
+        "changes": changes.to_dict(),
+        "accepted_warnings": accepted,
+        "has_lookup": prepared.lookup is not None,
+    }
+    (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True), "utf-8")
+    (folder / REPORT_FILE).write_text(json.dumps(prepared.report.to_dict(), indent=2), "utf-8")
+
+
+def _remove_stale_staging(root: Path) -> None:
+    """Remove temporary folders left by saves that were killed part-way (never versions)."""
+    cutoff = dt.datetime.now(dt.UTC).timestamp() - STALE_STAGING_SECONDS
+    for child in root.iterdir():
+        if child.is_dir() and child.name.startswith(".tmp-") and child.stat().st_mtime < cutoff:
+            shutil.rmtree(_inside(root, child), ignore_errors=True)
+
+
+def _plain(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Columns GeoPackage can hold: text as str, flags as bool, numbers as float."""
+    out = frame.copy()
+    for column in out.columns:
+        if column == out.geometry.name:
+            continue
+        if out[column].dtype == object or str(out[column].dtype) in ("str", "string"):
+            out[column] = out[column].map(lambda v: "" if v is None else str(v)).astype(object)
+    return out
+
+
+def _districts(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Districts dissolved from the areas, each in the lot most of its residents are in."""
+    rows = []
+    for district, group in areas.groupby("district", sort=True):
+        lot_pop = group.groupby("lot")["pop_total"].sum()
+        rows.append({"district": str(district), "lot": str(lot_pop.idxmax()) if len(lot_pop) else "",
+                     "geometry": shapely.union_all(group.geometry.to_numpy())})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=BRITISH_NATIONAL_GRID)
+
+
+def _read_manifest(folder: Path) -> DatasetVersion:
+    path = folder / MANIFEST_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return DatasetVersion(
+            version_id=folder.name, path=folder, created_utc=str(data["created_utc"]),
+            note=str(data.get("note", "")), parent=data.get("parent"),
+            locality_name=str(data.get("locality_name", "")), n_areas=int(data["n_areas"]),
+            n_services=int(data["n_services"]), pop_total=float(data["pop_total"]),
+            need_total=float(data["need_total"]),
+            sources=tuple(SourceFile(**s) for s in data.get("sources", [])),
+            changes=dict(data.get("changes", {})),
+            accepted_warnings=int(data.get("accepted_warnings", 0)),
+            has_lookup=bool(data.get("has_lookup", False)),
+        )
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise DatasetError(f"{path}: cannot read the version's manifest ({error})") from error
+
+
+def _number(version_id: str) -> int:
+    match = VERSION_PATTERN.match(version_id)
+    if not match:
+        raise DatasetError(f"expected a version id like v0001, found {version_id!r}")
+    return int(match.group(1))
+
+
+def _version_path(root: Path, version_id: str) -> Path:
+    """The folder of a saved version; refuses anything that is not one (no '..', no paths)."""
+    _number(version_id)
+    path = _inside(root, root / version_id)
+    if not (path / MANIFEST_FILE).is_file():
+        known = ", ".join(v.version_id for v in list_versions(root)) or "none"
+        raise DatasetError(f"no saved version {version_id!r} in {root}; saved versions: {known}")
+    return path
+
+
+def _inside(root: Path, path: Path) -> Path:
+    """``path``, after checking it resolves inside ``root`` (nothing is written elsewhere)."""
+    resolved_root = root.resolve()
+    resolved = path.resolve()
+    if resolved != resolved_root and resolved_root not in resolved.parents:
+        raise DatasetError(f"refused to use {path}: it is outside the data folder {root}")
+    return path
+
+
+def _write_atomic(root: Path, path: Path, content: bytes) -> None:
+    """Replace a small file in one step: write a temporary file beside it, then rename."""
+    _inside(root, path)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+        _fsync_dir(path.parent)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+    for path in sorted([folder, *(p for p in folder.rglob("*") if p.is_dir())]):
+        _fsync_dir(path)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+@contextlib.contextmanager
+def _locked(root: Path) -> Iterator[None]:
+    """One writer at a time per data folder (several app workers may save at once)."""
+    try:
+        import fcntl
+    except ImportError:  # not on POSIX: rely on the rename failing if a name is taken
+        yield
+        return
+    with open(_inside(root, root / LOCK_FILE), "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def version_summary_table(root: Path | str) -> pd.DataFrame:
+    """One row per version for listings: id, active, created, areas, services, residents, need."""
+    active = active_version_id(root)
+    rows = [{
+        "version": v.version_id, "active": v.version_id == active, "created_utc": v.created_utc,
+        "parent": v.parent or "", "areas": v.n_areas, "services": v.n_services,
+        "residents": v.pop_total, "need": v.need_total, "note": v.note,
+    } for v in list_versions(root)]
+    return pd.DataFrame(rows, columns=["version", "active", "created_utc", "parent", "areas",
+                                       "services", "residents", "need", "note"])
+
+
+__all__ = [
+    "ChangeSummary", "DatasetError", "DatasetVersion", "SourceFile", "VersionLayers",
+    "activate_version", "active_version", "active_version_id", "changes_since", "check_upload",
+    "compare_layers", "get_version", "list_versions", "load_version_layers",
+    "read_version_lookup", "save_version", "upload_dataset", "version_summary_table",
+]
