@@ -80,6 +80,11 @@ class AreaWeights:
     groups: tuple[str, ...]
     values: np.ndarray
 
+    @cached_property
+    def by_group(self) -> np.ndarray:
+        """The same weights as groups x areas, contiguous per group (fast running totals)."""
+        return np.ascontiguousarray(self.values.T)
+
     def of(self, group: str) -> np.ndarray:
         """One group's weights, by name (see :data:`GROUP_LABELS`)."""
         if group not in self.groups:
@@ -134,14 +139,15 @@ class DistanceDecay:
     def weight(self, minutes: np.ndarray) -> np.ndarray:
         """Weight for each travel time (0 beyond the catchment and where unreachable)."""
         t = np.asarray(minutes, dtype=np.float64)
-        inside = np.isfinite(t) & (t <= self.max_minutes)
         if self.kind == "gaussian":
-            weights = np.exp(-(t * t) / (2.0 * self.sigma_minutes ** 2))
-        else:
-            bounds = np.array([b for b, _ in self.steps])
-            values = np.array([w for _, w in self.steps] + [0.0])
-            weights = values[np.searchsorted(bounds, np.where(np.isfinite(t), t, np.inf), side="left")]
-        return np.where(inside, weights, 0.0)
+            with np.errstate(invalid="ignore"):
+                return np.where(t <= self.max_minutes, np.exp(-(t * t) / (2.0 * self.sigma_minutes ** 2)), 0.0)
+        bounds = np.array([b for b, _ in self.steps])
+        values = np.array([w for _, w in self.steps] + [0.0])
+        weights = values[np.searchsorted(bounds, t, side="left")]  # NaN and inf sort last: weight 0
+        if self.max_minutes < bounds[-1]:
+            weights[t > self.max_minutes] = 0.0
+        return weights
 
 
 DEFAULT_DECAY = DistanceDecay()
@@ -167,12 +173,14 @@ class HubMinutes:
     """Minutes from every area to each hub (its quickest point): one column per hub.
 
     ``keys`` records the points each column was worked out for, so that
-    :func:`hub_minutes` can reuse the columns of hubs that did not move.
+    :func:`hub_minutes` can reuse the columns of hubs that did not move. ``warnings`` has,
+    per hub, the far-from-any-road warnings of its points.
     """
 
     hub_ids: tuple[str, ...]
     keys: tuple[tuple[tuple[float, float], ...], ...]
     columns: tuple[np.ndarray, ...]
+    warnings: tuple[tuple[str, ...], ...] = ()
 
     def matrix(self) -> np.ndarray:
         """Areas x hubs minutes (NaN where a hub cannot be reached)."""
@@ -193,24 +201,29 @@ def hub_minutes(router: AreaRouter, hubs: Sequence[Hub], *,
     Moving one hub therefore costs one shortest-path search (or none, when the router has
     already searched from that road node).
     """
-    reusable: dict[tuple[str, tuple[tuple[float, float], ...]], np.ndarray] = {}
+    reusable: dict[tuple[str, tuple[tuple[float, float], ...]], tuple[np.ndarray, tuple[str, ...]]] = {}
     if previous is not None:
-        reusable = {(h, k): c for h, k, c in zip(previous.hub_ids, previous.keys,
-                                                  previous.columns, strict=True)}
+        notes = previous.warnings or tuple(() for _ in previous.hub_ids)
+        reusable = {(h, k): (c, w) for h, k, c, w in zip(previous.hub_ids, previous.keys,
+                                                         previous.columns, notes, strict=True)}
     keys = tuple(hub_points(h) for h in hubs)
     ids = tuple(h.hub_id for h in hubs)
-    columns: list[np.ndarray | None] = [reusable.get((i, k)) for i, k in zip(ids, keys, strict=True)]
-    todo = [j for j, column in enumerate(columns) if column is None]
+    found = [reusable.get((i, k)) for i, k in zip(ids, keys, strict=True)]
+    todo = [j for j, column in enumerate(found) if column is None]
     if todo:
         points = np.array([p for j in todo for p in keys[j]], dtype=np.float64)
-        labels = [f"hub {ids[j]} point {n + 1}" for j in todo for n in range(len(keys[j]))]
-        minutes = router.minutes_to_snapped(router.snap(points, labels=labels))
+        labels = [f"Hub {ids[j]} point {n + 1}" for j in todo for n in range(len(keys[j]))]
+        snap = router.snap(points, labels=labels)
+        minutes = router.minutes_to_snapped(snap)
         start = 0
         for j in todo:
             block = minutes[:, start:start + len(keys[j])]
             start += len(keys[j])
-            columns[j] = _min_ignoring_nan(block)
-    return HubMinutes(hub_ids=ids, keys=keys, columns=tuple(c for c in columns if c is not None))
+            prefix = f"Hub {ids[j]} point "
+            found[j] = (_min_ignoring_nan(block), tuple(w for w in snap.warnings if w.startswith(prefix)))
+    done = [f for f in found if f is not None]
+    return HubMinutes(hub_ids=ids, keys=keys, columns=tuple(c for c, _ in done),
+                      warnings=tuple(w for _, w in done))
 
 
 def _min_ignoring_nan(block: np.ndarray) -> np.ndarray:
@@ -283,11 +296,11 @@ def access_from_minutes(minutes_by_hub: np.ndarray, weights: AreaWeights, *,
     filled = np.where(np.isnan(minutes), np.inf, minutes)
     rows = np.arange(n_areas)
     if n_hubs >= 2:
-        two = np.argpartition(filled, 1, axis=1)[:, :2]
-        swap = filled[rows, two[:, 0]] > filled[rows, two[:, 1]]
-        first = np.where(swap, two[:, 1], two[:, 0])
-        second = np.where(swap, two[:, 0], two[:, 1])
-        best, runner_up = filled[rows, first], filled[rows, second]
+        first = filled.argmin(axis=1)
+        best = filled[rows, first]
+        filled[rows, first] = np.inf
+        second = filled.argmin(axis=1)
+        runner_up = filled[rows, second]
     elif n_hubs == 1:
         first = np.zeros(n_areas, dtype=np.int64)
         second = np.full(n_areas, -1)
@@ -314,16 +327,14 @@ def access_from_minutes(minutes_by_hub: np.ndarray, weights: AreaWeights, *,
 def _group_summary(best: np.ndarray, weights: AreaWeights,
                    thresholds: tuple[float, ...]) -> pd.DataFrame:
     """Weighted mean, median, 90th percentile and shares within thresholds, per group."""
-    order = np.argsort(best, kind="stable")
+    order = np.argsort(best)
     sorted_minutes = best[order]
-    sorted_weights = weights.values[order]
-    cumulative = np.cumsum(sorted_weights, axis=0)
-    totals = cumulative[-1]
+    cumulative = np.cumsum(weights.by_group[:, order], axis=1)  # groups x areas, by minutes
+    totals = cumulative[:, -1]
+    reachable = np.isfinite(best)
     with np.errstate(invalid="ignore", divide="ignore"):
-        cdf = cumulative / totals
-        reachable = np.isfinite(sorted_minutes)
-        reached_weight = sorted_weights[reachable].sum(axis=0)
-        mean = (sorted_minutes[reachable] @ sorted_weights[reachable]) / reached_weight
+        cdf = cumulative / totals[:, None]
+        mean = (weights.by_group @ np.where(reachable, best, 0.0)) / (weights.by_group @ reachable)
     out: dict[str, object] = {
         "group": list(weights.groups),
         "label": [GROUP_LABELS[g] for g in weights.groups],
@@ -336,18 +347,17 @@ def _group_summary(best: np.ndarray, weights: AreaWeights,
         for g in range(len(weights.groups)):
             if totals[g] > 0:
                 # numpy's weighted "inverted_cdf" quantile: the first value whose CDF reaches q
-                value = sorted_minutes[min(int(np.searchsorted(cdf[:, g], q, side="left")), last)]
+                value = sorted_minutes[min(int(np.searchsorted(cdf[g], q, side="left")), last)]
                 values[g] = value if np.isfinite(value) else np.nan
         out[name] = values
     counts = np.searchsorted(sorted_minutes, thresholds, side="right")
     for threshold, count in zip(thresholds, counts, strict=True):
-        share = cdf[count - 1] if count > 0 else np.zeros(len(weights.groups))
+        share = cdf[:, count - 1] if count > 0 else np.zeros(len(weights.groups))
         out[f"share_within_{threshold:g}"] = np.where(totals > 0, share, np.nan)
-    unreachable_count = int(np.isinf(sorted_minutes).sum())
+    reached = int(reachable.sum())
+    reached_weight = cumulative[:, reached - 1] if reached else np.zeros(len(weights.groups))
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["share_unreachable"] = (
-            sorted_weights[sorted_minutes.size - unreachable_count:].sum(axis=0) / totals
-        )
+        out["share_unreachable"] = (totals - reached_weight) / totals
     return pd.DataFrame(out)
 
 

@@ -225,9 +225,8 @@ def service_spend_equity(router: AreaRouter, areas: pd.DataFrame, services: pd.D
                          biggest_town: str | None = None,
                          decay: DistanceDecay = DEFAULT_DECAY) -> SpendEquity:
     """Spend equity of existing services (point geometries, ``budget_gbp``, ``locality_wide``, ``town``)."""
-    for column in ("budget_gbp",):
-        if column not in services.columns:
-            raise PlannerInputError(f"services: missing column {column}")
+    if "budget_gbp" not in services.columns:
+        raise PlannerInputError("services: missing column budget_gbp")
     xy = np.column_stack([services.geometry.x.to_numpy(), services.geometry.y.to_numpy()])
     ids = services["service_id"].astype(str).tolist() if "service_id" in services.columns else [
         str(i) for i in range(len(services))]

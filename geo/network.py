@@ -268,7 +268,8 @@ def network_from_pbf(path: Path | str, *, clip_to: object | None = None) -> Road
     in those metres, e.g. the county) keeps only roads with both ends inside it: extracts
     carry whole roads that cross their border. Highway tags map to road classes through
     :data:`OSM_ROAD_CLASSES`; roads tagged ``access=no|private`` are left out; one-way
-    roads follow OSM's ``oneway`` (``yes``/``-1``), roundabouts and motorways.
+    roads follow OSM's ``oneway`` (``yes``/``-1``); roundabouts and motorways are one-way
+    unless tagged otherwise.
     """
     import shapely
     from pyproj import Transformer
@@ -304,7 +305,7 @@ def network_from_pbf(path: Path | str, *, clip_to: object | None = None) -> Road
     oneway = (
         np.isin(oneway_tag, ["yes", "true", "1", "-1"])
         | (junction == "roundabout")
-        | (highway[keep] == "motorway")
+        | np.isin(highway[keep], ["motorway", "motorway_link"])
     ) & ~np.isin(oneway_tag, ["no", "false", "0"])
     u = edges["u"].to_numpy(np.int64)
     v = edges["v"].to_numpy(np.int64)
@@ -322,7 +323,7 @@ def network_from_pbf(path: Path | str, *, clip_to: object | None = None) -> Road
         raise NetworkError(f"{path}: no roads left after clipping to the given boundary")
     position = np.full(osm_id.size, -1, dtype=np.int64)
     position[used_nodes] = np.arange(used_nodes.size)
-    codes = np.array([ROAD_CLASSES.index(c) for c in road_class[use]], dtype=np.int8)
+    codes = pd.Series(road_class[use]).map({name: i for i, name in enumerate(ROAD_CLASSES)}).to_numpy(np.int8)
     return RoadNetwork(
         node_id=osm_id[used_nodes], x=np.asarray(x)[used_nodes], y=np.asarray(y)[used_nodes],
         edge_u=position[iu[use]], edge_v=position[iv[use]], edge_class=codes,
@@ -520,6 +521,7 @@ def contract_graph(graph: ModeGraph, pinned: np.ndarray, *, max_rounds: int = 80
         frozen = (tail[~active], head[~active], time[~active])
         tail, head, time = tail[active], head[active], time[active]
         removed_before = int((~alive).sum())
+        enough = max(1, int(candidate.sum()) // 100)
         for _ in range(max_rounds):
             candidate &= _neighbour_counts(tail, head, n) <= 2
             if not candidate.any():
@@ -537,6 +539,8 @@ def contract_graph(graph: ModeGraph, pinned: np.ndarray, *, max_rounds: int = 80
                 np.r_[time[untouched], short_time], n)
             alive[chosen] = False
             candidate[chosen] = False
+            if chosen.sum() < enough:  # the last stragglers are not worth more rounds
+                break
         tail, head, time = _fastest_simple_edges(
             np.r_[frozen[0], tail], np.r_[frozen[1], head], np.r_[frozen[2], time], n)
         if int((~alive).sum()) == removed_before:

@@ -30,12 +30,24 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from geo.errors import PlannerInputError
-from geo.network import CoreGraph, ModeGraph, contract_graph, removable_share
-from geo.snapping import FAR_SNAP_M, Snap, snap_points
+from geo.io import Locality
+from geo.network import (
+    DEFAULT_SPEEDS,
+    MODES,
+    CoreGraph,
+    Mode,
+    ModeGraph,
+    TravelSpeeds,
+    build_mode_graph,
+    contract_graph,
+    network_from_tables,
+    removable_share,
+)
+from geo.snapping import FAR_SNAP_M, Snap, area_origins, snap_points
 
 CACHE_FORMAT = 1
 # Largest block of a multi-source search held at once (float64 rows of N nodes).
-SEARCH_BLOCK_BYTES = 32_000_000
+SEARCH_BLOCK_BYTES = 16_000_000
 # Contract the graph around the areas when at least this share of its nodes only shape a
 # road or end one (typical of OpenStreetMap: 80-90%; a generated mesh: under 10%).
 CONTRACT_WHEN_REMOVABLE = 0.25
@@ -112,6 +124,15 @@ class AreaRouter:
         if contract is None:
             contract = removable_share(graph) >= CONTRACT_WHEN_REMOVABLE
         self._core: CoreGraph | None = contract_graph(graph, self.area_nodes) if contract else None
+
+    @classmethod
+    def from_areas(cls, graph: ModeGraph, areas: pd.DataFrame, *, code_column: str = "code",
+                   far_snap_m: float = FAR_SNAP_M, contract: bool | None = None) -> AreaRouter:
+        """A router for an areas table: origins at population-weighted centroids, ids from ``code``."""
+        if code_column not in areas.columns:
+            raise PlannerInputError(f"areas: missing column {code_column} (area codes)")
+        return cls(graph, area_origins(areas), areas[code_column].astype(str).tolist(),
+                   far_snap_m=far_snap_m, contract=contract)
 
     def clear_cache(self) -> None:
         """Forget every cached search (for timing a cold recompute)."""
@@ -273,6 +294,14 @@ def _seconds_between(forward: sp.csr_matrix, backward: sp.csr_matrix, targets: n
         rows = origins[start:start + block]
         out[start:start + rows.size] = dijkstra(forward, indices=rows)[:, targets]
     return out.T
+
+
+def routers_for_locality(locality: Locality, *, modes: Sequence[Mode] = MODES,
+                         speeds: TravelSpeeds = DEFAULT_SPEEDS) -> dict[Mode, AreaRouter]:
+    """One router per mode for a loaded locality (its road tables and areas): build once, reuse."""
+    network = network_from_tables(locality.road_nodes, locality.road_edges, source=f"{locality.name} roads")
+    return {mode: AreaRouter.from_areas(build_mode_graph(network, mode, speeds=speeds), locality.areas)
+            for mode in modes}
 
 
 def travel_time_matrix(graph: ModeGraph, origins_xy: np.ndarray, area_ids: Sequence[str],

@@ -173,6 +173,10 @@ def test_hub_reached_at_its_quickest_point() -> None:
     south = router.minutes_to_points(np.array([[1800.0, 300.0], [300.0, 200.0]]))
     np.testing.assert_allclose(columns.columns[1], south.min(axis=1))
     assert columns.hub_ids == ("north", "south", "east")
+    assert columns.warnings == ((), (), ())
+    far = hub_minutes(router, [*HUBS[:2], dataclasses.replace(HUBS[2], x=9000.0)], previous=columns)
+    assert far.warnings[:2] == ((), ()) and far.warnings[2][0].startswith("Hub east point 1 is")
+    assert far.columns[0] is columns.columns[0]
 
 
 def test_moving_one_hub_recomputes_only_its_column() -> None:

@@ -18,9 +18,7 @@ from geo.equity import (
 )
 from geo.errors import PlannerInputError
 from geo.io import DEMO_FOLDER, load_locality
-from geo.network import build_mode_graph, network_from_tables
-from geo.snapping import area_origins
-from geo.traveltime import AreaRouter
+from geo.traveltime import routers_for_locality
 
 
 def test_gini_by_hand() -> None:
@@ -146,8 +144,8 @@ def demo_equity():
     if not (DEMO_FOLDER / "locality.gpkg").is_file():
         pytest.skip("demo data not generated yet")
     locality = load_locality(DEMO_FOLDER)
-    graph = build_mode_graph(network_from_tables(locality.road_nodes, locality.road_edges), "drive")
-    router = AreaRouter(graph, area_origins(locality.areas), locality.areas["code"])
+    router = routers_for_locality(locality, modes=("drive",))["drive"]
+    assert router.n_areas == len(locality.areas) and router.graph.report.nodes_kept > 1000
     return locality, service_spend_equity(router, locality.areas, locality.services,
                                           biggest_town=locality.biggest_town)
 

@@ -238,3 +238,8 @@ def test_area_origins_prefer_population_weighted_centroids() -> None:
     )
     np.testing.assert_allclose(area_origins(areas), [[5.0, 6.0], [110.0, 120.0]])
     np.testing.assert_allclose(area_origins(areas.drop(columns=["pwc_x", "pwc_y"])), [[5.0, 5.0], [110.0, 120.0]])
+    router = AreaRouter.from_areas(grid_graph(), areas)
+    assert router.area_ids.tolist() == ["A", "B"]
+    np.testing.assert_allclose(router.origins_xy, [[5.0, 6.0], [110.0, 120.0]])
+    with pytest.raises(PlannerInputError, match="code"):
+        AreaRouter.from_areas(grid_graph(), areas.drop(columns="code"))
