@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dash
 from flask_compress import Compress
@@ -14,34 +15,66 @@ ASSETS = Path(__file__).resolve().parents[1] / "assets"
 
 def background_manager(settings: Settings) -> dash.DiskcacheManager | dash.CeleryManager:
     """Background callbacks on a disk cache by default, on Celery with Redis when configured."""
-    if settings.redis_url:
-        from celery import Celery
+    from dashboard import jobs  # also registers the analyst job's background callback
 
-        celery_app = Celery(__name__, broker=settings.redis_url, backend=settings.redis_url)
-        return dash.CeleryManager(celery_app)
-    import diskcache
+    return jobs.background_manager(settings)
 
-    settings.cache_folder.mkdir(parents=True, exist_ok=True)
-    return dash.DiskcacheManager(diskcache.Cache(str(settings.cache_folder / "jobs")))
+
+_MODULE_CALLBACKS: tuple[list[Any], dict[str, Any], list[Any]] = ([], {}, [])
+
+
+def _give_module_callbacks(app: dash.Dash) -> None:
+    """Give ``app`` every module-level ``@callback``, not only the first app built in this process.
+
+    Dash moves them out of its global registry into the first app that serves a request, so
+    a second app (tests build many) would have none; keep a copy and hand each app its own.
+    """
+    from dash import _callback
+
+    seen_list, seen_map, seen_scripts = _MODULE_CALLBACKS
+    seen_list.extend(item for item in _callback.GLOBAL_CALLBACK_LIST if item not in seen_list)
+    seen_map.update(_callback.GLOBAL_CALLBACK_MAP)
+    seen_scripts.extend(script for script in _callback.GLOBAL_INLINE_SCRIPTS if script not in seen_scripts)
+    _callback.GLOBAL_CALLBACK_LIST.clear()
+    _callback.GLOBAL_CALLBACK_MAP.clear()
+    _callback.GLOBAL_INLINE_SCRIPTS.clear()
+    app.callback_map.update(seen_map)
+    app._callback_list.extend(seen_list)
+    app._inline_scripts.extend(seen_scripts)
 
 
 def create_app(settings: Settings | None = None) -> dash.Dash:
     """Build the app for ``settings`` (read from the environment when not given)."""
     settings = settings or settings_from_env()
     # Import panels here so their callbacks register only when an app is built.
-    from dashboard import data_access, layout, routes  # noqa: F401  (routes registers the router)
+    from dashboard import data_access, health, jobs, layout, logging_setup, routes  # noqa: F401  (routes: the router)
 
-    locality = data_access.locality_for(str(settings.data_folder))
+    logging_setup.configure_logging()
+    data_access.locality_for(data_access.planner_folder(settings))  # read and check the data in use first
+    manager = background_manager(settings)
     app = dash.Dash(
         __name__,
         title="Day Services Planner",
         assets_folder=str(ASSETS),
-        background_callback_manager=background_manager(settings),
+        background_callback_manager=manager,
         update_title=None,
+        suppress_callback_exceptions=True,  # views registered with page_route enter the page later
         serve_locally=True,
     )
     app.server.config["DSP_SETTINGS"] = settings
     app.server.config["COMPRESS_MIMETYPES"] = ["text/html", "text/css", "application/json", "application/javascript"]
     Compress(app.server)
-    app.layout = layout.page(locality, str(settings.data_folder))
+    health.register(app.server, settings, manager)
+    from dashboard import auth, data_page, exports  # sign-in and access checks, the /data page, downloads
+
+    app.server.config["MAX_CONTENT_LENGTH"] = data_page.max_request_bytes(settings)  # uploads: MAX_UPLOAD_MB
+    auth.init_app(app.server, settings)
+    exports.register(app.server)
+
+    def page_layout() -> list[Any]:  # built at each page load, so a newly switched dataset version shows
+        folder = data_access.current_folder()
+        return [layout.page(data_access.locality_for(folder), folder), *jobs.stores()]
+
+    app.layout = page_layout
+    _give_module_callbacks(app)
     return app

@@ -10,6 +10,8 @@ from geo.errors import PlannerInputError
 from geo.io import DEMO_FOLDER
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_MAX_UPLOAD_MB = 100.0
+MAX_UPLOAD_MB_LIMIT = 2048.0  # above this a file no longer fits comfortably in a worker's memory
 
 
 @dataclass(frozen=True)
@@ -17,7 +19,15 @@ class Settings:
     """Where the app listens, which data it shows and where it keeps its state.
 
     Every field has an environment variable of the same name in capitals:
-    HOST, PORT, DATA_FOLDER, INSTANCE_FOLDER, DATABASE_URL, REDIS_URL, DEBUG.
+    HOST, PORT, DATA_FOLDER, INSTANCE_FOLDER, DATABASE_URL, REDIS_URL, DEBUG,
+    AUTH_MODE, SECRET_KEY, MAX_UPLOAD_MB.
+
+    ``auth_mode`` is "single-user" (no login: every request acts as one local admin;
+    allowed only on a loopback HOST) or "accounts" (sign-in required; see dashboard/auth.py).
+    ``secret_key`` signs the session cookie; None: a key generated once in the instance folder.
+    ``max_upload_mb``: the largest file an analyst may upload on the data page (megabytes).
+    The planner uses the active dataset version in ``datasets_folder`` when there is one,
+    else ``data_folder`` (see dashboard/data_access.py).
     """
 
     host: str = "127.0.0.1"
@@ -27,11 +37,19 @@ class Settings:
     database_url: str | None = None  # None: SQLite in the instance folder
     redis_url: str | None = None  # None: background jobs on a disk cache
     debug: bool = False
+    auth_mode: str = "single-user"  # or "accounts"
+    secret_key: str | None = None  # None: generated once into the instance folder
+    max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
 
     @property
     def cache_folder(self) -> Path:
         """Disk cache for background jobs and travel-time matrices."""
         return self.instance_folder / "cache"
+
+    @property
+    def datasets_folder(self) -> Path:
+        """Where uploaded dataset versions are kept (the only place uploads are written)."""
+        return self.instance_folder / "datasets"
 
 
 def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
@@ -43,12 +61,61 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
     data_folder = Path(env.get("DATA_FOLDER", str(DEMO_FOLDER)))
     if not data_folder.is_dir():
         raise PlannerInputError(f"DATA_FOLDER {data_folder} is not a folder")
+    host = env.get("HOST", "127.0.0.1")
     return Settings(
-        host=env.get("HOST", "127.0.0.1"),
+        host=host,
         port=int(port_text),
         data_folder=data_folder,
         instance_folder=Path(env.get("INSTANCE_FOLDER", str(PROJECT_ROOT / "instance"))),
         database_url=env.get("DATABASE_URL") or None,
         redis_url=env.get("REDIS_URL") or None,
         debug=env.get("DEBUG", "").lower() in {"1", "true", "yes"},
+        auth_mode=_auth_mode(env.get("AUTH_MODE", ""), host),
+        secret_key=_secret_key(env.get("SECRET_KEY", "")),
+        max_upload_mb=_max_upload_mb(env.get("MAX_UPLOAD_MB", "")),
     )
+
+
+def _max_upload_mb(text: str) -> float:
+    """MAX_UPLOAD_MB: a number of megabytes above 0 and at most MAX_UPLOAD_MB_LIMIT."""
+    if not text.strip():
+        return DEFAULT_MAX_UPLOAD_MB
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= MAX_UPLOAD_MB_LIMIT:  # also refuses NaN
+        raise PlannerInputError(
+            f"MAX_UPLOAD_MB must be a number of megabytes above 0 and at most {MAX_UPLOAD_MB_LIMIT:g}, "
+            f"found {text!r}")
+    return value
+
+
+AUTH_MODES = ("single-user", "accounts")
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+MIN_SECRET_KEY_CHARS = 32
+
+
+def _auth_mode(text: str, host: str) -> str:
+    """AUTH_MODE, defaulting to single-user on a loopback HOST and to accounts elsewhere.
+
+    Single-user mode makes everyone who can reach the app an administrator, so it is
+    refused on any address other people could reach.
+    """
+    mode = text.strip().lower() or ("single-user" if host in LOOPBACK_HOSTS else "accounts")
+    if mode not in AUTH_MODES:
+        raise PlannerInputError(f"AUTH_MODE must be one of {', '.join(AUTH_MODES)}, found {text!r}")
+    if mode == "single-user" and host not in LOOPBACK_HOSTS:
+        raise PlannerInputError(
+            f"AUTH_MODE single-user lets anyone who can reach the app act as its administrator, so it needs "
+            f"HOST 127.0.0.1, localhost or ::1; found HOST {host!r}: set AUTH_MODE=accounts")
+    return mode
+
+
+def _secret_key(text: str) -> str | None:
+    if not text:
+        return None
+    if len(text) < MIN_SECRET_KEY_CHARS:
+        raise PlannerInputError(
+            f"SECRET_KEY must be at least {MIN_SECRET_KEY_CHARS} random characters, found {len(text)}")
+    return text

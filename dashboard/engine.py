@@ -17,6 +17,8 @@ from geo.snapping import area_origins
 from geo.traveltime import AreaRouter
 
 DEFAULT_MODE: Mode = "drive"
+# Columns of the groups other than population and need, which an upload may leave empty.
+OPTIONAL_GROUP_COLUMNS = ("pop_female", "pop_18_24", "bme_share", "imd_decile", "smi_prevalence_pct")
 
 
 @functools.lru_cache(maxsize=4)
@@ -35,7 +37,14 @@ def router_for(folder: str, mode: Mode = DEFAULT_MODE) -> AreaRouter:
 
 @functools.lru_cache(maxsize=4)
 def weights_for(folder: str) -> AreaWeights:
-    return area_weights(locality_for(folder).areas)
+    """Each group's weight per area; a group whose figures the locality lacks is left out.
+
+    An uploaded locality may leave optional columns empty (no figures by sex, say: see
+    geo/io.py), and a group with an unknown weight cannot be scored, so it is not shown.
+    """
+    areas = locality_for(folder).areas
+    unknown = [c for c in OPTIONAL_GROUP_COLUMNS if c in areas.columns and areas[c].isna().any()]
+    return area_weights(areas.drop(columns=unknown))
 
 
 def score_plan(folder: str, hubs: tuple[Hub, ...], mode: Mode = DEFAULT_MODE) -> AccessResult:

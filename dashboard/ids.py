@@ -59,3 +59,188 @@ AREA_DETAILS = "area-details"
 URL = "url"
 PLANNER_VIEW = "planner-view"
 PAGE_VIEW = "page-view"
+
+# Scenarios: saving, opening and sharing (dashboard/scenario_bar.py). SCENARIO holds the
+# open scenario as {"slug", "title", "version" (the version the plan was opened from or
+# saved as: the base of the next save), "current_version", "visibility", "author",
+# "deleted", "can_edit", "can_manage"} or None for a plan not yet saved.
+SCENARIO = "scenario"
+SCENARIO_CARD = "scenario-card"
+SCENARIO_HEADING = "scenario-heading"
+SCENARIO_WHO = "scenario-who"
+SCENARIO_MESSAGE = "scenario-message"
+SCENARIO_TITLE = "scenario-title"
+SCENARIO_CHANGE_NOTE = "scenario-change-note"
+SCENARIO_SAVE = "scenario-save"
+SCENARIO_SAVE_AS = "scenario-save-as"
+SCENARIO_RENAME = "scenario-rename"
+SCENARIO_DUPLICATE = "scenario-duplicate"
+SCENARIO_DELETE = "scenario-delete"
+SCENARIO_UNDELETE = "scenario-undelete"
+SCENARIO_VISIBILITY = "scenario-visibility"
+SCENARIO_NOTES = "scenario-notes"
+SCENARIO_RELEASE_NOTE = "scenario-release-note"
+SCENARIO_PICK = "scenario-pick"
+SCENARIO_SHOW_DELETED = "scenario-show-deleted"
+SCENARIO_OPEN = "scenario-open"
+SCENARIO_VERSION_PICK = "scenario-version-pick"
+SCENARIO_OPEN_VERSION = "scenario-open-version"
+SCENARIO_RESTORE = "scenario-restore"
+SCENARIO_CONFLICT = "scenario-conflict"
+SCENARIO_CONFLICT_SAVE_AS = "scenario-conflict-save-as"
+SCENARIO_DOWNLOADS = "scenario-downloads"
+SCENARIO_LINKS = "scenario-links"
+SCENARIO_CONFLICT_TEXT = "scenario-conflict-text"
+SCENARIO_CONFLICT_OPEN = "scenario-conflict-open"
+
+# Background jobs (dashboard/jobs.py): an analyst view writes a request, the job writes the result
+MATRIX_JOB_REQUEST = "matrix-job-request"
+MATRIX_JOB_RESULT = "matrix-job-result"
+
+# Investment and outcomes (dashboard/investment_panel.py, outcomes_panel.py; issue 6).
+# KPI_GINI_SPEND and KPI_BIGGEST_TOWN_SHARE are stable ids that checks from outside rely on.
+INVESTMENT_PANEL = "investment-panel"
+FAIRNESS_PANEL = "fairness-panel"
+OUTCOMES_PANEL = "outcomes-panel"
+ASSUMPTIONS_PANEL = "assumptions-panel"
+KPI_GINI_SPEND = "kpi-gini-spend"
+KPI_BIGGEST_TOWN_SHARE = "kpi-biggest-town-share"
+KPI_CONCENTRATION_SPEND = "kpi-concentration-spend"
+KPI_FAIRNESS_TODAY = "kpi-fairness-today"
+KPI_SPEND_TODAY = "kpi-spend-today"
+KPI_PLAN_TOTAL = "kpi-plan-total"
+KPI_HEADROOM = "kpi-plan-headroom"
+KPI_HEADROOM_LABEL = "kpi-plan-headroom-label"
+SERVICE_DECISION = "service-decision"  # pattern-matching type: {"type": ..., "service": id}
+SERVICE_RELEASED = "service-released"  # pattern-matching type: {"type": ..., "service": id}
+DECISION_NOTE = "decision-note"
+IPS_SPECIALISTS = "ips-specialists"
+LINKS_PER_HUB = "links-workers-per-hub"
+DIRECT_PAYMENTS = "direct-payments-gbp"
+MONEY_STATUS = "money-status"
+MONEY_PROBLEM = "money-problem"
+MONEY_KEY = "money-key"  # store: the plan's money settings without hub positions (assets/money.js)
+HUB_COSTS = "hub-costs-table"
+HUB_COST_ROW = "hub-cost-row"  # pattern-matching type: {"type": ..., "hub": hub_id}
+LEDGER_MODEL_CHART = "ledger-model-chart"
+LEDGER_WATERFALL = "ledger-waterfall"
+LEDGER_YEAR_ONE = "ledger-year-one"
+LEDGER_DISTRICT_CHART = "ledger-district-chart"
+LEDGER_LOT_CHART = "ledger-lot-chart"
+DISTRICT_SELECT = "district-select"
+SELECTED_AREA = "selected-area"
+SELECTED_AREA_NOTE = "selected-area-note"
+BIGGEST_TOWN_NOTE = "biggest-town-note"
+EQUITY_FIFTHS_CHART = "equity-fifths-chart"
+EQUITY_LORENZ_CHART = "equity-lorenz-chart"
+EQUITY_GAP_CHART = "equity-gap-chart"
+OUTCOME_WITHIN = "outcome-within-threshold"
+OUTCOME_JOB_STARTS = "outcome-job-starts"
+OUTCOME_JOB_STARTS_TODAY = "outcome-job-starts-today"
+OUTCOME_SUPPORTED = "outcome-people-supported"
+OUTCOMES_TABLE = "outcomes-table"
+SUPPORT_TABLE = "support-table"
+REACH_TABLE = "reach-table"
+DP_CHART = "direct-payments-chart"
+DP_NOTE = "direct-payments-note"
+ASSUMPTIONS = "assumptions-edits"  # store: {key: value} the user changed
+ASSUMPTION_VALUE = "assumption-value"  # pattern-matching type: {"type": ..., "key": key}
+ASSUMPTIONS_RESET = "assumptions-reset"
+ASSUMPTIONS_STATUS = "assumptions-status"
+ASSUMPTIONS_VERSION = "assumptions-version"
+
+# Compare, appraise, present and follow views (dashboard/compare_page.py, appraisal_page.py,
+# present_page.py). Pattern-matching ids use the "type" strings below.
+NAV = "app-nav"
+COMPARE_PICKER = "compare-picker"
+COMPARE_MODE = "compare-mode"
+COMPARE_BODY = "compare-body"
+COMPARE_LINK = "compare-link"
+COMPARE_TABLE = "compare-table"
+DIFFERENCE_FROM = "difference-from"
+DIFFERENCE_TO = "difference-to"
+DIFFERENCE_MAP = "difference-map"
+DIFFERENCE_SUMMARY = "difference-summary"
+
+APPRAISAL = "appraisal"  # the appraisal as geo.appraisal.appraisal_to_dict JSON (session storage)
+APPRAISAL_SHAPE = "appraisal-shape"  # criteria, options and participants only: redraws the forms
+APPRAISAL_STATUS = "appraisal-status"
+APPRAISAL_OPTIONS = "appraisal-options"
+APPRAISAL_OPTIONS_BOX = "appraisal-options-box"
+APPRAISAL_CRITERIA = "appraisal-criteria"
+APPRAISAL_NEW_CRITERION = "appraisal-new-criterion"
+APPRAISAL_ADD_CRITERION = "appraisal-add-criterion"
+APPRAISAL_PARTICIPANTS = "appraisal-participants"
+APPRAISAL_NEW_NAME = "appraisal-new-name"
+APPRAISAL_NEW_SERVICES = "appraisal-new-services"
+APPRAISAL_ADD_PARTICIPANT = "appraisal-add-participant"
+APPRAISAL_SCORER = "appraisal-scorer"
+APPRAISAL_SCORER_SERVICES = "appraisal-scorer-services"
+APPRAISAL_SCORE_SHEET = "appraisal-score-sheet"
+APPRAISAL_SAVE_SCORES = "appraisal-save-scores"
+APPRAISAL_RESULTS = "appraisal-results"
+APPRAISAL_DOWNLOAD = "appraisal-download"
+APPRAISAL_DOWNLOAD_BUTTON = "appraisal-download-button"
+APPRAISAL_UPLOAD = "appraisal-upload"
+APPRAISAL_RESET = "appraisal-reset"
+APPRAISAL_WEIGHT = "appraisal-weight"  # pattern type: {"type": APPRAISAL_WEIGHT, "key": criterion key}
+APPRAISAL_REMOVE_CRITERION = "appraisal-remove-criterion"  # pattern type, "key"
+APPRAISAL_SCORE = "appraisal-score"  # pattern type: {"type", "option", "criterion"}
+
+PRESENT_PICKER = "present-picker"
+PRESENT_START = "present-start"
+PRESENT_STATE = "present-state"  # presenter: {"keys": [...], "index": i, "view": v, "mode": m, "room": code}
+PRESENT_SHOWN = "present-shown"  # what the stage shows: {"key", "view", "mode", "note"}
+PRESENT_TITLE = "present-title"
+PRESENT_MAP = "present-map"
+PRESENT_MAP_WRAP = "present-map-wrap"
+PRESENT_BODY = "present-body"
+PRESENT_STATUS = "present-status"
+PRESENT_ROOM = "present-room"
+PRESENT_FOLLOW_START = "present-follow-start"
+PRESENT_FOLLOW_STOP = "present-follow-stop"
+PRESENT_SCENARIO = "present-scenario"  # pattern type: {"type", "index"}
+PRESENT_VIEW = "present-view"  # pattern type: {"type", "view"}
+PRESENT_MODE = "present-mode"  # pattern type: {"type", "mode"}
+FOLLOW_ROOM = "follow-room"
+FOLLOW_SHOWN = "follow-shown"  # what a following screen shows now (same shape as PRESENT_SHOWN)
+FOLLOW_TICK = "follow-tick"
+
+# The data page (dashboard/data_page.py, issue 8): analysts upload files, read the checks,
+# save a new dataset version, switch versions. DATA_CHECKED holds the last check as
+# {"passed", "errors", "warnings", "digest"}; DATA_TICKET a signed job request.
+DATA_UPLOADS = {
+    "areas": "data-upload-areas",
+    "indicators": "data-upload-indicators",
+    "services": "data-upload-services",
+    "roads": "data-upload-roads",
+    "lookup": "data-upload-lookup",
+}
+DATA_CHOSEN = "data-chosen"  # pattern type: {"type": DATA_CHOSEN, "role": role}
+DATA_FORM = "data-form"
+DATA_LOCALITY_NAME = "data-locality-name"
+DATA_ADULT_SHARE = "data-adult-share"
+DATA_CRS = "data-crs"
+DATA_COLUMNS = "data-columns"
+DATA_NOTE = "data-note"
+DATA_CHECK = "data-check"
+DATA_CLEAR = "data-clear"
+DATA_REPORT = "data-report"
+DATA_CHECKED = "data-checked"
+DATA_ACCEPT = "data-accept-warnings"
+DATA_ACCEPT_BOX = "data-accept-box"
+DATA_APPLY = "data-apply"
+DATA_TICKET = "data-ticket"
+DATA_NOTICE = "data-notice"
+DATA_STATUS = "data-status"
+DATA_PROGRESS_BOX = "data-progress-box"
+DATA_PROGRESS = "data-progress"
+DATA_PROGRESS_TEXT = "data-progress-text"
+DATA_CANCEL = "data-cancel"
+DATA_VERSIONS = "data-versions"
+DATA_SWITCH_PICK = "data-switch-pick"
+DATA_SWITCH = "data-switch"
+DATA_SINCE_PICK = "data-since-pick"
+DATA_SINCE = "data-since"
+DATA_CHANGES = "data-changes"
+DATA_PLAN_VERSION = "data-plan-version"

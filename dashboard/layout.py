@@ -5,9 +5,18 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import ids, map_panel, planning_panel, provision_panel
+from dashboard import ids, investment_panel, map_panel, outcomes_panel, planning_panel, provision_panel, scenario_bar
 from geo.io import Locality
 from geo.provision import summarise_provision
+
+NAV_LINKS = (("Plan", "/"), ("Compare", "/compare"), ("Appraise", "/appraise"), ("Present", "/present"),
+             ("Data", "/data"))
+
+
+def navigation() -> html.Nav:
+    """Links between the views; they change the address without reloading the page."""
+    return html.Nav(id=ids.NAV, className="app-nav", **{"aria-label": "Views"}, children=[
+        dcc.Link(label, href=href, className="app-nav-link") for label, href in NAV_LINKS])
 
 
 def header(locality: Locality) -> html.Header:
@@ -17,6 +26,7 @@ def header(locality: Locality) -> html.Header:
             html.H1("Day Services Planner", className="h3 mb-0"),
             html.Span("Plan adult mental-health day and vocational services", className="app-subtitle"),
         ]),
+        navigation(),
         html.Div(className="app-dataset", children=[
             html.Span(locality.name, className="dataset-name"),
             dbc.Badge(badge, color="warning" if locality.is_fictional else "info", text_color="dark",
@@ -27,6 +37,8 @@ def header(locality: Locality) -> html.Header:
 
 def page(locality: Locality, folder: str) -> html.Div:
     """The whole first screen."""
+    from dashboard import appraisal_page, compare_page, present_page  # noqa: F401  (their views register)
+
     return html.Div(className="app-shell", children=[
         html.A("Skip to the summary", href="#provision-summary", className="visually-hidden-focusable skip-link"),
         header(locality),
@@ -37,8 +49,11 @@ def page(locality: Locality, folder: str) -> html.Div:
                 map_panel.layout(locality, folder),
             ]),
             html.Aside(className="side-column", children=[
+                scenario_bar.layout(),
                 map_panel.layer_controls(),
                 planning_panel.layout(locality),
+                investment_panel.layout(locality),
+                outcomes_panel.layout(),
                 provision_panel.layout(summarise_provision(locality)),
             ]),
         ]),

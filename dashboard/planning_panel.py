@@ -20,11 +20,12 @@ from dashboard import data_access, history, ids
 from dashboard.engine import DEFAULT_MODE, score_plan
 from dashboard.layers import PLAN_LAYERS, catchment_classes, minutes_classes
 from dashboard.map_panel import DEFAULT_LAYER, area_fill, legend
+from dashboard.plan_money import plan_spend_classes
 from geo import plan_edits
 from geo.access import AccessResult
 from geo.errors import PlannerInputError
 from geo.io import Locality
-from geo.network import MODE_LABELS
+from geo.network import MODE_LABELS, Mode
 from geo.scenarios import ScenarioContent, scenario_from_dict, scenario_to_dict
 
 TO_GRID = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
@@ -123,11 +124,14 @@ def hub_names(plan: ScenarioContent) -> dict[str, str]:
     return {hub.hub_id: hub.name for hub in plan.hubs}
 
 
-def plan_fill(result: AccessResult, plan: ScenarioContent, layer: str) -> tuple[dict[str, Any], list[Any]]:
-    """Colour classes and legend for the two plan layers."""
+def plan_fill(result: AccessResult, plan: ScenarioContent, layer: str,
+              mode: Mode = DEFAULT_MODE) -> tuple[dict[str, Any], list[Any]]:
+    """Colour classes and legend for the plan layers."""
     title, explanation = PLAN_LAYERS[layer]
     if layer == "catchment":
         classed = catchment_classes(result.nearest_hub, result.hub_ids, hub_names(plan))
+    elif layer == "spend_per_need":
+        classed = plan_spend_classes(data_access.current_folder(), plan, result, mode)
     else:
         classed = minutes_classes(result.minutes)
     fill = {"layer": layer, "palette": list(classed.palette), "classes": classed.classes}
@@ -149,12 +153,24 @@ def arrow_button(symbol: str, element_id: str, direction: str) -> html.Button:
                        className="btn btn-outline-secondary arrow-button", **{"aria-label": label})
 
 
-def place_options(locality: Locality) -> list[dict[str, str]]:
+# Above this many areas, areas are found by what is typed rather than all listed: the browser
+# indexes every option for search, which took half a minute for England's 34,753 areas.
+PLACE_LIST_LIMIT = 3_000
+PLACE_MATCHES = 50
+
+
+def place_options(locality: Locality, search: str | None = None) -> list[dict[str, str]]:
+    """Towns and areas to move a hub to: all of them, or for a large locality those matching ``search``."""
     towns = [{"label": f"Town: {name}", "value": f"town:{name}"} for name in sorted(locality.towns["name"])]
-    areas = [{"label": f"Area: {name}", "value": f"area:{code}"}
-             for code, name in sorted(zip(locality.areas["code"], locality.areas["name"], strict=True),
-                                      key=lambda pair: pair[1])]
-    return towns + areas
+    areas = locality.areas[["code", "name"]]
+    if len(areas) > PLACE_LIST_LIMIT:
+        text = (search or "").strip().lower().removeprefix("area:").removeprefix("town:").strip()
+        towns = [t for t in towns if text in t["label"].lower()]
+        found = areas["name"].str.lower().str.contains(text, regex=False) | areas["code"].str.lower().eq(text)
+        areas = areas[found] if len(text) >= 2 else areas.iloc[:0]
+        areas = areas.sort_values("name").head(PLACE_MATCHES)
+    return towns + [{"label": f"Area: {name}", "value": f"area:{code}"}
+                    for code, name in sorted(zip(areas["code"], areas["name"], strict=True), key=lambda p: p[1])]
 
 
 def place_xy(locality: Locality, value: str) -> tuple[float, float]:
@@ -335,6 +351,19 @@ clientside_callback(
 )
 
 
+@callback(Output(ids.HUB_MOVE_TO, "options"), Input(ids.HUB_MOVE_TO, "search_value"),
+          State(ids.HUB_MOVE_TO, "value"), prevent_initial_call=True)
+def search_places(search, chosen):  # type: ignore[no-untyped-def]
+    """For a large locality, offer the towns and areas matching what the planner types."""
+    locality = data_access.current_locality()
+    if len(locality.areas) <= PLACE_LIST_LIMIT or not search:
+        return no_update  # small localities list every place; keep the list while nothing is typed
+    options = place_options(locality, search)
+    if chosen and chosen not in {o["value"] for o in options}:
+        options += [o for o in place_options(locality, chosen.partition(":")[2]) if o["value"] == chosen]
+    return options
+
+
 @callback(Output(ids.ADD_MODE, "data"), Input(ids.HUB_ADD, "n_clicks"), Input(ids.OUTREACH_ADD, "n_clicks"),
           Input(ids.ADD_MODE_CANCEL, "n_clicks"), prevent_initial_call=True)
 def choose_add_mode(_hub, _outreach, _cancel):  # type: ignore[no-untyped-def]
@@ -384,7 +413,8 @@ def score(plan_data, mode, layer):  # type: ignore[no-untyped-def]
         return (*area_fill(locality, layer), *([no_update] * 9))
     plan = scenario_from_dict(plan_data)
     result = score_plan(data_access.current_folder(), plan.hubs, mode or DEFAULT_MODE)
-    fill = plan_fill(result, plan, layer) if layer in PLAN_LAYERS else area_fill(locality, layer or DEFAULT_LAYER)
+    fill = (plan_fill(result, plan, layer, mode or DEFAULT_MODE) if layer in PLAN_LAYERS
+            else area_fill(locality, layer or DEFAULT_LAYER))
     if ctx.triggered_id not in (None, ids.LAYER_PICKER) and layer not in PLAN_LAYERS:
         fill = (no_update, no_update)
     s = result.summary.set_index("group")

@@ -18,6 +18,7 @@ from dashboard import ids
 PageBuilder = Callable[[dict[str, str]], Any]
 PAGES: dict[str, tuple[str, PageBuilder]] = {}
 PLANNER_PATH = "/"
+SCENARIO_PATH = "/scenario"  # /scenario/<slug>[?version=N]: the planner with a saved scenario open
 
 
 def page_route(path: str, title: str) -> Callable[[PageBuilder], PageBuilder]:
@@ -47,7 +48,7 @@ def not_found(path: str) -> html.Div:
           Input(ids.URL, "pathname"), Input(ids.URL, "search"))
 def route(pathname: str | None, search: str | None) -> tuple[bool, Any]:
     path = (pathname or PLANNER_PATH).rstrip("/") or PLANNER_PATH
-    if path == PLANNER_PATH:
+    if path == PLANNER_PATH or path.startswith(SCENARIO_PATH + "/"):
         return False, None
     for prefix, (_, builder) in PAGES.items():
         if path == prefix or path.startswith(prefix + "/"):

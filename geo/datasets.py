@@ -1,11 +1,20 @@
 """Keep every accepted upload as an immutable dataset version, and say what changed.
 
 A data folder holds one sub-folder per version (``v0001``, ``v0002``, ...) and a small
-``ACTIVE`` file naming the version the app uses. A version folder holds
-``locality.gpkg`` (layers ``areas``, ``services``, ``districts``, ``county`` in the
-demo's schema), ``manifest.json`` (when, from which files, what changed since its
+``ACTIVE`` file naming the version the app uses. A version folder is a locality
+:func:`geo.io.load_locality` can read: ``locality.gpkg`` (layers ``areas``,
+``services``, ``districts``, ``county``, ``towns`` and ``main_roads`` in the demo's
+schema) and the road tables ``road_nodes.parquet``/``road_edges.parquet`` built from the
+uploaded OpenStreetMap extract (or carried over from the version before when no new one
+was given), plus ``manifest.json`` (when, from which files, what changed since its
 parent), ``report.json`` (the validation report the analyst accepted), the uploaded
 files under ``sources/`` and, when one was given, ``lookup.csv`` (old -> new area codes).
+A version saved without any road network is kept but cannot be used by the planner
+(:func:`locality_folder` skips it).
+
+Towns, when the areas file names none, are derived and the manifest says how
+(:func:`derive_towns`): OpenStreetMap's cities and towns inside the locality when there
+is an extract, else the place part of the area names ("Rutland 005A" -> "Rutland").
 
 Versions are written to a hidden temporary folder inside the data folder and renamed
 into place in one step, and the ``ACTIVE`` pointer is replaced atomically, so a failure
@@ -24,15 +33,18 @@ import re
 import shutil
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
-from geo.errors import DataFileError
+from geo.errors import DatasetError as DatasetError
+from geo.errors import PlannerInputError
+from geo.network import ROAD_CLASSES, RoadNetwork, build_mode_graph, network_from_pbf
 from geo.uploads import (
     DEFAULT_OPTIONS,
     CodeLookup,
@@ -43,7 +55,7 @@ from geo.uploads import (
     prepare_upload,
     safe_file_name,
 )
-from geo.validate import BRITISH_NATIONAL_GRID
+from geo.validate import BRITISH_NATIONAL_GRID, Issue, check_network
 
 ACTIVE_FILE = "ACTIVE"
 LOCK_FILE = ".lock"
@@ -51,15 +63,24 @@ MANIFEST_FILE = "manifest.json"
 REPORT_FILE = "report.json"
 LOOKUP_FILE = "lookup.csv"
 LOCALITY_FILE = "locality.gpkg"
+ROAD_NODES_FILE = "road_nodes.parquet"
+ROAD_EDGES_FILE = "road_edges.parquet"
+# OpenStreetMap places counted as towns when the areas file names none.
+TOWN_PLACES = ("city", "town")
+# An area whose population-weighted centre is within this distance of a town's centre
+# (or whose polygon holds it) belongs to that town; other areas are "Rural".
+TOWN_RADIUS_M = 2_500.0
+RURAL = "Rural"
+# Road classes drawn as main roads on the map (routing uses every class).
+MAIN_ROAD_CLASSES = ("motorway", "a_road", "b_road")
+# OpenStreetMap has zero-length segments (two nodes at one spot); the contract wants
+# lengths above 0, so they are counted as this many metres.
+MIN_EDGE_LENGTH_M = 0.01
 VERSION_PATTERN = re.compile(r"^v(\d{4,})$")
 # A temporary folder this old belongs to a save that was killed, not one in progress.
 STALE_STAGING_SECONDS = 3600
 # Population and need changes smaller than this (people) are rounding, not change.
 CHANGE_TOLERANCE = 0.5
-
-
-class DatasetError(DataFileError):
-    """A data folder or version that cannot be used as asked."""
 
 
 # ---------------------------------------------------------------------------------------
@@ -315,6 +336,8 @@ class DatasetVersion:
     changes: dict[str, Any] = field(compare=False, repr=False)
     accepted_warnings: int = 0
     has_lookup: bool = False
+    has_roads: bool = False
+    towns_from: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -425,7 +448,9 @@ def save_version(root: Path | str, prepared: PreparedUpload, *,
     Refuses, changing nothing, when the report has errors, or warnings the analyst has not
     accepted by passing back the report's ``warnings_digest``. The version is written to a
     temporary folder inside ``root`` and renamed into place, so it appears whole or not
-    at all.
+    at all. Its road tables are built from the uploaded OpenStreetMap extract, clipped to
+    the areas (or carried over from the version before when no extract was given), and
+    towns are derived when the areas name none (:func:`derive_towns`).
     """
     report = prepared.report
     if not report.can_apply(accepted_warnings):
@@ -459,7 +484,7 @@ def save_version(root: Path | str, prepared: PreparedUpload, *,
             staging.mkdir()
             _write_version(staging, prepared, changes, version_id=version_id, parent=parent_id,
                            note=note, locality_name=locality_name,
-                           accepted=len(report.warnings))
+                           accepted=len(report.warnings), root=root)
             _fsync_tree(staging)
             final = root / version_id
             os.rename(staging, final)
@@ -498,25 +523,262 @@ def check_upload(root: Path | str, uploads: UploadSet, *,
 
 
 # ---------------------------------------------------------------------------------------
+# A complete locality: road tables, main roads and towns
+# ---------------------------------------------------------------------------------------
+def road_tables(network: RoadNetwork) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The network as the contract's ``road_nodes`` and ``road_edges`` tables.
+
+    Node ids are positions 0..N-1; road classes are named as in
+    :data:`geo.network.ROAD_CLASSES` ("path" edges are for walking only); zero-length
+    segments count as :data:`MIN_EDGE_LENGTH_M` metres.
+    """
+    nodes = pd.DataFrame({
+        "node_id": np.arange(network.n_nodes, dtype=np.int64),
+        "x": np.asarray(network.x, dtype=np.float64),
+        "y": np.asarray(network.y, dtype=np.float64),
+    })
+    edges = pd.DataFrame({
+        "u": np.asarray(network.edge_u, dtype=np.int64),
+        "v": np.asarray(network.edge_v, dtype=np.int64),
+        "road_class": np.asarray(ROAD_CLASSES, dtype=object)[np.asarray(network.edge_class, dtype=np.int64)],
+        "length_m": np.maximum(np.asarray(network.edge_length_m, dtype=np.float64), MIN_EDGE_LENGTH_M),
+        "oneway": np.asarray(network.edge_oneway, dtype=bool),
+    })
+    return nodes, edges
+
+
+def main_roads_from_tables(road_nodes: pd.DataFrame, road_edges: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Motorways, A and B roads as lines for drawing (``road_class``, geometry), joined up
+    where segments meet; an empty layer when there are none."""
+    keep = road_edges["road_class"].isin(MAIN_ROAD_CLASSES).to_numpy()
+    x, y = road_nodes["x"].to_numpy(), road_nodes["y"].to_numpy()
+    rows: list[dict[str, Any]] = []
+    for road_class in MAIN_ROAD_CLASSES:
+        chosen = road_edges.loc[keep & (road_edges["road_class"] == road_class).to_numpy()]
+        if chosen.empty:
+            continue
+        u, v = chosen["u"].to_numpy(), chosen["v"].to_numpy()
+        coords = np.stack([np.column_stack([x[u], y[u]]), np.column_stack([x[v], y[v]])], axis=1)
+        merged = shapely.line_merge(shapely.multilinestrings(shapely.linestrings(coords)))
+        rows.extend({"road_class": road_class, "geometry": part}
+                    for part in shapely.get_parts(merged))
+    if not rows:
+        return gpd.GeoDataFrame({"road_class": pd.Series([], dtype=object)},
+                                geometry=gpd.GeoSeries([], crs=BRITISH_NATIONAL_GRID))
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=BRITISH_NATIONAL_GRID)
+
+
+def derive_towns(areas: gpd.GeoDataFrame, places: gpd.GeoDataFrame | None = None,
+                 ) -> tuple[gpd.GeoDataFrame, pd.Series, str]:
+    """Towns (``name``, ``district``, ``population``, ``is_biggest``, points) and each area's town.
+
+    In order of preference, and the third value says which was used:
+
+    1. the areas' own ``town`` column, when it names towns (not all "Unknown");
+    2. ``places`` (OpenStreetMap cities and towns inside the locality: ``name`` and points):
+       an area belongs to the nearest town whose centre is within :data:`TOWN_RADIUS_M`
+       of its population-weighted centre, or whose centre lies in it; the rest are "Rural";
+    3. the place part of the area names ("Rutland 005A" -> "Rutland"), one town per place,
+       at the population-weighted centre of its areas.
+    """
+    given = areas["town"].astype(str).str.strip()
+    if (~given.isin(["", "Unknown", "nan", "None"])).any():
+        towns = _towns_from_groups(areas, given.where(~given.isin(["", "Unknown"]), RURAL))
+        return towns, given.where(~given.isin(["", "Unknown"]), RURAL), "the areas' town column"
+    if places is not None and not places.empty:
+        assigned = _nearest_places(areas, places)
+        if (assigned != RURAL).any():
+            towns = _towns_from_groups(areas, assigned, points=places)
+            return towns, assigned, "OpenStreetMap cities and towns"
+    prefix = areas["name"].astype(str).str.replace(r"[\s_-]*\d+[A-Za-z]?$", "", regex=True).str.strip()
+    prefix = prefix.where(prefix != "", areas["name"].astype(str))
+    return _towns_from_groups(areas, prefix), prefix, "the place part of the area names"
+
+
+def _nearest_places(areas: gpd.GeoDataFrame, places: gpd.GeoDataFrame) -> pd.Series:
+    origins = np.column_stack([pd.to_numeric(areas["pwc_x"]).to_numpy(float),
+                               pd.to_numeric(areas["pwc_y"]).to_numpy(float)])
+    points = np.column_stack([places.geometry.x.to_numpy(), places.geometry.y.to_numpy()])
+    distance = np.hypot(origins[:, None, 0] - points[None, :, 0], origins[:, None, 1] - points[None, :, 1])
+    holds, place_index = areas.sindex.query(places.geometry, predicate="contains")[::-1]
+    distance[holds, place_index] = 0.0
+    nearest = distance.argmin(axis=1)
+    near = distance[np.arange(len(areas)), nearest] <= TOWN_RADIUS_M
+    names = places["name"].astype(str).to_numpy()
+    return pd.Series(np.where(near, names[nearest], RURAL), index=areas.index, dtype=object)
+
+
+def _towns_from_groups(areas: gpd.GeoDataFrame, town: pd.Series,
+                       points: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """One town per name in ``town`` (not "Rural"), at its ``points`` row when given, else at
+    the population-weighted centre of its areas; biggest = most residents."""
+    frame = pd.DataFrame({
+        "town": town.to_numpy(), "district": areas["district"].astype(str).to_numpy(),
+        "pop": pd.to_numeric(areas["pop_total"], errors="coerce").fillna(0.0).to_numpy(),
+        "x": pd.to_numeric(areas["pwc_x"], errors="coerce").to_numpy(),
+        "y": pd.to_numeric(areas["pwc_y"], errors="coerce").to_numpy(),
+    })
+    if (frame["town"] == RURAL).all():
+        frame["town"] = str(areas["district"].iloc[0])
+    rows = []
+    for name, group in frame[frame["town"] != RURAL].groupby("town", sort=True):
+        weight = group["pop"].clip(lower=0) + 1e-9
+        x, y = float(np.average(group["x"], weights=weight)), float(np.average(group["y"], weights=weight))
+        if points is not None:
+            match = points.loc[points["name"].astype(str) == name]
+            if not match.empty:
+                x, y = float(match.geometry.iloc[0].x), float(match.geometry.iloc[0].y)
+        district = str(group.groupby("district")["pop"].sum().idxmax())
+        rows.append({"name": str(name), "district": district, "population": float(group["pop"].sum()),
+                     "geometry": shapely.Point(x, y)})
+    towns = gpd.GeoDataFrame(rows, geometry="geometry", crs=BRITISH_NATIONAL_GRID)
+    towns["is_biggest"] = False
+    towns.loc[towns["population"].idxmax(), "is_biggest"] = True
+    return towns[["name", "district", "population", "is_biggest", "geometry"]]
+
+
+def _services_in_towns(services: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Services whose town was 'Unknown' get the town of the area they stand in."""
+    unknown = services["town"].astype(str).isin(["", "Unknown"])
+    if not unknown.any():
+        return services
+    joined = gpd.sjoin(services[["geometry"]], areas[["town", "geometry"]], how="left", predicate="within")
+    joined = joined[~joined.index.duplicated(keep="first")]
+    out = services.copy()
+    out.loc[unknown, "town"] = joined.loc[unknown, "town"].fillna(RURAL).to_numpy()
+    return out
+
+
+def _osm_places(pbf: Path, boundary: shapely.Geometry) -> gpd.GeoDataFrame:
+    """OpenStreetMap cities and towns inside ``boundary``: ``name`` and points (metres)."""
+    from pyrosm import OSM
+
+    try:
+        found = OSM(str(pbf)).get_data_by_custom_criteria(
+            custom_filter={"place": list(TOWN_PLACES)}, keep_ways=False, keep_relations=False)
+    except Exception:  # a damaged extract names no places; the roads were read already
+        found = None
+    empty = gpd.GeoDataFrame({"name": pd.Series([], dtype=object)},
+                             geometry=gpd.GeoSeries([], crs=BRITISH_NATIONAL_GRID))
+    if found is None or found.empty:
+        return empty
+    if "name" in found.columns:
+        names = found["name"]
+    else:
+        names = found["tags"].map(lambda t: json.loads(t).get("name") if isinstance(t, str) else None)
+    places = gpd.GeoDataFrame({"name": names.to_numpy()}, geometry=found.geometry.to_numpy(),
+                              crs=found.crs or "EPSG:4326").to_crs(BRITISH_NATIONAL_GRID)
+    places = places[places["name"].notna() & places.geometry.within(boundary)]
+    return places.drop_duplicates("name").reset_index(drop=True)
+
+
+@dataclass(frozen=True, eq=False)
+class _Roads:
+    pbf_path: Path | None  # the extract this version's roads come from
+    source: str | None  # the same, relative to the data folder, for the manifest
+    main_roads: gpd.GeoDataFrame
+
+
+def _write_roads(folder: Path, root: Path, prepared: PreparedUpload, areas: gpd.GeoDataFrame, *,
+                 version_id: str, parent: str | None) -> _Roads:
+    """Road tables for a new version: from its own extract, else carried over from the parent
+    (copied when the areas did not change, rebuilt from the parent's extract when they did)."""
+    empty = main_roads_from_tables(pd.DataFrame({"x": [], "y": []}),
+                                   pd.DataFrame({"u": [], "v": [], "road_class": []}))
+    source: str | None = None
+    pbf: Path | None = None
+    if prepared.uploads.roads is not None:
+        stored = f"sources/roads-{safe_file_name(prepared.uploads.roads.name)}"
+        source, pbf = f"{version_id}/{stored}", folder / stored
+    elif parent is not None:
+        parent_folder = _version_path(root, parent)
+        manifest = json.loads((parent_folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+        source = manifest.get("roads_source")
+        pbf = _inside(root, root / source) if source else None
+        has_tables = (parent_folder / ROAD_NODES_FILE).is_file() and (parent_folder / ROAD_EDGES_FILE).is_file()
+        if has_tables and not prepared.areas_changed:
+            for name in (ROAD_NODES_FILE, ROAD_EDGES_FILE):
+                shutil.copyfile(parent_folder / name, folder / name)
+            nodes = pd.read_parquet(folder / ROAD_NODES_FILE)
+            edges = pd.read_parquet(folder / ROAD_EDGES_FILE)
+            return _Roads(pbf, source, main_roads_from_tables(nodes, edges))
+    if pbf is None or not pbf.is_file():
+        return _Roads(None, None, empty)
+    network = network_from_pbf(pbf, clip_to=_boundary(areas))
+    nodes, edges = road_tables(network)
+    nodes.to_parquet(folder / ROAD_NODES_FILE, index=False)
+    edges.to_parquet(folder / ROAD_EDGES_FILE, index=False)
+    return _Roads(pbf, source, main_roads_from_tables(nodes, edges))
+
+
+def _boundary(areas: gpd.GeoDataFrame) -> shapely.Geometry:
+    return shapely.union_all(areas.geometry.to_numpy())
+
+
+def check_roads(root: Path | str, prepared: PreparedUpload) -> PreparedUpload:
+    """Read an upload's road network (when it has one) and add its check to the report.
+
+    The extract is clipped to the areas and its drive network checked for parts not
+    connected to the rest (:func:`geo.validate.check_network`). The bytes are written to a
+    temporary file inside the data folder (the reader needs a file), removed afterwards.
+    """
+    roads = prepared.uploads.roads
+    if roads is None or prepared.areas is None or not prepared.report.passed:
+        return prepared
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    scratch = _inside(root, root / f".tmp-check-{uuid.uuid4().hex[:8]}")
+    path = scratch / safe_file_name(roads.name)
+    try:
+        scratch.mkdir()
+        path.write_bytes(roads.content)
+        graph = build_mode_graph(network_from_pbf(path, clip_to=_boundary(prepared.areas)), "drive")
+    except PlannerInputError as error:
+        message = str(error).replace(f"{path}: ", "").replace(str(path), roads.name)
+        issue = Issue("error", roads.name, None, None, message, "unreadable_file")
+        return replace(prepared, report=prepared.report.with_issues([issue]), areas=None, services=None)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    issues = check_network(graph.report, file=roads.name)
+    report = prepared.report.with_issues(issues)
+    uploads = replace(prepared.uploads, network=graph.report)
+    if not report.passed:
+        return replace(prepared, report=report, uploads=uploads, areas=None, services=None)
+    return replace(prepared, report=report, uploads=uploads)
+
+
+def version_folder(root: Path | str, version_id: str) -> Path:
+    """The folder of a saved version (refusing anything that is not one)."""
+    return _version_path(Path(root), version_id)
+
+
+def locality_folder(root: Path | str) -> Path | None:
+    """The active version's folder when it is a locality the planner can load, else None.
+
+    None when nothing is active, the pointer is damaged, or the active version has no
+    road network; the app then uses its configured data folder (the demo by default).
+    """
+    try:
+        version_id = active_version_id(root)
+    except DatasetError:
+        return None
+    if version_id is None:
+        return None
+    folder = Path(root) / version_id
+    needed = (LOCALITY_FILE, ROAD_NODES_FILE, ROAD_EDGES_FILE)
+    return folder if all((folder / name).is_file() for name in needed) else None
+
+
+# ---------------------------------------------------------------------------------------
 # Writing, safely
 # ---------------------------------------------------------------------------------------
 def _write_version(folder: Path, prepared: PreparedUpload, changes: ChangeSummary, *,
                    version_id: str, parent: str | None, note: str, locality_name: str,
-                   accepted: int) -> None:
+                   accepted: int, root: Path) -> None:
     import pyogrio
 
     areas = prepared.areas
     assert areas is not None
-    gpkg = folder / LOCALITY_FILE
-    pyogrio.write_dataframe(_plain(areas), gpkg, layer="areas", driver="GPKG")
-    if prepared.services is not None and not prepared.services.empty:
-        pyogrio.write_dataframe(_plain(prepared.services), gpkg, layer="services",
-                                driver="GPKG", append=False)
-    pyogrio.write_dataframe(_districts(areas), gpkg, layer="districts", driver="GPKG")
-    county = gpd.GeoDataFrame({"name": [locality_name]},
-                              geometry=[shapely.union_all(areas.geometry.to_numpy())],
-                              crs=BRITISH_NATIONAL_GRID)
-    pyogrio.write_dataframe(county, gpkg, layer="county", driver="GPKG")
     sources = []
     (folder / "sources").mkdir()
     for role, upload in prepared.uploads.files():
@@ -525,6 +787,26 @@ def _write_version(folder: Path, prepared: PreparedUpload, changes: ChangeSummar
         sources.append({"role": role, "name": upload.name, "stored_as": stored,
                         "size_bytes": len(upload.content),
                         "sha256": hashlib.sha256(upload.content).hexdigest()})
+    roads = _write_roads(folder, root, prepared, areas, version_id=version_id, parent=parent)
+    places = _osm_places(roads.pbf_path, _boundary(areas)) if roads.pbf_path else None
+    towns, area_towns, towns_from = derive_towns(areas, places)
+    areas = areas.assign(town=area_towns.to_numpy())
+    services = prepared.services
+    if services is not None and not services.empty:
+        services = _services_in_towns(services, areas)
+    gpkg = folder / LOCALITY_FILE
+    pyogrio.write_dataframe(_plain(areas), gpkg, layer="areas", driver="GPKG")
+    if services is not None and not services.empty:
+        pyogrio.write_dataframe(_plain(services), gpkg, layer="services",
+                                driver="GPKG", append=False)
+    pyogrio.write_dataframe(_districts(areas), gpkg, layer="districts", driver="GPKG")
+    county = gpd.GeoDataFrame({"name": [locality_name]},
+                              geometry=[shapely.union_all(areas.geometry.to_numpy())],
+                              crs=BRITISH_NATIONAL_GRID)
+    pyogrio.write_dataframe(county, gpkg, layer="county", driver="GPKG")
+    pyogrio.write_dataframe(_plain(towns), gpkg, layer="towns", driver="GPKG")
+    if not roads.main_roads.empty:
+        pyogrio.write_dataframe(roads.main_roads, gpkg, layer="main_roads", driver="GPKG")
     if prepared.lookup is not None:
         prepared.lookup.pairs.to_csv(folder / LOOKUP_FILE, index=False)
     manifest = {
@@ -541,6 +823,8 @@ def _write_version(folder: Path, prepared: PreparedUpload, changes: ChangeSummar
         "changes": changes.to_dict(),
         "accepted_warnings": accepted,
         "has_lookup": prepared.lookup is not None,
+        "roads_source": roads.source,
+        "towns_from": towns_from,
     }
     (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True), "utf-8")
     (folder / REPORT_FILE).write_text(json.dumps(prepared.report.to_dict(), indent=2), "utf-8")
@@ -589,6 +873,8 @@ def _read_manifest(folder: Path) -> DatasetVersion:
             changes=dict(data.get("changes", {})),
             accepted_warnings=int(data.get("accepted_warnings", 0)),
             has_lookup=bool(data.get("has_lookup", False)),
+            has_roads=(folder / ROAD_NODES_FILE).is_file() and (folder / ROAD_EDGES_FILE).is_file(),
+            towns_from=str(data.get("towns_from", "")),
         )
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise DatasetError(f"{path}: cannot read the version's manifest ({error})") from error
@@ -689,7 +975,8 @@ def version_summary_table(root: Path | str) -> pd.DataFrame:
 
 __all__ = [
     "ChangeSummary", "DatasetError", "DatasetVersion", "SourceFile", "VersionLayers",
-    "activate_version", "active_version", "active_version_id", "changes_since", "check_upload",
-    "compare_layers", "get_version", "list_versions", "load_version_layers",
-    "read_version_lookup", "save_version", "upload_dataset", "version_summary_table",
+    "activate_version", "active_version", "active_version_id", "changes_since", "check_roads",
+    "check_upload", "compare_layers", "derive_towns", "get_version", "list_versions",
+    "load_version_layers", "locality_folder", "main_roads_from_tables", "read_version_lookup",
+    "road_tables", "save_version", "upload_dataset", "version_folder", "version_summary_table",
 ]

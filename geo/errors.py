@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from geo.scenarios import ScenarioContent
     from geo.store import ScenarioVersion
+    from geo.validate import ValidationReport
 
 
 class PlannerError(Exception):
@@ -33,6 +34,26 @@ class InfeasibleRequestError(PlannerInputError):
 
 class NetworkError(PlannerInputError):
     """A road network that cannot be routed on as given."""
+
+
+class UploadError(DataFileError):
+    """An uploaded file that cannot be read as what it claims to be."""
+
+
+class UnsafeUploadError(UploadError):
+    """An upload refused for safety: too big, or an archive that could harm the server."""
+
+
+class UploadRejectedError(DataFileError):
+    """A whole upload refused because its validation report has errors or unaccepted warnings."""
+
+    def __init__(self, message: str, report: ValidationReport) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+class DatasetError(DataFileError):
+    """A data folder or dataset version that cannot be used as asked."""
 
 
 class SaveConflictError(PlannerError):

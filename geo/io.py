@@ -3,10 +3,16 @@
 All reading of the locality's own files lives here, so that every other module can trust
 what it is given. A missing or malformed file raises :class:`~geo.errors.DataFileError`
 naming the file and what is wrong.
+
+The demo has every column filled in. A locality built from an analyst's upload may leave
+optional values out (nobody has prevalence or age bands for every place), so only the
+columns the planner cannot work without are required; the others get the defaults in
+:data:`AREA_DEFAULTS` and the layers in :data:`OPTIONAL_LAYERS` may be missing or empty.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +48,32 @@ NODE_COLUMNS = ("node_id", "x", "y")
 EDGE_COLUMNS = ("u", "v", "road_class", "length_m", "oneway")
 NUMERIC_AREA_COLUMNS = tuple(c for c in AREA_COLUMNS if c not in {"code", "name", "district", "town", "lot"})
 
+# Columns every area must have, filled in. The planner cannot count people without them.
+REQUIRED_AREA_COLUMNS = ("code", "name", "pop_total", "pop_adult")
+# What a missing column or an empty value of the other area columns becomes:
+# - district: the locality's name (the county layer's name); town: "Unknown"; lot: "Central";
+# - pop_under_18: pop_total - pop_adult; need_index: 100 (county average need per adult);
+#   need_weight: pop_adult x need_index / 100; pwc_x, pwc_y: a point inside the polygon
+#   (its centre where that falls inside); area_km2: the polygon's area;
+# - every other number (sex, age bands, ethnicity, deprivation, prevalence): left empty
+#   (NaN), meaning "not known", never zero.
+AREA_DEFAULTS: dict[str, str] = {
+    "district": "the locality's name",
+    "town": "Unknown",
+    "lot": "Central",
+    "pop_under_18": "pop_total - pop_adult",
+    "need_index": "100",
+    "need_weight": "pop_adult x need_index / 100",
+    "pwc_x": "a point inside the polygon",
+    "pwc_y": "a point inside the polygon",
+    "area_km2": "the polygon's area",
+}
+UNKNOWN_TOWN = "Unknown"
+DEFAULT_LOT = "Central"
+# Layers an uploaded locality may leave out or leave empty: a locality may have no
+# services on record yet, and main roads are only drawn.
+OPTIONAL_LAYERS = ("services", "main_roads")
+
 SERVICE_FUNCTIONS = {
     "social_contact": "Social contact",
     "structured_activity": "Structured activity",
@@ -76,16 +108,24 @@ class Locality:
 
 
 def load_locality(folder: Path | str = DEMO_FOLDER) -> Locality:
-    """Read and check a locality folder (``locality.gpkg`` plus two road Parquet tables)."""
+    """Read and check a locality folder (``locality.gpkg`` plus two road Parquet tables).
+
+    Optional area columns and layers an uploaded locality left out get the defaults in
+    :data:`AREA_DEFAULTS` and :data:`OPTIONAL_LAYERS`; required ones are checked.
+    """
     folder = Path(folder)
     gpkg = folder / "locality.gpkg"
-    layers = {layer: _read_layer(gpkg, layer, columns) for layer, columns in LAYER_COLUMNS.items()}
+    present = _layer_names(gpkg)
+    layers = {layer: _read_layer(gpkg, layer, columns, present=present)
+              for layer, columns in LAYER_COLUMNS.items()}
     nodes = _read_table(folder / "road_nodes.parquet", NODE_COLUMNS)
     edges = _read_table(folder / "road_edges.parquet", EDGE_COLUMNS)
+    county_name = str(layers["county"]["name"].iloc[0])
     _check_areas(gpkg, layers["areas"])
+    layers["areas"] = _complete_areas(layers["areas"], county_name)
+    layers["towns"] = _complete_towns(gpkg, layers["towns"], county_name)
     _check_services(gpkg, layers["services"])
     _check_roads(folder, nodes, edges)
-    county_name = str(layers["county"]["name"].iloc[0])
     return Locality(
         name=county_name,
         is_fictional="fictional" in county_name.lower(),
@@ -95,20 +135,44 @@ def load_locality(folder: Path | str = DEMO_FOLDER) -> Locality:
     )
 
 
-def _read_layer(gpkg: Path, layer: str, columns: tuple[str, ...]) -> gpd.GeoDataFrame:
+def _layer_names(gpkg: Path) -> set[str]:
+    if not gpkg.is_file():
+        raise DataFileError(f"{gpkg}: file not found (expected a GeoPackage with the locality's layers)")
+    import pyogrio
+
+    try:
+        return {str(name) for name, _ in pyogrio.list_layers(gpkg)}
+    except Exception as error:  # pyogrio raises several types for unreadable input
+        raise DataFileError(f"{gpkg}: cannot read as a GeoPackage: {error}") from error
+
+
+def _read_layer(gpkg: Path, layer: str, columns: tuple[str, ...], *,
+                present: set[str] | None = None) -> gpd.GeoDataFrame:
+    optional = layer in OPTIONAL_LAYERS
+    if optional and present is not None and layer not in present:
+        return _empty_layer(columns)
     if not gpkg.is_file():
         raise DataFileError(f"{gpkg}: file not found (expected a GeoPackage with the locality's layers)")
     try:
         frame = gpd.read_file(gpkg, layer=layer)
     except Exception as error:  # pyogrio raises several types for unreadable input
         raise DataFileError(f"{gpkg}: cannot read layer '{layer}': {error}") from error
+    if frame.empty and optional:
+        return _empty_layer(columns)
     if frame.crs is None or frame.crs.to_epsg() != BRITISH_NATIONAL_GRID:
         found = "none" if frame.crs is None else frame.crs.to_string()
         raise DataFileError(f"{gpkg}, layer '{layer}': expected British National Grid (EPSG:27700), found {found}")
-    _require_columns(f"{gpkg}, layer '{layer}'", frame, columns)
+    required = REQUIRED_AREA_COLUMNS if layer == "areas" else ("name",) if layer == "towns" else columns
+    _require_columns(f"{gpkg}, layer '{layer}'", frame, required)
     if frame.empty:
         raise DataFileError(f"{gpkg}, layer '{layer}': the layer has no rows")
     return frame
+
+
+def _empty_layer(columns: tuple[str, ...]) -> gpd.GeoDataFrame:
+    """A layer with its columns and no rows: what a locality without services or main roads has."""
+    return gpd.GeoDataFrame({c: pd.Series([], dtype=object) for c in columns},
+                            geometry=gpd.GeoSeries([], crs=BRITISH_NATIONAL_GRID), crs=BRITISH_NATIONAL_GRID)
 
 
 def _read_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -133,18 +197,101 @@ def _check_areas(gpkg: Path, areas: gpd.GeoDataFrame) -> None:
     duplicated = areas["code"][areas["code"].duplicated()]
     if not duplicated.empty:
         raise DataFileError(f"{where}: area code {duplicated.iloc[0]} appears more than once")
+    for column in ("code", "name"):
+        blank = areas[column].map(_is_blank)
+        if blank.any():
+            row = int(blank.to_numpy().argmax())
+            raise DataFileError(f"{where}, row {row + 1}, column {column}: expected a value, found none")
     for column in NUMERIC_AREA_COLUMNS:
+        if column not in areas.columns:
+            continue
         values = pd.to_numeric(areas[column], errors="coerce")
-        bad = values.isna() | (values < 0)
+        unparsed = values.isna() & ~areas[column].map(_is_blank)
+        missing = values.isna() if column in REQUIRED_AREA_COLUMNS else unparsed
+        bad = missing | (values < 0)
         if bad.any():
             row = int(bad.to_numpy().argmax())
+            value = areas[column].iloc[row]
+            found = "nothing (the value is empty)" if _is_blank(value) else repr(_plain_value(value))
             raise DataFileError(
                 f"{where}, row {row + 1} (area {areas['code'].iloc[row]}), column {column}: "
-                f"expected a number of at least 0, found {areas[column].iloc[row]!r}"
+                f"expected a number of at least 0, found {found}"
             )
     if not areas.geometry.is_valid.all():
         row = int((~areas.geometry.is_valid).to_numpy().argmax())
         raise DataFileError(f"{where}, row {row + 1} (area {areas['code'].iloc[row]}): invalid polygon")
+
+
+def _is_blank(value: object) -> bool:
+    """True for a value a file left empty: None, NaN or blank text."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _plain_value(value: object) -> object:
+    """A numpy scalar as the plain Python value it holds, for messages people read."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value
+
+
+def _complete_areas(areas: gpd.GeoDataFrame, locality_name: str) -> gpd.GeoDataFrame:
+    """The areas with every contract column, optional ones filled as :data:`AREA_DEFAULTS` says.
+
+    Returns ``areas`` itself when nothing is missing (the demo), so it loads unchanged.
+    """
+    blanks = {c: areas[c].map(_is_blank) for c in AREA_COLUMNS if c in areas.columns}
+    if all(c in areas.columns for c in AREA_COLUMNS) and not any(b.any() for c, b in blanks.items()
+                                                                 if c in AREA_DEFAULTS):
+        return areas
+    out = areas.copy()
+    for column, default in (("district", locality_name), ("town", UNKNOWN_TOWN), ("lot", DEFAULT_LOT)):
+        if column not in out.columns:
+            out[column] = default
+        else:
+            out[column] = out[column].where(~blanks[column], default)
+    number = {c: pd.to_numeric(out[c], errors="coerce") for c in NUMERIC_AREA_COLUMNS if c in out.columns}
+    empty = pd.Series(float("nan"), index=out.index)
+    adults = number["pop_adult"]
+    derived = {
+        "pop_under_18": number["pop_total"] - adults,
+        "need_index": pd.Series(100.0, index=out.index),
+    }
+    for column, values in derived.items():
+        out[column] = number.get(column, empty).fillna(values)
+    out["need_weight"] = number.get("need_weight", empty).fillna(adults * out["need_index"] / 100.0)
+    if any(c not in number or number[c].isna().any() for c in ("pwc_x", "pwc_y")):
+        centre = out.geometry.centroid
+        inside = centre.where(centre.within(out.geometry), out.geometry.representative_point())
+        out["pwc_x"] = number.get("pwc_x", empty).fillna(inside.x)
+        out["pwc_y"] = number.get("pwc_y", empty).fillna(inside.y)
+    out["area_km2"] = number.get("area_km2", empty).fillna(out.geometry.area / 1e6)
+    for column in NUMERIC_AREA_COLUMNS:
+        if column not in out.columns:
+            out[column] = float("nan")
+    ordered = [*AREA_COLUMNS, *(c for c in out.columns if c not in AREA_COLUMNS)]
+    return gpd.GeoDataFrame(out[ordered], geometry=out.geometry.name)
+
+
+def _complete_towns(gpkg: Path, towns: gpd.GeoDataFrame, locality_name: str) -> gpd.GeoDataFrame:
+    """Towns with district (default: the locality's name), population (default 0) and
+    is_biggest (default: the most populous); returns ``towns`` itself when complete."""
+    where = f"{gpkg}, layer 'towns'"
+    if all(c in towns.columns for c in LAYER_COLUMNS["towns"]) and not towns["is_biggest"].map(_is_blank).any():
+        if not towns["is_biggest"].astype(bool).any():
+            raise DataFileError(f"{where}, column is_biggest: expected one town marked as the biggest, found none")
+        return towns
+    out = towns.copy()
+    if "district" not in out.columns:
+        out["district"] = locality_name
+    population = pd.to_numeric(out["population"], errors="coerce") if "population" in out.columns else None
+    out["population"] = (population if population is not None else pd.Series(0.0, index=out.index)).fillna(0.0)
+    biggest = pd.Series(False, index=out.index)
+    biggest.iloc[int(out["population"].to_numpy().argmax())] = True
+    out["is_biggest"] = biggest
+    return out
 
 
 def _check_services(gpkg: Path, services: gpd.GeoDataFrame) -> None:

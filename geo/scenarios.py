@@ -31,6 +31,7 @@ GRID_Y_RANGE_M = (0.0, 1_300_000.0)
 MAX_ID_CHARS = 64
 MAX_NAME_CHARS = 200
 MAX_NOTES_CHARS = 20_000
+MAX_RELEASE_NOTE_CHARS = 2_000
 
 
 def _fail(where: str, expected: str, found: object) -> PlannerInputError:
@@ -154,7 +155,9 @@ class ScenarioContent:
     "decommission"; `budgets_gbp` maps a budget line to pounds per year;
     `assumptions` holds the rates and parameters used (JSON values) under the label
     `assumptions_version`, and `dataset_version` names the area data the figures
-    came from, so a result can always be traced back.
+    came from, so a result can always be traced back. `release_note` says in plain
+    words when and with whom a confidential version may be shared ("confidential until
+    the council's cabinet decides on 12 May"); the briefing pack prints it.
     """
 
     dataset_version: str
@@ -164,12 +167,15 @@ class ScenarioContent:
     budgets_gbp: Mapping[str, float] = field(default_factory=dict)
     assumptions: Mapping[str, Any] = field(default_factory=dict)
     notes: str = ""
+    release_note: str = ""
 
     def __post_init__(self) -> None:
         _text("scenario dataset_version", self.dataset_version, max_chars=MAX_NAME_CHARS)
         _text("scenario assumptions_version", self.assumptions_version,
               max_chars=MAX_NAME_CHARS)
         _text("scenario notes", self.notes, max_chars=MAX_NOTES_CHARS, allow_blank=True)
+        _text("scenario release_note", self.release_note, max_chars=MAX_RELEASE_NOTE_CHARS,
+              allow_blank=True)
         object.__setattr__(self, "hubs", self._checked_hubs(self.hubs))
         object.__setattr__(self, "service_decisions",
                            self._checked_decisions(self.service_decisions))
@@ -228,7 +234,7 @@ class ScenarioContent:
 
 _SCENARIO_KEYS = {
     "format", "format_version", "dataset_version", "assumptions_version", "assumptions",
-    "hubs", "service_decisions", "budgets_gbp", "notes",
+    "hubs", "service_decisions", "budgets_gbp", "notes", "release_note",
 }
 _HUB_KEYS = {"hub_id", "name", "x", "y", "locked", "capacity_places", "outreach_points"}
 _POINT_KEYS = {"name", "x", "y"}
@@ -259,6 +265,7 @@ def scenario_to_dict(content: ScenarioContent) -> dict[str, Any]:
         "service_decisions": dict(content.service_decisions),
         "budgets_gbp": dict(content.budgets_gbp),
         "notes": content.notes,
+        "release_note": content.release_note,
     }
 
 
@@ -322,6 +329,7 @@ def scenario_from_dict(data: object) -> ScenarioContent:
         budgets_gbp=scenario.get("budgets_gbp", {}),
         assumptions=scenario.get("assumptions", {}),
         notes=scenario.get("notes", ""),
+        release_note=scenario.get("release_note", ""),
     )
 
 

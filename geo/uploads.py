@@ -41,7 +41,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.errors import DataFileError
+from geo.errors import UnsafeUploadError as UnsafeUploadError
+from geo.errors import UploadError as UploadError
+from geo.errors import UploadRejectedError as UploadRejectedError
 from geo.io import AREA_COLUMNS, SERVICE_COLUMNS
 from geo.validate import (
     AGE_BANDS,
@@ -74,22 +76,6 @@ XLSX_MEMBER = "xl/workbook.xml"
 _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf")
 _SHAPEFILE_OPTIONAL = (".prj", ".cpg")
 _HEADER_SEARCH_ROWS = 20
-
-
-class UploadError(DataFileError):
-    """An uploaded file that cannot be read as what it claims to be."""
-
-
-class UnsafeUploadError(UploadError):
-    """An upload refused for safety: too big, or an archive that could harm the server."""
-
-
-class UploadRejectedError(DataFileError):
-    """A whole upload refused because its validation report has errors or unaccepted warnings."""
-
-    def __init__(self, message: str, report: ValidationReport) -> None:
-        super().__init__(message)
-        self.report = report
 
 
 # ---------------------------------------------------------------------------------------
@@ -1043,8 +1029,9 @@ def build_areas(boundaries: gpd.GeoDataFrame, indicators: pd.DataFrame, *, file:
     out["district"] = district.fillna(locality_name)
     town = _text(areas, data, "town", default=None)
     if town.isna().all():
-        warn("no town column: every area's town is 'Unknown' (add a town column to analyse "
-             "spend by town)")
+        warn("no town column: towns are derived when the version is saved (OpenStreetMap's "
+             "cities and towns when a road extract is given, else the place part of the area "
+             "names); add a town column to name them yourself")
     out["town"] = town.fillna("Unknown")
     out["pop_total"] = pop_total
     for name in ("pop_male", "pop_female"):

@@ -8,6 +8,7 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy import Connection, text
 
+import geo.follow  # noqa: F401  (registers the follow_sessions table on Base.metadata)
 from geo.store import MIGRATION_LOCK_KEY, Base, engine_for
 
 config = context.config

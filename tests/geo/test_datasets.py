@@ -8,27 +8,40 @@ import os
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
+from shapely.geometry import Point
 
 import geo.datasets as datasets
 from cli.data import main as cli_main
 from geo.datasets import (
+    MIN_EDGE_LENGTH_M,
+    RURAL,
     DatasetError,
     activate_version,
     active_version_id,
     changes_since,
+    check_roads,
     compare_layers,
+    derive_towns,
     get_version,
     list_versions,
     load_version_layers,
+    locality_folder,
+    main_roads_from_tables,
+    road_tables,
     save_version,
     upload_dataset,
 )
-from geo.io import AREA_COLUMNS
+from geo.io import AREA_COLUMNS, load_locality
+from geo.network import RoadNetwork, build_mode_graph, network_from_tables
+from geo.traveltime import AreaRouter
 from geo.uploads import Upload, UploadRejectedError, UploadSet, prepare_upload
 from tests.geo.upload_samples import (
     CODES,
+    ORIGIN_X,
+    ORIGIN_Y,
     area_frame,
     csv_bytes,
     folder_snapshot,
@@ -37,6 +50,7 @@ from tests.geo.upload_samples import (
     service_frame,
     spatial_bytes,
 )
+from tests.rutland_upload import N_AREAS, rutland_files, rutland_options, rutland_upload_set
 
 
 def _save(root: Path, uploads: UploadSet, note: str = "") -> datasets.DatasetVersion:
@@ -77,7 +91,7 @@ def test_first_version_is_saved_whole_and_made_active(root: Path, tmp_path: Path
     assert layers.areas.crs.to_epsg() == 27700
     assert layers.services is not None and list(layers.services["name"]) == list(service_frame()["name"])
     gpkg_layers = set(gpd.list_layers(version.path / "locality.gpkg")["name"])
-    assert gpkg_layers == {"areas", "services", "districts", "county"}
+    assert gpkg_layers == {"areas", "services", "districts", "county", "towns"}  # no roads: no main_roads
     report = json.loads((version.path / "report.json").read_text())
     assert report["passed"] and report["warnings"] == version.accepted_warnings
     assert sorted(p.name for p in root.iterdir()) == [".lock", "ACTIVE", "v0001"]
@@ -328,3 +342,144 @@ def test_leftovers_of_a_killed_save_are_ignored_then_cleared(root: Path, tmp_pat
     assert [v.version_id for v in list_versions(root)] == ["v0001"]
     _save(root, _upload(CODES, tmp_path, scale=1.1))
     assert not stale.exists() and fresh.exists()
+
+
+# ---------------------------------------------------------------------------------------
+# A version is a complete locality the planner can load: road tables, main roads, towns
+# ---------------------------------------------------------------------------------------
+def _line_network() -> RoadNetwork:
+    """Four junctions across the six squares: an A road, a zero-length minor bit, a path."""
+    x = np.array([ORIGIN_X + 100.0, ORIGIN_X + 1_100.0, ORIGIN_X + 1_100.0, ORIGIN_X + 2_900.0])
+    y = np.array([ORIGIN_Y + 500.0, ORIGIN_Y + 500.0, ORIGIN_Y + 500.0, ORIGIN_Y + 1_500.0])
+    return RoadNetwork(node_id=np.array([9001, 9002, 9003, 9004]), x=x, y=y,
+                       edge_u=np.array([0, 1, 2]), edge_v=np.array([1, 2, 3]),
+                       edge_class=np.array([1, 3, 4], dtype=np.int8),
+                       edge_length_m=np.array([1_000.0, 0.0, 2_100.0]),
+                       edge_oneway=np.array([False, True, False]), source="test")
+
+
+def test_road_tables_follow_the_contract_and_route_again() -> None:
+    nodes, edges = road_tables(_line_network())
+    assert nodes["node_id"].tolist() == [0, 1, 2, 3] and nodes["x"].dtype == np.float64
+    assert edges["road_class"].tolist() == ["a_road", "minor", "path"]
+    assert edges["length_m"].tolist() == [1_000.0, MIN_EDGE_LENGTH_M, 2_100.0]
+    assert edges["oneway"].tolist() == [False, True, False]
+    again = network_from_tables(nodes, edges)
+    assert (again.edge_class == _line_network().edge_class).all() and again.n_nodes == 4
+    main = main_roads_from_tables(nodes, edges)
+    assert main["road_class"].tolist() == ["a_road"] and main.length.sum() == pytest.approx(1_000.0)
+    assert main_roads_from_tables(nodes, edges.iloc[1:]).empty
+
+
+def _prepared_areas(tmp_path: Path) -> gpd.GeoDataFrame:
+    prepared = prepare_upload(good_upload_set(tmp_path, with_services=False))
+    assert prepared.areas is not None
+    return prepared.areas
+
+
+def test_towns_come_from_osm_places_when_the_areas_name_none(tmp_path: Path) -> None:
+    areas = _prepared_areas(tmp_path)
+    places = gpd.GeoDataFrame({"name": ["Hilltown", "Rivertown", "Faraway"]}, crs=27700, geometry=[
+        Point(ORIGIN_X + 500, ORIGIN_Y + 500), Point(ORIGIN_X + 2_500, ORIGIN_Y + 1_500),
+        Point(ORIGIN_X + 50_000, ORIGIN_Y)])
+    towns, area_towns, how = derive_towns(areas, places)
+    assert how == "OpenStreetMap cities and towns"
+    # squares 1, 2, 4 are nearer Hilltown; 3, 5, 6 nearer Rivertown; nobody lives near Faraway
+    assert area_towns.tolist() == ["Hilltown", "Hilltown", "Rivertown", "Hilltown", "Rivertown", "Rivertown"]
+    by_name = towns.set_index("name")
+    assert by_name["population"].to_dict() == {"Hilltown": 4_000.0, "Rivertown": 4_700.0}
+    assert by_name["is_biggest"].to_dict() == {"Hilltown": False, "Rivertown": True}
+    assert by_name.loc["Rivertown", "geometry"].equals(places.geometry.iloc[1])
+
+
+def test_towns_come_from_the_town_column_or_else_the_area_names(tmp_path: Path) -> None:
+    areas = _prepared_areas(tmp_path)
+    named = areas.assign(town=["Ashby", "Ashby", "Brook", "Brook", "Unknown", "Unknown"])
+    towns, area_towns, how = derive_towns(named)
+    assert how == "the areas' town column" and sorted(towns["name"]) == ["Ashby", "Brook"]
+    assert area_towns.tolist()[-2:] == [RURAL, RURAL]
+    towns, area_towns, how = derive_towns(areas, places=None)
+    assert how == "the place part of the area names"  # "Area 1" ... "Area 6" -> "Area"
+    assert towns["name"].tolist() == ["Area"] and set(area_towns) == {"Area"}
+    assert towns["population"].iloc[0] == float(areas["pop_total"].sum()) and bool(towns["is_biggest"].iloc[0])
+
+
+def test_a_version_without_roads_is_kept_but_not_used_and_roads_carry_forward(root: Path, tmp_path: Path) -> None:
+    first = _save(root, good_upload_set(tmp_path))
+    assert not first.has_roads and locality_folder(root) is None  # the app stays on its data folder
+    gpkg_layers = set(gpd.list_layers(first.path / "locality.gpkg")["name"])
+    assert {"towns", "county", "districts"} <= gpkg_layers
+    nodes, edges = road_tables(_line_network())  # as if an extract had come with it
+    nodes.to_parquet(first.path / "road_nodes.parquet", index=False)
+    edges.to_parquet(first.path / "road_edges.parquet", index=False)
+    assert locality_folder(root) == first.path
+    locality = load_locality(first.path)
+    assert len(locality.areas) == 6 and locality.biggest_town == "Area" and locality.main_roads.empty
+    second = _save(root, UploadSet(services=Upload("services.csv", csv_bytes(service_frame().iloc[:1]))))
+    assert second.has_roads and get_version(root, "v0002").has_roads
+    for name in ("road_nodes.parquet", "road_edges.parquet"):  # the same areas keep the same roads
+        assert (second.path / name).read_bytes() == (first.path / name).read_bytes()
+    assert locality_folder(root) == second.path
+    assert load_locality(second.path).services["name"].tolist() == ["Hillside Centre"]
+    (root / "ACTIVE").write_text("v0009\n")
+    assert locality_folder(root) is None  # a damaged pointer: the app falls back, no crash
+
+
+def test_an_unreadable_road_extract_is_reported_by_name_and_leaves_nothing_behind(root: Path, tmp_path: Path) -> None:
+    uploads = good_upload_set(tmp_path, with_services=False)
+    uploads = UploadSet(areas=uploads.areas, indicators=uploads.indicators,
+                        roads=Upload("roads.osm.pbf", b"this is not an OpenStreetMap extract"))
+    checked = check_roads(root, datasets.check_upload(root, uploads))
+    assert not checked.report.passed and checked.areas is None
+    (issue,) = checked.report.errors
+    assert issue.file == "roads.osm.pbf" and "cannot read" in issue.message and str(root) not in issue.message
+    assert [p.name for p in root.iterdir()] == []  # the scratch copy is gone; nothing was saved
+
+
+@pytest.fixture(scope="module")
+def rutland(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, datasets.DatasetVersion]:
+    """Rutland built from public files through the same steps as the data page."""
+    base = tmp_path_factory.mktemp("rutland")
+    root = base / "datasets"
+    prepared = check_roads(root, datasets.check_upload(root, rutland_upload_set(rutland_files(shared_data, base)),
+                                                       options=rutland_options()))
+    assert prepared.report.passed, prepared.report.to_text()
+    version = save_version(root, prepared, accepted_warnings=prepared.report.warnings_digest,
+                           locality_name="Rutland")
+    return root, version
+
+
+@pytest.mark.shared_data
+def test_rutland_from_public_files_is_a_working_locality(rutland: tuple[Path, datasets.DatasetVersion]) -> None:
+    root, version = rutland
+    assert locality_folder(root) == version.path and version.towns_from == "OpenStreetMap cities and towns"
+    locality = load_locality(version.path)
+    assert len(locality.areas) == N_AREAS and locality.name == "Rutland" and not locality.is_fictional
+    assert abs(locality.areas["pop_total"].sum() - 39_927) < 1  # mid-2019, as the provenance says
+    assert locality.areas["imd_decile"].between(5, 10).all()  # Rutland: deciles 5-10 only
+    assert set(locality.towns["name"]) == {"Oakham", "Uppingham"} and locality.biggest_town == "Oakham"
+    assert {"a_road", "b_road"} <= set(locality.main_roads["road_class"])
+    assert len(locality.services) == 2 and set(locality.services["town"]) == {"Oakham", "Uppingham"}
+    router = AreaRouter.from_areas(build_mode_graph(network_from_tables(locality.road_nodes, locality.road_edges)),
+                                   locality.areas)
+    oakham = locality.towns.set_index("name").geometry["Oakham"]
+    minutes = router.minutes_to_point(oakham.x, oakham.y)
+    assert np.isfinite(minutes).all() and 0 < minutes.max() < 40  # a small county: all within 40 minutes
+
+
+@pytest.mark.shared_data
+def test_a_placement_runs_on_the_uploaded_locality(rutland: tuple[Path, datasets.DatasetVersion]) -> None:
+    from geo.candidates import candidate_sites
+    from geo.placement import p_median
+
+    _, version = rutland
+    locality = load_locality(version.path)
+    graph = build_mode_graph(network_from_tables(locality.road_nodes, locality.road_edges))
+    router = AreaRouter.from_areas(graph, locality.areas)
+    sites = candidate_sites(locality.areas, graph, towns=locality.towns, services=locality.services, n_lattice=80)
+    matrix = router.matrix(sites[["x", "y"]].to_numpy(), sites["site_id"].tolist())
+    need = locality.areas["need_weight"].to_numpy()
+    one, two = (p_median(matrix.minutes, need, n_hubs=n, time_limit_seconds=10) for n in (1, 2))
+    assert len(two.sites) == 2 and np.isfinite(two.mean_minutes)
+    assert two.value <= one.value and two.bound <= two.value + 1e-6
+    assert two.mean_minutes < one.mean_minutes < 30

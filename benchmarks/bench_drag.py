@@ -1,0 +1,356 @@
+"""Benchmark dragging a hub in a real Chromium: from mouse up to every panel updated.
+
+For the demo (505 areas) and for England and Wales (34,753 areas, built by
+:mod:`benchmarks.national_locality` from the shared data), the app runs in a child process
+and Debian's Chromium, driven by Playwright, drags the biggest town's hub with real mouse
+events, 2 warm-up drags then ``DRAGS`` measured ones, each to a new place (a golden-angle
+spiral around the start, so the engine never answers from its cache of searches).
+
+Timestamps are taken in the page with ``performance.now()``:
+
+- start: the ``pointerup`` that ends the drag (a capture listener on ``window``, before
+  Leaflet sees it);
+- end: every headline figure shows the value the server sent for this plan (checked
+  against the response itself, so a figure that rightly stays the same still counts) and
+  the map has been recoloured (``dsp.paintAreas`` ran), each followed by the next painted
+  frame (``requestAnimationFrame`` then a zero timeout).
+
+Bytes per update are the bodies of every ``/_dash-update-component`` response the drag
+caused, as sent (compressed; Playwright's ``request.sizes()``), with the decoded size and
+the bytes sent up beside them. The page's first load is measured the same way.
+
+There is no peer implementation in this run (resending the whole GeoJSON was measured by
+the prototype in ../shared/design/MAP.md); the 35,000-area figures carry the demo's as their
+peer, so the ratio says how much slower the national case is. Without the shared data the
+national case is skipped with a message.
+
+Run: ``python -m benchmarks.run_all drag`` (or ``python -m benchmarks.bench_drag``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page, Request, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from benchmarks.common import Figure, figure, print_table
+from benchmarks.national_locality import SharedDataMissingError, national_locality
+from dashboard.live_server import CHROMIUM, CHROMIUM_ARGS, running_app
+from geo.io import DEMO_FOLDER
+
+DRAGS = 24
+WARMUP_DRAGS = 2
+DRAG_STEPS = 10
+SPIRAL_RADII_PX = (90.0, 160.0)
+GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
+QUIET_MS = 400  # no request in flight for this long: the drag's work is over
+KPI_IDS = ("kpi-mean-minutes", "kpi-share-within-30", "kpi-p90-minutes",
+           "kpi-mean-minutes-need", "kpi-share-within-30-need", "kpi-p90-minutes-need")
+UPDATE_PATH = "/_dash-update-component"
+
+# Installed before the app's scripts: wraps fetch to time Dash's requests and keep the
+# headline figures each scoring response carries; records the pointerup.
+PROBE = """
+(() => {
+  const B = window.__bench = {upAt: null, inFlight: 0, lastActivity: 0, requests: [], expected: null,
+                              paints: [], changes: [], paintBase: 0};
+  const now = () => performance.now();
+  const afterFrame = (record) => requestAnimationFrame(() => setTimeout(() => record(now()), 0));
+  B.reset = () => { B.upAt = null; B.requests = []; B.expected = null; B.paints = []; B.changes = [];
+                    B.paintBase = (window.dsp && window.dsp.paintCount) || 0; };
+  window.addEventListener("pointerup", () => { if (B.upAt === null) { B.upAt = now(); } }, true);
+  const originalFetch = window.fetch;
+  window.fetch = async function (input, init) {
+    const url = typeof input === "string" ? input : input.url;
+    if (!url.includes("_dash-update-component")) { return originalFetch.apply(this, arguments); }
+    const record = {sentAt: now(), output: "", headersAt: null, bodyAt: null};
+    try { record.output = JSON.parse(init.body).output; } catch (error) { record.output = "?"; }
+    B.requests.push(record);
+    B.inFlight += 1;
+    B.lastActivity = now();
+    try {
+      const response = await originalFetch.apply(this, arguments);
+      record.headersAt = now();
+      response.clone().text().then((text) => {
+        record.bodyAt = now();
+        if (record.output.includes("kpi-mean-minutes.children") && text) {
+          const body = JSON.parse(text).response || {};
+          B.expected = Object.fromEntries(Object.entries(body)
+            .filter(([id]) => id.startsWith("kpi-")).map(([id, props]) => [id, String(props.children)]));
+        }
+        B.inFlight -= 1;
+        B.lastActivity = now();
+      }, () => { B.inFlight -= 1; });
+      return response;
+    } catch (error) {
+      B.inFlight -= 1;
+      throw error;
+    }
+  };
+  // Called once the app has drawn: watch the figures and the map's recolouring.
+  B.attach = (ids) => {
+    for (const id of ids) {
+      const element = document.getElementById(id);
+      new MutationObserver(() => afterFrame((at) => B.changes.push({id: id, at: at})))
+        .observe(element, {childList: true, characterData: true, subtree: true});
+    }
+    const namespace = window.dash_clientside.dsp;
+    const paint = namespace.paintAreas;
+    namespace.paintAreas = function () {
+      const calledAt = now();
+      const result = paint.apply(this, arguments);
+      const count = window.dsp.paintCount;
+      const returnedAt = now();
+      afterFrame((at) => B.paints.push({count: count, calledAt: calledAt, returnedAt: returnedAt, at: at}));
+      return result;
+    };
+  };
+  B.texts = (ids) => Object.fromEntries(ids.map((id) => [id, document.getElementById(id).innerText]));
+})();
+"""
+
+
+@dataclass
+class DragSample:
+    """One drag: time to every panel updated, and what went over the wire."""
+
+    ms: float
+    to_first_request_ms: float
+    score_round_trip_ms: float
+    response_to_panels_ms: float
+    reply_to_paint_call_ms: float
+    paint_call_ms: float
+    paint_to_frame_ms: float
+    bytes_down: int
+    bytes_down_decoded: int
+    bytes_up: int
+    requests: int
+    figures_changed: int
+
+
+@dataclass
+class CaseResult:
+    """All drags on one locality, and its first page."""
+
+    name: str
+    areas: int
+    first_page_bytes: int = 0
+    first_page_bytes_decoded: int = 0
+    layout_bytes: int = 0
+    layout_bytes_decoded: int = 0
+    load_to_map_ms: float = 0.0
+    samples: list[DragSample] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+    def median_ms(self) -> float:
+        return statistics.median(s.ms for s in self.samples)
+
+    def p90_ms(self) -> float:
+        return percentile([s.ms for s in self.samples], 90)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile by linear interpolation between the sorted values."""
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100
+    low = math.floor(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def wire_bytes(requests: list[Request]) -> tuple[int, int, int, int]:
+    """Bytes of the update responses as sent, decoded, the bytes sent up, and how many."""
+    down = decoded = up = 0
+    count = 0
+    for request in requests:
+        response = request.response()
+        if response is None:
+            continue
+        sizes = request.sizes()
+        down += int(sizes["responseBodySize"])
+        up += int(sizes["requestBodySize"])
+        decoded += len(response.body())
+        count += 1
+    return down, decoded, up, count
+
+
+def measure_case(name: str, folder: Path, *, drags: int = DRAGS, start_timeout_s: float = 60.0) -> CaseResult:
+    """Start the app on ``folder``, load the page, then drag the first hub ``drags`` times."""
+    with tempfile.TemporaryDirectory() as instance, \
+            running_app({"DATA_FOLDER": str(folder), "INSTANCE_FOLDER": instance}, timeout_s=start_timeout_s) as url, \
+            sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_context(viewport={"width": 1600, "height": 900}).new_page()
+        result = CaseResult(name=name, areas=0)
+        page.on("console", lambda m: result.console_errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda error: result.console_errors.append(str(error)))
+        finished: list[Request] = []
+        page.on("requestfinished", lambda request: finished.append(request))
+        page.add_init_script(PROBE)
+        started = time.perf_counter()
+        page.goto(url)
+        page.wait_for_function("window.dsp && window.dsp.lastPaint && Object.keys(window.dsp.areaLayers).length > 0"
+                               " && document.getElementById('kpi-mean-minutes').innerText !== '-'",
+                               timeout=300_000, polling=100)
+        result.load_to_map_ms = (time.perf_counter() - started) * 1000
+        _settle(page)
+        first = [r for r in finished if r.url.startswith(url)]
+        result.first_page_bytes = sum(int(r.sizes()["responseBodySize"]) for r in first)
+        result.first_page_bytes_decoded = sum(len(r.response().body()) for r in first if r.response())
+        layout = [r for r in first if r.url.endswith("/_dash-layout")]
+        result.layout_bytes = sum(int(r.sizes()["responseBodySize"]) for r in layout)
+        result.layout_bytes_decoded = sum(len(r.response().body()) for r in layout if r.response())
+        result.areas = int(page.evaluate("Object.keys(window.dsp.areaLayers).length"))
+        page.evaluate("ids => window.__bench.attach(ids)", list(KPI_IDS))
+        hub = page.locator(".leaflet-marker-icon.hub-marker").first.get_attribute("title")
+        origin = _centre(page, str(hub))
+        for k in range(drags + WARMUP_DRAGS):
+            radius = SPIRAL_RADII_PX[k % 2]
+            target = (origin[0] + radius * math.cos(k * GOLDEN_ANGLE), origin[1] + radius * math.sin(k * GOLDEN_ANGLE))
+            finished.clear()
+            sample = _drag(page, str(hub), target, finished)
+            if k >= WARMUP_DRAGS:
+                result.samples.append(sample)
+        browser.close()
+    return result
+
+
+def _centre(page: Page, title: str) -> tuple[float, float]:
+    box = page.get_by_title(title, exact=True).bounding_box()
+    if box is None:
+        raise RuntimeError(f"the hub marker {title!r} is not on screen")
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def _drag(page: Page, title: str, target: tuple[float, float], finished: list[Request]) -> DragSample:
+    x, y = _centre(page, title)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, DRAG_STEPS + 1):
+        page.mouse.move(x + (target[0] - x) * step / DRAG_STEPS, y + (target[1] - y) * step / DRAG_STEPS)
+    before = page.evaluate("ids => { window.__bench.reset(); return window.__bench.texts(ids); }", list(KPI_IDS))
+    page.mouse.up()
+    record = _settle(page, scored=True)
+    updates = [r for r in finished if UPDATE_PATH in r.url]
+    while len(updates) < len(record["requests"]):  # let Playwright deliver the last events
+        page.wait_for_timeout(20)
+        updates = [r for r in finished if UPDATE_PATH in r.url]
+    return _sample(record, before, updates)
+
+
+def _settle(page: Page, *, scored: bool = False) -> dict[str, Any]:
+    """Wait until the page has no request in flight for QUIET_MS (and, after a drag, was scored)."""
+    condition = ("q => { const B = window.__bench; return B.inFlight === 0 && performance.now() - B.lastActivity > q"
+                 + (" && B.upAt !== null && B.expected !== null && B.paints.length > 0" if scored else "") + "; }")
+    try:
+        page.wait_for_function(condition, arg=QUIET_MS, timeout=120_000, polling=50)
+    except PlaywrightTimeoutError:
+        state = page.evaluate("() => { const B = window.__bench; return {upAt: B.upAt, inFlight: B.inFlight, "
+                              "scored: B.expected !== null, paints: B.paints.length, "
+                              "requests: B.requests.map(r => [r.output.slice(0, 60), r.headersAt !== null])}; }")
+        raise RuntimeError(f"the page did not settle within 2 minutes after the drag: {state}") from None
+    return dict(page.evaluate("ids => Object.assign({}, window.__bench, {shown: window.__bench.texts(ids)})",
+                              list(KPI_IDS)))
+
+
+def _sample(record: dict[str, Any], before: dict[str, str], updates: list[Request]) -> DragSample:
+    up = float(record["upAt"])
+    expected, texts = record["expected"], record["shown"]
+    wrong = {k: (texts[k], v) for k, v in expected.items() if k in texts and texts[k] != v}
+    if wrong:
+        raise RuntimeError(f"figures on screen differ from the server's answer: {wrong}")
+    changed = [c for c in record["changes"] if c["id"] in KPI_IDS]
+    last_change = {c["id"]: c["at"] for c in changed}
+    done = max([record["paints"][-1]["at"], *last_change.values()])
+    scoring = [r for r in record["requests"] if "kpi-mean-minutes.children" in r["output"]][-1]
+    paint = record["paints"][-1]
+    down, decoded, sent_up, count = wire_bytes(updates)
+    return DragSample(
+        ms=done - up,
+        to_first_request_ms=record["requests"][0]["sentAt"] - up,
+        score_round_trip_ms=scoring["headersAt"] - scoring["sentAt"],
+        response_to_panels_ms=done - scoring["bodyAt"],
+        reply_to_paint_call_ms=paint["calledAt"] - scoring["bodyAt"],
+        paint_call_ms=paint["returnedAt"] - paint["calledAt"],
+        paint_to_frame_ms=paint["at"] - paint["returnedAt"],
+        bytes_down=down, bytes_down_decoded=decoded, bytes_up=sent_up, requests=count,
+        figures_changed=sum(before[k] != texts[k] for k in KPI_IDS),
+    )
+
+
+def report(results: list[CaseResult]) -> None:
+    """Print the tables people read."""
+    def med(case: CaseResult, attribute: str) -> float:
+        return statistics.median(getattr(s, attribute) for s in case.samples)
+
+    print_table("Drag end to every panel updated (real Chromium, real mouse drags)",
+                ["case", "areas", "drags", "median ms", "p90 ms", "min ms", "max ms"],
+                [[c.name, c.areas, len(c.samples), c.median_ms(), c.p90_ms(), min(s.ms for s in c.samples),
+                  max(s.ms for s in c.samples)] for c in results])
+    print_table("Where the time goes (medians, ms)",
+                ["case", "up to 1st request", "scoring round trip", "scoring reply to panels",
+                 "reply to recolour call", "recolour call", "recolour to painted frame"],
+                [[c.name, med(c, "to_first_request_ms"), med(c, "score_round_trip_ms"),
+                  med(c, "response_to_panels_ms"), med(c, "reply_to_paint_call_ms"), med(c, "paint_call_ms"),
+                  med(c, "paint_to_frame_ms")] for c in results])
+    print_table("Bytes per drag (all /_dash-update-component responses one drag causes; median)",
+                ["case", "requests", "down, as sent", "down, decoded", "sent up", "headline figures changed"],
+                [[c.name, med(c, "requests"), med(c, "bytes_down"), med(c, "bytes_down_decoded"),
+                  med(c, "bytes_up"), med(c, "figures_changed")] for c in results])
+    print_table("First page (every response until the map is coloured, scripts included; the layout alone)",
+                ["case", "bytes as sent", "bytes decoded", "layout as sent", "layout decoded",
+                 "load to coloured map ms"],
+                [[c.name, c.first_page_bytes, c.first_page_bytes_decoded, c.layout_bytes, c.layout_bytes_decoded,
+                  c.load_to_map_ms] for c in results])
+    for c in results:
+        if c.console_errors:
+            print(f"  {c.name}: {len(c.console_errors)} browser console error(s), first: {c.console_errors[0][:200]}")
+
+
+def run() -> dict[str, Figure]:
+    """Measure the demo and, when the shared data is present, England and Wales."""
+    print(f"load average at start (1, 5, 15 min): {', '.join(f'{v:.1f}' for v in os.getloadavg())} "
+          f"on {os.cpu_count()} cores")
+    results = [measure_case("demo", DEMO_FOLDER)]
+    try:
+        national = national_locality()
+    except SharedDataMissingError as error:
+        print(f"35,000-area case skipped: {error}")
+        national = None
+    if national is not None:
+        results.append(measure_case("national_35k", national, start_timeout_s=300.0))
+    report(results)
+    print(f"load average at end: {', '.join(f'{v:.1f}' for v in os.getloadavg())}")
+    demo = results[0]
+    figures: dict[str, Figure] = {
+        "drag_to_panels_ms_median_demo": figure(demo.median_ms(), "ms"),
+        "drag_to_panels_ms_p90_demo": figure(demo.p90_ms(), "ms"),
+        "bytes_per_drag_update_demo": figure(statistics.median(s.bytes_down for s in demo.samples),
+                                             "bytes (compressed, as sent)"),
+        "first_page_bytes_demo": figure(demo.first_page_bytes, "bytes (compressed, as sent)"),
+    }
+    if len(results) > 1:
+        big = results[1]
+        peer = "the same drags on the demo (505 areas)"
+        figures |= {
+            "drag_to_panels_ms_median_35k": figure(big.median_ms(), "ms", peer=demo.median_ms(), peer_name=peer),
+            "drag_to_panels_ms_p90_35k": figure(big.p90_ms(), "ms", peer=demo.p90_ms(), peer_name=peer),
+            "bytes_per_drag_update_35k": figure(statistics.median(s.bytes_down for s in big.samples),
+                                                "bytes (compressed, as sent)",
+                                                peer=figures["bytes_per_drag_update_demo"]["value"], peer_name=peer),
+            "first_page_bytes_35k": figure(big.first_page_bytes, "bytes (compressed, as sent)",
+                                           peer=demo.first_page_bytes, peer_name="the demo's first page"),
+        }
+    return figures
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,265 @@
+"""Who is asking: single-user mode on your own computer, or signed-in accounts on a server.
+
+``current_user()`` is what every callback and download passes to the scenario store,
+which asks ``geo.accounts`` whether that person may see or change a scenario. Hiding a
+button is never the protection; the store's check is.
+
+* ``AUTH_MODE=single-user`` (the default on a loopback HOST, what ``make run`` gives): no
+  login; every request acts as one local administrator, ``local``, and requests from any
+  other computer are refused.
+* ``AUTH_MODE=accounts``: every page, callback and download needs a signed-in account
+  (accounts are made with ``python -m cli.accounts``), except the sign-in page, static
+  files and the public read-only links under ``/public/``, which show public scenarios to
+  anyone (``current_user()`` is None there).
+
+The session is Flask's signed cookie (HttpOnly, SameSite=Lax), signed with SECRET_KEY or
+a key generated once into the instance folder. Posts are CSRF-safe: the sign-in and
+sign-out forms carry a per-session token, and any POST whose Origin or Sec-Fetch-Site
+says it came from another site is refused (Dash's own callback posts are JSON, which a
+cross-site form cannot send).
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import flask
+from flask import Flask, g, render_template_string, request, session
+
+from dashboard.config import AUTH_MODES, MIN_SECRET_KEY_CHARS, Settings
+from dashboard.store_access import current_settings, scenario_store
+from geo.accounts import Role, User
+from geo.errors import PlannerInputError
+from geo.store import ScenarioStore
+
+LOCAL_USERNAME = "local"
+SECRET_KEY_FILE = "secret_key"
+SESSION_COOKIE = "dsp_session"
+USER_KEY = "user_id"
+CSRF_KEY = "csrf"
+PUBLIC_PREFIX = "/public"
+# Served to anyone in accounts mode: the sign-in pages, static files and public links.
+OPEN_PREFIXES = ("/login", "/logout", "/assets/", "/_dash-component-suites/", "/_favicon.ico", PUBLIC_PREFIX)
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+# ---------------------------------------------------------------------------------------
+# Who is asking
+# ---------------------------------------------------------------------------------------
+def current_user() -> User | None:
+    """The person making this request; None for an anonymous visitor (public links only).
+
+    Call it inside a request (every ordinary callback and route runs in one); background
+    callbacks run in another process and must be handed what they need instead.
+    """
+    if "dsp_user" not in g:
+        g.dsp_user = _resolve_user()
+    user: User | None = g.dsp_user
+    return user
+
+
+def _resolve_user() -> User | None:
+    if request.path == PUBLIC_PREFIX or request.path.startswith(PUBLIC_PREFIX + "/"):
+        return None  # the public link shows what anyone may see, whoever is signed in
+    store = scenario_store()
+    if current_settings().auth_mode == "single-user":
+        return local_user(store)
+    user_id = session.get(USER_KEY)
+    return store.user_by_id(user_id) if isinstance(user_id, int) else None
+
+
+def local_user(store: ScenarioStore) -> User:
+    """The one administrator every request acts as in single-user mode (made on first use).
+
+    Its password is random and never shown: nobody can sign in as it in accounts mode.
+    """
+    try:
+        return store.user(LOCAL_USERNAME)
+    except PlannerInputError:
+        pass
+    try:
+        return store.create_user(LOCAL_USERNAME, secrets.token_urlsafe(32), Role.ADMIN, steering_group=True)
+    except PlannerInputError:  # another worker made it a moment ago
+        return store.user(LOCAL_USERNAME)
+
+
+def describe_user(user: User | None) -> str:
+    """Who is signed in, in words, for the scenario bar."""
+    if user is None:
+        return "Not signed in: you can see public scenarios only."
+    if user.username == LOCAL_USERNAME and current_settings().auth_mode == "single-user":
+        return "Single-user mode on this computer: no sign-in needed."
+    group = ", steering group member" if user.steering_group else ""
+    return f"Signed in as {user.username} ({user.role.label}{group})."
+
+
+# ---------------------------------------------------------------------------------------
+# Setting the app up
+# ---------------------------------------------------------------------------------------
+def secret_key(settings: Settings) -> str:
+    """SECRET_KEY, or a random key written once to the instance folder (readable by the owner only)."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = Path(settings.instance_folder) / SECRET_KEY_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write the key to a private temporary file, then link it into place: workers starting
+        # together never read a half-written key, and the first one's key wins.
+        draft = path.with_name(f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as file:
+            file.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    key = path.read_text(encoding="ascii").strip()
+    if len(key) < MIN_SECRET_KEY_CHARS:
+        raise PlannerInputError(f"{path} should hold a secret key of at least {MIN_SECRET_KEY_CHARS} characters; "
+                                "delete it to have a new one made (everyone will have to sign in again)")
+    return key
+
+
+def init_app(server: Flask, settings: Settings) -> None:
+    """Set up the session cookie, the sign-in routes and the checks run before every request."""
+    if settings.auth_mode not in AUTH_MODES:
+        raise PlannerInputError(f"AUTH_MODE must be one of {', '.join(AUTH_MODES)}, found {settings.auth_mode!r}")
+    server.secret_key = secret_key(settings)
+    server.config.update(SESSION_COOKIE_NAME=SESSION_COOKIE, SESSION_COOKIE_HTTPONLY=True,
+                         SESSION_COOKIE_SAMESITE="Lax")
+    server.before_request(_guard)
+    server.add_url_rule("/login", "login", login, methods=["GET", "POST"])
+    server.add_url_rule("/logout", "logout", logout, methods=["GET", "POST"])
+
+
+def _guard() -> Any:
+    """Refuse cross-site posts, other computers in single-user mode and strangers in accounts mode."""
+    if request.method not in SAFE_METHODS and not _same_site():
+        return _refusal(403, "This request came from another web site and was refused.")
+    if current_settings().auth_mode == "single-user":
+        if not _is_loopback(request.remote_addr):
+            return _refusal(403, "This planner runs in single-user mode and answers only the computer it runs on. "
+                                 "Ask whoever runs it to set AUTH_MODE=accounts.")
+        return None
+    if request.path.startswith(OPEN_PREFIXES) or current_user() is not None:
+        return None
+    if request.path.startswith("/_dash-") or request.method not in SAFE_METHODS:
+        return _refusal(401, "Please sign in again: your session has ended.")
+    return flask.redirect(flask.url_for("login", next=request.full_path.rstrip("?")))
+
+
+def _same_site() -> bool:
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in {"same-origin", "none"}:
+        return False
+    origin = request.headers.get("Origin")
+    return origin is None or urlsplit(origin).netloc == request.host
+
+
+def _is_loopback(address: str | None) -> bool:
+    try:
+        return address is not None and ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def _refusal(status: int, message: str) -> flask.Response:
+    return flask.Response(message, status=status, mimetype="text/plain")
+
+
+# ---------------------------------------------------------------------------------------
+# Sign in and sign out
+# ---------------------------------------------------------------------------------------
+def csrf_token() -> str:
+    """This session's token for forms that post (made on first use)."""
+    token = session.get(CSRF_KEY)
+    if not isinstance(token, str):
+        token = session[CSRF_KEY] = secrets.token_urlsafe(32)
+    return token
+
+
+def _csrf_ok() -> bool:
+    sent = request.form.get("csrf_token", "")
+    expected = session.get(CSRF_KEY)
+    return isinstance(expected, str) and hmac.compare_digest(sent.encode(), expected.encode())
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never another site's address (an open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }} - Day Services Planner</title>
+<link rel="stylesheet" href="/assets/00-bootstrap.min.css"><link rel="stylesheet" href="/assets/10-app.css">
+</head><body><header class="app-header"><div class="app-title"><h1 class="h3 mb-0">Day Services Planner</h1></div>
+</header><main class="container my-4 auth-page" style="max-width: 32rem">
+<h2 class="h4">{{ title }}</h2>
+{% if message %}<div class="alert alert-danger" role="alert">{{ message }}</div>{% endif %}
+{% if mode == "login" %}
+<form method="post" action="/login">
+<input type="hidden" name="csrf_token" value="{{ token }}"><input type="hidden" name="next" value="{{ next }}">
+<div class="mb-3"><label class="form-label" for="username">Username</label>
+<input class="form-control" id="username" name="username" autocomplete="username" required autofocus
+ value="{{ username }}"></div>
+<div class="mb-3"><label class="form-label" for="password">Password</label>
+<input class="form-control" id="password" name="password" type="password" autocomplete="current-password"
+ required></div>
+<button class="btn btn-primary" type="submit">Sign in</button>
+</form>
+<p class="mt-3 small">Accounts are made by whoever runs the planner. Public scenarios can be read without
+signing in at their public link.</p>
+{% else %}
+<form method="post" action="/logout"><input type="hidden" name="csrf_token" value="{{ token }}">
+<p>Sign out of the planner on this browser?</p>
+<button class="btn btn-primary" type="submit">Sign out</button> <a class="btn btn-link" href="/">Back</a>
+</form>
+{% endif %}
+</main></body></html>"""
+
+
+def _page(mode: str, status: int = 200, *, message: str = "", username: str = "", next_path: str = "/") -> Any:
+    title = "Sign in" if mode == "login" else "Sign out"
+    body = render_template_string(PAGE, title=title, mode=mode, message=message, username=username,
+                                  next=next_path, token=csrf_token())
+    return flask.Response(body, status=status, mimetype="text/html")
+
+
+def login() -> Any:
+    """GET shows the form; POST checks the password and starts a fresh session."""
+    if current_settings().auth_mode == "single-user":
+        return flask.redirect("/")
+    next_path = _safe_next(request.values.get("next"))
+    if request.method == "GET":
+        return _page("login", next_path=next_path)
+    if not _csrf_ok():
+        return _page("login", 400, message="The form had expired. Please try again.", next_path=next_path)
+    username = request.form.get("username", "")
+    user = scenario_store().authenticate(username, request.form.get("password", ""))
+    if user is None:
+        return _page("login", 401, message="That username and password do not match an account.",
+                     username=username[:40], next_path=next_path)
+    session.clear()  # a new session on sign-in, so a planted cookie cannot be reused
+    session[USER_KEY] = user.user_id
+    csrf_token()
+    return flask.redirect(next_path)
+
+
+def logout() -> Any:
+    """GET asks to confirm; POST (with the form's token) ends the session."""
+    if request.method == "GET":
+        return _page("logout")
+    if not _csrf_ok():
+        return _page("logout", 400, message="The form had expired. Please try again.")
+    session.clear()
+    return flask.redirect("/login")

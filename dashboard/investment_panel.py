@@ -1,0 +1,566 @@
+"""Money in the plan: what happens to today's services, what the new ones cost, and whether spend is fair.
+
+Two cards in the planner's side column. "Money: today and the plan" holds the plan's
+money controls (keep, re-shape or close each service; IPS employment specialists;
+community links workers per hub; direct payments), written into the plan store so they
+save with the scenario and undo like any other edit, and the ledger: by kind of support,
+a waterfall of money released and reinvested, by district and by contract lot. "Is the
+money fair?" shows the Gini coefficient and concentration index of spend per head of
+need, the biggest town's share, spend by deprivation fifth and each district's gap from
+its fair share.
+
+Two callbacks fill both these cards and the outcome card, split by what a hub move
+changes: ``recompute_places`` (every plan change: fairness, spend by place, the hubs, who
+is reached; :func:`dashboard.plan_money.placed_plan`) and ``recompute_money`` (only when
+the money changes, keyed in the browser by assets/money.js: totals, the ledger by kind of
+support, year one and the expected outcomes; :func:`dashboard.plan_money.plan_outcomes`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import numpy as np
+import pandas as pd
+from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+from pyproj import Transformer
+
+from dashboard import data_access, history, ids, outcomes_panel
+from dashboard.engine import DEFAULT_MODE
+from dashboard.money_charts import (
+    CONFIG,
+    SELECTED_MARK,
+    before_after_bars,
+    fifths_figure,
+    gap_figure,
+    lorenz_figure,
+    money,
+    percent,
+    placeholder,
+    waterfall_figure,
+)
+from dashboard.plan_money import (
+    CostedPlan,
+    MoneySettings,
+    PlacedPlan,
+    PlanOutcomes,
+    default_assumptions,
+    money_settings,
+    placed_plan,
+    plan_assumptions,
+    plan_outcomes,
+    with_money_settings,
+)
+from geo.assumptions import Assumptions
+from geo.errors import PlannerInputError
+from geo.investment import (
+    DEFAULT_IPS_SPECIALISTS,
+    LOCALITY_WIDE,
+    MODEL_LABELS,
+    MODELS,
+    InvestmentLedger,
+    spend_by_model,
+    waterfall,
+)
+from geo.io import Locality
+from geo.plan_equity import FIFTH_LABELS, areas_at_points
+from geo.scenarios import SERVICE_DECISIONS, ScenarioContent, scenario_from_dict, scenario_to_dict
+
+TO_GRID = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+DECISION_LABELS = {"keep": "Keep", "reshape": "Re-shape", "decommission": "Close"}
+LOT_ORDER = ("West", "Central", "East", LOCALITY_WIDE)
+NO_DISTRICT = "none"
+SELECTED_ROW = "money-row-selected"  # marked with an arrow by the CSS as well as shaded
+# Short enough to leave room for the figures on a 470-pixel chart; the card lists the full names.
+SHORT_MODEL_LABELS = {"day_activity": "Day activity", "employment": "Employment support",
+                      "mainstream": "Mainstream activities", "direct_payments": "Direct payments"}
+
+
+# ---------------------------------------------------------------------------------------
+# Builders: PlanOutcomes / PlacedPlan -> components
+# ---------------------------------------------------------------------------------------
+def _shares_text(shares: list[float], amounts: list[float]) -> list[str]:
+    return [f"{percent(s)} ({money(a)})" if math.isfinite(s) else "-" for s, a in zip(shares, amounts, strict=True)]
+
+
+def _zero_nan(values: list[float]) -> list[float]:
+    return [v if math.isfinite(v) else 0.0 for v in values]
+
+
+def model_figure(ledger: InvestmentLedger) -> dict[str, Any]:
+    """The 88/10/2 split today against the plan's, by kind of support."""
+    table = spend_by_model(ledger)
+    labels = [SHORT_MODEL_LABELS[model] for model in MODELS]
+    today, plan = table["current_share"].tolist(), table["plan_share"].tolist()
+    return before_after_bars(
+        labels, [100 * v for v in _zero_nan(today)], [100 * v for v in _zero_nan(plan)],
+        title="Where the money goes, by kind of support",
+        today_text=_shares_text(today, table["current_gbp"].tolist()),
+        plan_text=_shares_text(plan, table["plan_gbp"].tolist()),
+    )
+
+
+def district_figure(table: pd.DataFrame, selected: str | None) -> dict[str, Any]:
+    """Spend today and in the plan by district (:func:`geo.investment.spend_by_district`).
+
+    The IPS service and direct payments are locality-wide: they have their own bar.
+    """
+    today, plan = table["current_gbp"].tolist(), table["plan_gbp"].tolist()
+    return before_after_bars(
+        table["district"].tolist(), today, plan, title="Spend by district: today and the plan", selected=selected,
+        today_text=[money(v) for v in today], plan_text=[money(v) for v in plan],
+    )
+
+
+def lot_figure(table: pd.DataFrame) -> dict[str, Any]:
+    """Spend by contract lot (:func:`geo.investment.spend_by_lot`): west, central, east and locality-wide."""
+    found = dict(zip(table["lot"].tolist(), zip(table["current_gbp"].tolist(), table["plan_gbp"].tolist(),
+                                                strict=True), strict=True))
+    lots = [lot for lot in LOT_ORDER if lot in found] + sorted(lot for lot in found if lot not in LOT_ORDER)
+    today, plan = [found[lot][0] for lot in lots], [found[lot][1] for lot in lots]
+    return before_after_bars(
+        [f"{lot} lot" if lot != LOCALITY_WIDE else lot for lot in lots], today, plan,
+        title="Spend by contract lot: today and the plan",
+        today_text=[money(v) for v in today], plan_text=[money(v) for v in plan],
+    )
+
+
+def headroom_text(ledger: InvestmentLedger) -> tuple[str, str]:
+    """The plan against today's spend: the amount and what it means."""
+    headroom = ledger.headroom_gbp
+    if abs(headroom) < 500:
+        return "£0", "the plan costs the same as today"
+    return money(abs(headroom)), ("a year to spare against today" if headroom > 0
+                                  else "a year more than today's spend")
+
+
+def year_one_text(m: PlanOutcomes) -> str:
+    """What the first contract year costs on top: double running and setting up new sites."""
+    extra = m.year_one.plan_gbp - m.costed.ledger.plan_gbp
+    set_up = sum(m.year_one.lines["set_up_gbp"].tolist())
+    months = m.costed.assumptions["transition_months"]
+    return (f"These are yearly figures once the changeover is over. In contract year 1 the plan costs "
+            f"{money(m.year_one.plan_gbp)}: {money(extra - set_up)} for running closed and re-shaped services "
+            f"alongside the new ones for {months:g} months (double running) and {money(set_up)} to set up hubs "
+            f"on new sites.")
+
+
+def decision_note(assumptions: Assumptions) -> str:
+    return (f"Re-shape: the service keeps {percent(assumptions['reshape_keep_fraction'])} of its budget and "
+            "changes what it offers; the rest is released. Close: the service is decommissioned and all of its "
+            f"budget is released, after {assumptions['transition_months']:g} months of running alongside the new "
+            "services (double running). Money released is shown for a full year.")
+
+
+def released_by_service(ledger: InvestmentLedger, service_ids: list[str]) -> list[str]:
+    """Money each of today's services releases in a full year, in the order of ``service_ids``."""
+    lines = ledger.lines
+    totals = dict.fromkeys(service_ids, 0.0)
+    for line_id, line_type, amount in zip(lines["line_id"].tolist(), lines["line_type"].tolist(),
+                                          lines["released_gbp"].tolist(), strict=True):
+        if line_type == "existing":
+            totals[line_id] = totals.get(line_id, 0.0) + amount
+    return [money(totals[s]) if totals[s] > 0 else "£0" for s in service_ids]
+
+
+def hub_costs_table(costed: CostedPlan, plan: ScenarioContent, selected_hub: str | None) -> html.Table:
+    """Each hub's yearly cost (with its community links workers) and the people it supports."""
+    lines = costed.ledger.lines
+    cost = dict.fromkeys((hub.hub_id for hub in plan.hubs), 0.0)
+    for line_id, line_type, amount in zip(lines["line_id"].tolist(), lines["line_type"].tolist(),
+                                          lines["plan_gbp"].tolist(), strict=True):
+        if line_type in ("hub", "community_links"):
+            cost[line_id.removesuffix("-links")] += amount
+    a = costed.assumptions
+    rows = []
+    for number, (hub, planned) in enumerate(zip(plan.hubs, costed.investment.hubs, strict=True), start=1):
+        workers = a["hub_workers_per_hub"] if planned.hub_workers is None else planned.hub_workers
+        places = (workers * a["hub_people_per_worker"] if planned.capacity_places is None
+                  else float(planned.capacity_places))
+        links = a["links_workers_per_hub"] if planned.links_workers is None else planned.links_workers
+        rows.append(html.Tr(id={"type": ids.HUB_COST_ROW, "hub": hub.hub_id},
+                            className=SELECTED_ROW if hub.hub_id == selected_hub else "", children=[
+            html.Th(f"{number}. {hub.name}", scope="row"),
+            html.Td(costed.places[hub.hub_id].district), html.Td(money(cost[hub.hub_id])),
+            html.Td(f"{places + links * a['links_caseload']:,.0f}"),
+        ]))
+    return html.Table(className="table table-sm money-table mb-0", children=[
+        html.Caption("The hubs: yearly cost with their community links workers", className="caption-top"),
+        html.Thead(html.Tr([html.Th(t, scope="col") for t in ("Hub", "District", "Yearly cost", "People a year")])),
+        html.Tbody(rows),
+    ])
+
+
+def biggest_town_note(placed: PlacedPlan) -> str:
+    today, plan = placed.equity_today, placed.equity_plan
+    return (f"Today {percent(today.biggest_town_share_of_sites)} of spend goes to services located in "
+            f"{today.biggest_town}. Counted by who can reach it, {percent(today.biggest_town_share_of_spend)} of "
+            f"spend serves {today.biggest_town}'s residents today and {percent(plan.biggest_town_share_of_spend)} "
+            f"in the plan, against {percent(plan.biggest_town_share_of_need)} of the county's need.")
+
+
+def selected_area_note(placed: PlacedPlan, locality: Locality, row: int | None) -> Any:
+    if row is None or not 0 <= row < len(locality.areas):
+        return "Click an area on the map to see its share here, or pick a district."
+    areas = locality.areas
+    fifth = FIFTH_LABELS.get((int(areas["imd_decile"].iat[row]) + 1) // 2, "")
+    plan, today = placed.equity_plan.per_area, placed.equity_today.per_area
+    return [html.Strong(f"{areas['name'].iat[row]} ({areas['district'].iat[row]}, {fifth.lower()}): "),
+            f"£{plan['spend_per_need_gbp'].iat[row]:,.2f} per head of need in the plan "
+            f"({percent(plan['ratio_to_fair_share'].iat[row])} of its fair share); "
+            f"today £{today['spend_per_need_gbp'].iat[row]:,.2f} ({percent(today['ratio_to_fair_share'].iat[row])})."]
+
+
+def signed(value: float) -> str:
+    """A number to three places with a true minus sign (clearer on a projector than a hyphen)."""
+    return f"{value:+.3f}".replace("-", "−")
+
+
+def _fifth_of(locality: Locality, row: int | None) -> int | None:
+    if row is None or not 0 <= row < len(locality.areas):
+        return None
+    return (int(locality.areas["imd_decile"].iat[row]) + 1) // 2
+
+
+def money_views(m: PlanOutcomes, service_ids: list[str]) -> tuple[Any, ...]:
+    """The money card's outputs that only the money changes, in the order of :func:`money_outputs`."""
+    ledger = m.costed.ledger
+    return (
+        money(ledger.current_gbp), money(ledger.plan_gbp), *headroom_text(ledger), decision_note(m.costed.assumptions),
+        released_by_service(ledger, service_ids), model_figure(ledger), waterfall_figure(waterfall(ledger)),
+        year_one_text(m),
+    )
+
+
+def money_outputs() -> list[Output]:
+    return [Output(ids.KPI_SPEND_TODAY, "children"), Output(ids.KPI_PLAN_TOTAL, "children"),
+            Output(ids.KPI_HEADROOM, "children"), Output(ids.KPI_HEADROOM_LABEL, "children"),
+            Output(ids.DECISION_NOTE, "children"),
+            Output({"type": ids.SERVICE_RELEASED, "service": ALL}, "children"),
+            Output(ids.LEDGER_MODEL_CHART, "figure"), Output(ids.LEDGER_WATERFALL, "figure"),
+            Output(ids.LEDGER_YEAR_ONE, "children")]
+
+
+def place_views(placed: PlacedPlan, plan: ScenarioContent, locality: Locality, *, district: str | None,
+                hub: str | None, area_row: int | None) -> tuple[Any, ...]:
+    """The outputs a hub move changes (fairness, spend by place, the hubs), in the order of :func:`place_outputs`."""
+    equity, today = placed.equity_plan, placed.equity_today
+    return (
+        f"{equity.gini:.3f}", f"{100 * equity.biggest_town_share_of_spend:.1f}%", signed(equity.concentration_index),
+        f"Today: Gini {today.gini:.3f}, {today.biggest_town}'s share {100 * today.biggest_town_share_of_spend:.1f}%, "
+        f"concentration index {signed(today.concentration_index)}.",
+        biggest_town_note(placed), selected_area_note(placed, locality, area_row),
+        fifths_figure(placed.fifths_today, placed.fifths_plan, selected_fifth=_fifth_of(locality, area_row)),
+        lorenz_figure(today.lorenz, equity.lorenz, gini_today=today.gini, gini_plan=equity.gini),
+        gap_figure(today.by_district, equity.by_district, selected=district),
+        hub_costs_table(placed.costed, plan, hub), district_figure(placed.by_district, district),
+        lot_figure(placed.by_lot),
+    )
+
+
+def place_outputs() -> list[Output]:
+    return [Output(ids.KPI_GINI_SPEND, "children"), Output(ids.KPI_BIGGEST_TOWN_SHARE, "children"),
+            Output(ids.KPI_CONCENTRATION_SPEND, "children"), Output(ids.KPI_FAIRNESS_TODAY, "children"),
+            Output(ids.BIGGEST_TOWN_NOTE, "children"), Output(ids.SELECTED_AREA_NOTE, "children"),
+            Output(ids.EQUITY_FIFTHS_CHART, "figure"), Output(ids.EQUITY_LORENZ_CHART, "figure"),
+            Output(ids.EQUITY_GAP_CHART, "figure"), Output(ids.HUB_COSTS, "children"),
+            Output(ids.LEDGER_DISTRICT_CHART, "figure"), Output(ids.LEDGER_LOT_CHART, "figure")]
+
+
+# ---------------------------------------------------------------------------------------
+# Layout
+# ---------------------------------------------------------------------------------------
+def headline(value_id: str, label: str, note: Any = None, *, label_id: str | None = None) -> html.Div:
+    return html.Div(className="headline", children=[
+        html.Div("-", id=value_id, className="headline-value"),
+        html.Div(label, className="headline-label", **({"id": label_id} if label_id else {})),
+        html.Div(note, className="headline-note") if note is not None else None,
+    ])
+
+
+def graph(element_id: str, height: int) -> dcc.Graph:
+    return dcc.Graph(id=element_id, config=CONFIG, figure=placeholder(height), className="money-chart")
+
+
+def service_row(service: pd.Series) -> html.Div:
+    """One of today's services: its name, budget, a keep / re-shape / close choice and the money released."""
+    service_id = str(service["service_id"])
+    return html.Div(className="decision-row", children=[
+        html.Label(className="decision-label", children=[
+            html.Span(className="decision-name", children=[
+                html.Strong(str(service["name"])),
+                html.Span(f"{service['town']} · {money(float(service['budget_gbp']))} a year · "
+                          f"{int(service['clients'])} people", className="decision-meta"),
+            ]),
+            dbc.Select(id={"type": ids.SERVICE_DECISION, "service": service_id}, value="keep",
+                       options=[{"label": DECISION_LABELS[d], "value": d} for d in SERVICE_DECISIONS],
+                       className="decision-select"),
+        ]),
+        html.Div(className="decision-released", children=[
+            html.Span("released", className="decision-meta"),
+            html.Span("£0", id={"type": ids.SERVICE_RELEASED, "service": service_id}),
+        ]),
+    ])
+
+
+def number_control(element_id: str, label: str, explanation: str, *, value: float, step: float,
+                   maximum: float) -> html.Div:
+    return html.Div(className="number-control", children=[
+        dbc.Label(label, html_for=element_id, className="fw-semibold mb-0"),
+        html.P(explanation, className="small text-muted mb-1"),
+        dbc.Input(id=element_id, type="number", value=value, min=0, max=maximum, step=step, debounce=True,
+                  className="number-input"),
+    ])
+
+
+def money_card(locality: Locality) -> dbc.Card:
+    base = default_assumptions()
+    return dbc.Card(id=ids.INVESTMENT_PANEL, className="panel-card", children=[
+        dbc.CardHeader(html.H2("Money: today and the plan", className="h5 mb-0")),
+        dbc.CardBody([
+            html.Div(className="headlines", children=[
+                headline(ids.KPI_SPEND_TODAY, "spent a year today"),
+                headline(ids.KPI_PLAN_TOTAL, "a year in the plan"),
+                headline(ids.KPI_HEADROOM, "the plan against today", label_id=ids.KPI_HEADROOM_LABEL),
+            ]),
+            html.Div(id=ids.MONEY_PROBLEM, role="alert", className="money-problem"),
+            html.H3("Today's services: keep, re-shape or close", className="h6 mt-2"),
+            html.P(id=ids.DECISION_NOTE, className="small"),
+            html.Div(className="decision-list", children=[service_row(s) for _, s in locality.services.iterrows()]),
+            html.H3("The new services", className="h6 mt-3"),
+            number_control(
+                ids.IPS_SPECIALISTS, "IPS employment specialists",
+                "IPS (Individual Placement and Support) helps people find paid work quickly and keeps supporting "
+                "them in the job. One manager leads the specialists; the papers' service had 10.",
+                value=DEFAULT_IPS_SPECIALISTS, step=1, maximum=100),
+            number_control(
+                ids.LINKS_PER_HUB, "Community links workers in each hub",
+                "Based in the hubs, they help people into ordinary social, leisure, education and cultural "
+                "activity (full-time equivalents).",
+                value=base["links_workers_per_hub"], step=0.5, maximum=20),
+            number_control(
+                ids.DIRECT_PAYMENTS, "Direct payments and individual budgets (£ a year)",
+                "Money people hold themselves to buy the support they choose.",
+                value=0, step=10_000, maximum=50_000_000),
+            html.Div(id=ids.MONEY_STATUS, className="plan-status", role="status", **{"aria-live": "polite"}),
+            html.Div(id=ids.HUB_COSTS, className="mt-2"),
+            html.H3("The ledger", className="h6 mt-3"),
+            graph(ids.LEDGER_MODEL_CHART, 358),
+            html.P("; ".join(f"{SHORT_MODEL_LABELS[m]}: {MODEL_LABELS[m].lower()}" for m in MODELS) + ".",
+                   className="small text-muted"),
+            graph(ids.LEDGER_WATERFALL, 378),
+            html.P(id=ids.LEDGER_YEAR_ONE, className="small"),
+            graph(ids.LEDGER_DISTRICT_CHART, 482),
+            graph(ids.LEDGER_LOT_CHART, 358),
+        ]),
+    ])
+
+
+def fairness_card(locality: Locality) -> dbc.Card:
+    districts = sorted(locality.areas["district"].astype(str).unique())
+    return dbc.Card(id=ids.FAIRNESS_PANEL, className="panel-card", children=[
+        dbc.CardHeader(html.H2("Is the money fair? Spend against need", className="h5 mb-0")),
+        dbc.CardBody([
+            html.P(className="small", children=(
+                "Each service's money is counted against the areas it serves: shared over the people in need who "
+                "can reach it, nearer areas counting more; the IPS service and direct payments are shared across "
+                "the county by need. Spend per head of need is that money divided by an area's need. A fair share "
+                "gives every area the same spend per head of need.")),
+            html.Div(className="headlines", children=[
+                headline(ids.KPI_GINI_SPEND, "Gini of spend per head of need"),
+                headline(ids.KPI_BIGGEST_TOWN_SHARE, "of spend serves the biggest town"),
+                headline(ids.KPI_CONCENTRATION_SPEND, "concentration index by deprivation"),
+            ]),
+            html.P(id=ids.KPI_FAIRNESS_TODAY, className="small text-muted mb-1"),
+            html.Ul(className="small explain-list", children=[
+                html.Li("Gini: 0 means every person in need gets the same spend; 1 means all the money goes "
+                        "to one place."),
+                html.Li("Concentration index: below 0, spend leans towards the more deprived areas; above 0, "
+                        "towards the better-off."),
+            ]),
+            html.P(id=ids.BIGGEST_TOWN_NOTE, className="lead-sentence"),
+            html.Div(className="d-flex align-items-center gap-2", children=[
+                dbc.Label("Highlight a district", html_for=ids.DISTRICT_SELECT, className="mb-0 text-nowrap"),
+                dbc.Select(id=ids.DISTRICT_SELECT, value=NO_DISTRICT,
+                           options=[{"label": "None", "value": NO_DISTRICT}]
+                           + [{"label": d, "value": d} for d in districts]),
+            ]),
+            html.P(id=ids.SELECTED_AREA_NOTE, className="small mt-2", **{"aria-live": "polite"}),
+            dcc.Store(id=ids.SELECTED_AREA, data=None),
+            dcc.Store(id=ids.MONEY_KEY, data=None),
+            graph(ids.EQUITY_FIFTHS_CHART, 420),
+            graph(ids.EQUITY_LORENZ_CHART, 400),
+            graph(ids.EQUITY_GAP_CHART, 420),
+        ]),
+    ])
+
+
+def layout(locality: Locality) -> html.Div:
+    """The money card and the fairness card, for the planner's side column."""
+    return html.Div(className="money-panels", children=[money_card(locality), fairness_card(locality)])
+
+
+# ---------------------------------------------------------------------------------------
+# Edits: controls -> plan
+# ---------------------------------------------------------------------------------------
+def _number(value: Any, name: str) -> float:
+    if value is None or value == "":
+        raise PlannerInputError(f"{name}: expected a number of at least 0, found an empty box")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise PlannerInputError(f"{name}: expected a number of at least 0, found {value!r}") from None
+
+
+def apply_money_edit(plan: ScenarioContent, *, decisions: dict[str, str], ips_specialists: Any,
+                     links_workers_per_hub: Any, direct_payments_gbp: Any) -> ScenarioContent | None:
+    """The plan with the controls' values written in (None when they already match it)."""
+    settings = MoneySettings(
+        decisions=decisions,
+        ips_specialists=_number(ips_specialists, "IPS employment specialists"),
+        links_workers_per_hub=_number(links_workers_per_hub, "Community links workers in each hub"),
+        direct_payments_gbp=_number(direct_payments_gbp, "Direct payments"),
+    )
+    assumptions = plan_assumptions(plan)
+    new = with_money_settings(plan, settings)
+    return None if money_settings(new, assumptions) == money_settings(plan, assumptions) else new
+
+
+def control_values(plan: ScenarioContent, service_ids: list[str]) -> tuple[list[str], float, float, float]:
+    """What the controls should show for ``plan``."""
+    settings = money_settings(plan, plan_assumptions(plan))
+    return ([settings.decisions.get(s, "keep") for s in service_ids], settings.ips_specialists,
+            settings.links_workers_per_hub, settings.direct_payments_gbp)
+
+
+@callback(
+    Output(ids.PLAN, "data", allow_duplicate=True), Output(ids.PLAN_HISTORY, "data", allow_duplicate=True),
+    Output(ids.MONEY_STATUS, "children"),
+    Input({"type": ids.SERVICE_DECISION, "service": ALL}, "value"), Input(ids.IPS_SPECIALISTS, "value"),
+    Input(ids.LINKS_PER_HUB, "value"), Input(ids.DIRECT_PAYMENTS, "value"),
+    State({"type": ids.SERVICE_DECISION, "service": ALL}, "id"), State(ids.PLAN, "data"),
+    State(ids.PLAN_HISTORY, "data"),
+    prevent_initial_call=True,
+)
+def edit_money(decisions, ips, links, direct, boxes, plan_data, history_data):  # type: ignore[no-untyped-def]
+    chosen = {box["service"]: value for box, value in zip(boxes, decisions, strict=True)}
+    try:
+        new = apply_money_edit(scenario_from_dict(plan_data), decisions=chosen, ips_specialists=ips,
+                               links_workers_per_hub=links, direct_payments_gbp=direct)
+    except PlannerInputError as error:
+        return no_update, no_update, f"Not changed: {error}"
+    if new is None:
+        return no_update, no_update, no_update
+    return scenario_to_dict(new), history.record(history_data, plan_data), "The plan's money has been updated."
+
+
+@callback(
+    Output({"type": ids.SERVICE_DECISION, "service": ALL}, "value"), Output(ids.IPS_SPECIALISTS, "value"),
+    Output(ids.LINKS_PER_HUB, "value"), Output(ids.DIRECT_PAYMENTS, "value"),
+    Input(ids.PLAN, "data"), State({"type": ids.SERVICE_DECISION, "service": ALL}, "id"),
+    State({"type": ids.SERVICE_DECISION, "service": ALL}, "value"), State(ids.IPS_SPECIALISTS, "value"),
+    State(ids.LINKS_PER_HUB, "value"), State(ids.DIRECT_PAYMENTS, "value"),
+)
+def follow_plan_money(plan_data, boxes, decisions, ips, links, direct):  # type: ignore[no-untyped-def]
+    """Undo, redo or an opened scenario: the controls show what the plan says."""
+    try:
+        wanted = control_values(scenario_from_dict(plan_data), [box["service"] for box in boxes])
+    except PlannerInputError as error:  # recompute_places shows the message
+        raise PreventUpdate from error
+    if (list(decisions), ips, links, direct) == (wanted[0], *wanted[1:]):
+        raise PreventUpdate
+    return wanted
+
+
+# ---------------------------------------------------------------------------------------
+# Linked views: an area clicked on the map or a district picked in a chart
+# ---------------------------------------------------------------------------------------
+def area_row_at(locality: Locality, lat: float, lng: float) -> int:
+    """Row of the area under a map point (the nearest area for a point outside the county)."""
+    x, y = TO_GRID.transform(lng, lat)
+    return int(areas_at_points(locality.areas, np.array([[x, y]]))[0])
+
+
+def district_clicked(click: dict[str, Any] | None, districts: set[str]) -> str | None:
+    """The district of a clicked bar (its label may carry the selection mark), if it is one."""
+    points = (click or {}).get("points") or [{}]
+    label = str(points[0].get("y", "")).replace("<b>", "").replace("</b>", "").removeprefix(SELECTED_MARK)
+    return label if label in districts else None
+
+
+def place_choice(trigger: str, locality: Locality, *, map_click: dict[str, Any] | None,
+                 bar_click: dict[str, Any] | None, add_mode: str | None) -> tuple[Any, Any]:
+    """What a click selects: an area on the map selects it and its district; a district bar selects that district."""
+    if trigger == ids.MAP:
+        if add_mode or not map_click:
+            return no_update, no_update  # the click placed a new hub or outreach point
+        row = area_row_at(locality, float(map_click["latlng"]["lat"]), float(map_click["latlng"]["lng"]))
+        return row, str(locality.areas["district"].iat[row])
+    district = district_clicked(bar_click, set(locality.areas["district"].astype(str)))
+    return no_update, district if district is not None else no_update
+
+
+@callback(
+    Output(ids.SELECTED_AREA, "data"), Output(ids.DISTRICT_SELECT, "value"),
+    Input(ids.MAP, "clickData"), Input(ids.LEDGER_DISTRICT_CHART, "clickData"),
+    Input(ids.EQUITY_GAP_CHART, "clickData"), State(ids.ADD_MODE, "data"),
+    prevent_initial_call=True,
+)
+def choose_place(map_click, district_click, gap_click, add_mode):  # type: ignore[no-untyped-def]
+    trigger = str(ctx.triggered_id)
+    bar_click = district_click if trigger == ids.LEDGER_DISTRICT_CHART else gap_click
+    return place_choice(trigger, data_access.current_locality(), map_click=map_click, bar_click=bar_click,
+                        add_mode=add_mode)
+
+
+# ---------------------------------------------------------------------------------------
+# Recompute. A hub move changes where money lands: fairness, spend by place, who is reached.
+# Only a change of money (the key from assets/money.js) changes the totals and the outcomes.
+# ---------------------------------------------------------------------------------------
+clientside_callback(
+    ClientsideFunction(namespace="dspMoney", function_name="moneyKey"),
+    Output(ids.MONEY_KEY, "data"), Input(ids.PLAN, "data"), State(ids.MONEY_KEY, "data"),
+)
+
+
+# Choosing a hub only moves the highlight in the hub table, in the browser: the hub list is
+# rewritten on every plan change, and as an input it would make each drag cost two recomputes.
+clientside_callback(
+    ClientsideFunction(namespace="dspMoney", function_name="highlightHub"),
+    Output({"type": ids.HUB_COST_ROW, "hub": ALL}, "className"),
+    Input(ids.HUB_SELECT, "value"), State({"type": ids.HUB_COST_ROW, "hub": ALL}, "id"),
+)
+
+
+@callback(
+    *place_outputs(), *outcomes_panel.place_outputs(), Output(ids.MONEY_PROBLEM, "children"),
+    Input(ids.PLAN, "data"), Input(ids.TRAVEL_MODE, "value"), Input(ids.DISTRICT_SELECT, "value"),
+    Input(ids.SELECTED_AREA, "data"), State(ids.HUB_SELECT, "value"),
+)
+def recompute_places(plan_data, mode, district, area_row, hub):  # type: ignore[no-untyped-def]
+    plan = scenario_from_dict(plan_data)
+    try:
+        placed = placed_plan(data_access.current_folder(), plan, mode or DEFAULT_MODE)
+    except PlannerInputError as error:
+        count = len(place_outputs()) + len(outcomes_panel.place_outputs())
+        return (*([no_update] * count), f"These figures could not be worked out: {error}")
+    chosen = None if district in (None, NO_DISTRICT) else district
+    return (*place_views(placed, plan, data_access.current_locality(), district=chosen, hub=hub,
+                         area_row=area_row),
+            *outcomes_panel.place_views(placed), None)
+
+
+@callback(
+    *money_outputs(), *outcomes_panel.outcome_outputs(),
+    Input(ids.MONEY_KEY, "data"), State(ids.PLAN, "data"),
+    State({"type": ids.SERVICE_RELEASED, "service": ALL}, "id"),
+)
+def recompute_money(_key, plan_data, released_boxes):  # type: ignore[no-untyped-def]
+    try:
+        m = plan_outcomes(data_access.current_folder(), scenario_from_dict(plan_data))
+    except PlannerInputError as error:  # recompute_places shows the message
+        raise PreventUpdate from error
+    return (*money_views(m, [box["service"] for box in released_boxes]), *outcomes_panel.outcome_views(m))

@@ -1,0 +1,256 @@
+"""Slide-ready charts for the investment and outcome panels, built as plain Plotly figure dicts.
+
+Plain dicts rather than ``plotly.graph_objects`` because these charts are rebuilt on every
+hub move and a dict costs microseconds where a validated Figure costs milliseconds.
+House style as in :mod:`dashboard.charts`: plain-words titles, large type, Okabe-Ito
+colours (colour-blind safe), today in grey and the plan in blue, the selected item
+outlined in black and marked with an arrow so it does not rely on colour.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dashboard.charts import CATEGORICAL, FONT
+
+TODAY = "#767676"  # the darkest grey that keeps white text readable (4.5:1)
+PLAN = CATEGORICAL[0]  # blue
+RELEASED = CATEGORICAL[5]  # vermillion
+TOTAL = "#3b3b3b"
+RANGE = "rgba(0, 114, 178, 0.18)"
+SELECTED_MARK = "▶ "
+CONFIG = {"displayModeBar": False}
+
+Figure = dict[str, Any]
+LORENZ_GRID = np.linspace(0.0, 100.0, 101)
+
+
+def placeholder(height: int) -> Figure:
+    """An empty chart of the final height (no axes), shown until the figures arrive."""
+    return {"data": [], "layout": {"height": height, "xaxis": {"visible": False}, "yaxis": {"visible": False},
+                                   "plot_bgcolor": "white", "paper_bgcolor": "white"}}
+
+
+def money(value: float, *, signed: bool = False) -> str:
+    """Pounds for people: £3.50m, £412k, £950 (with + or − when ``signed``)."""
+    if not math.isfinite(value):
+        return "-"
+    sign = ("+" if value > 0 else "−" if value < 0 else "") if signed else ("−" if value < 0 else "")
+    size = abs(value)
+    if size >= 1e6:
+        text = f"£{size / 1e6:,.2f}m"
+    elif size >= 1e3:
+        text = f"£{size / 1e3:,.0f}k"
+    else:
+        text = f"£{size:,.0f}"
+    return sign + text
+
+
+def percent(value: float) -> str:
+    return "-" if not math.isfinite(value) else f"{100 * value:.0f}%"
+
+
+def layout(title: str, *, height: int, **extra: Any) -> dict[str, Any]:
+    """The house layout: title top left, large type, white background, a legend on top when asked."""
+    base: dict[str, Any] = {
+        "title": {"text": title, "x": 0, "xanchor": "left", "xref": "container", "y": 1, "yanchor": "top",
+                  "yref": "container", "pad": {"t": 8, "l": 6}, "font": {"size": 17}},
+        "font": FONT,
+        "height": height,
+        "margin": {"l": 10, "r": 20, "t": 46, "b": 10},
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
+        "showlegend": False,
+    }
+    base.update(extra)
+    return base
+
+
+def _legend_on_top(margin: dict[str, int] | None = None) -> dict[str, Any]:
+    """A legend in a row between the title and the plot (the top margin makes room for both)."""
+    return {"showlegend": True,
+            "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom",
+                       "font": {"size": 14}, "traceorder": "normal"},
+            "margin": {"l": 10, "r": 20, "t": 78, "b": 10, **(margin or {})}}
+
+
+def label_margin(labels: Sequence[str]) -> int:
+    """Left margin in pixels for horizontal-bar labels at the house font size.
+
+    Worked out from the longest label rather than left to Plotly's automargin, which
+    in a narrow side column reserves far more room than the labels take.
+    """
+    longest = max((len(label) for label in labels), default=0)
+    return 22 + round(8.2 * longest)
+
+
+def _marked(labels: Sequence[str], selected: str | None) -> list[str]:
+    return [f"<b>{SELECTED_MARK}{label}</b>" if label == selected else label for label in labels]
+
+
+def _outline(labels: Sequence[str], selected: str | None) -> dict[str, Any]:
+    return {"width": [3 if label == selected else 0 for label in labels], "color": "#000000"}
+
+
+def before_after_bars(labels: Sequence[str], today: Sequence[float], plan: Sequence[float], *, title: str,
+                      today_text: Sequence[str], plan_text: Sequence[str], selected: str | None = None,
+                      value_range: tuple[float, float] | None = None, text_inside: bool = False) -> Figure:
+    """Horizontal bars, today (grey) above the plan (blue) for each label; ``selected`` is outlined.
+
+    Values are printed after each bar (room is left for them), or at the start inside it
+    in white when ``text_inside``.
+    """
+    shown = _marked(labels, selected)
+    bars = []
+    for name, values, text, colour in (("Today", today, today_text, TODAY), ("The plan", plan, plan_text, PLAN)):
+        placed = ({"textposition": "inside", "insidetextanchor": "start", "textfont": {"color": "#ffffff"}}
+                  if text_inside else {"textposition": "outside"})
+        bars.append({
+            "type": "bar", "orientation": "h", "name": name, "y": shown, "x": list(values), "text": list(text),
+            "cliponaxis": False, "hoverinfo": "skip", "constraintext": "none", **placed,
+            "marker": {"color": colour, "line": _outline(labels, selected)},
+        })
+    largest = max([0.0, *today, *plan])
+    smallest = min([0.0, *today, *plan])
+    span = largest - smallest or 1.0
+    x_range = list(value_range) if value_range else [smallest - 0.05 * span * (smallest < 0), largest + 0.75 * span]
+    return {"data": bars, "layout": layout(
+        title, height=110 + 62 * len(labels), barmode="group", bargap=0.25,
+        yaxis={"autorange": "reversed", "automargin": False, "fixedrange": True, "ticklabelstandoff": 6},
+        xaxis={"visible": False, "range": x_range, "fixedrange": True},
+        **_legend_on_top({"l": label_margin([SELECTED_MARK + label for label in labels])}),
+    )}
+
+
+WATERFALL_LABELS = {"current": "Spend today", "released": "Released", "hub": "Resource hubs",
+                    "community_links": "Community links", "ips": "IPS service", "direct_payments": "Direct payments",
+                    "plan": "The plan"}
+
+
+def waterfall_figure(steps: pd.DataFrame) -> Figure:
+    """From spend today to the plan's total: money released (vermillion) and reinvested (blue)."""
+    labels = [WATERFALL_LABELS.get(step, label) for step, label in zip(steps["step"], steps["label"], strict=True)]
+    amounts = steps["amount_gbp"].tolist()
+    measures = steps["measure"].tolist()
+    text = [money(a) if m != "relative" else money(a, signed=True) for a, m in zip(amounts, measures, strict=True)]
+    running = steps["running_total_gbp"].to_numpy(dtype=float)
+    top = float(np.nanmax(np.r_[running, 0.0]))
+    return {"data": [{
+        "type": "waterfall", "orientation": "h", "y": labels, "x": amounts, "measure": measures, "text": text,
+        "textposition": "outside", "cliponaxis": False, "hoverinfo": "skip",
+        "increasing": {"marker": {"color": PLAN}}, "decreasing": {"marker": {"color": RELEASED}},
+        "totals": {"marker": {"color": TOTAL}}, "connector": {"line": {"color": "#9a9a9a", "dash": "dot"}},
+    }], "layout": layout(
+        "Money released and reinvested, a year", height=70 + 44 * len(labels),
+        yaxis={"autorange": "reversed", "automargin": False, "fixedrange": True, "ticklabelstandoff": 6},
+        xaxis={"visible": False, "range": [0, top * 1.5 or 1.0], "fixedrange": True},
+        margin={"l": label_margin(labels), "r": 20, "t": 46, "b": 10},
+    )}
+
+
+def fifths_figure(today: pd.DataFrame, plan: pd.DataFrame, *, selected_fifth: int | None = None) -> Figure:
+    """Spend per head of need in each deprivation fifth as a share of the fair share (100% = fair)."""
+    labels = today["label"].tolist()
+    selected = labels[selected_fifth - 1] if selected_fifth else None
+
+    def text(table: pd.DataFrame) -> list[str]:
+        return [f"£{pounds:,.2f} · {percent(ratio)}" if math.isfinite(ratio) else "-"
+                for pounds, ratio in zip(table["spend_per_need_gbp"], table["ratio_to_fair_share"], strict=True)]
+
+    def ratios(table: pd.DataFrame) -> list[float]:
+        return [100 * r if math.isfinite(r) else 0.0 for r in table["ratio_to_fair_share"]]
+
+    figure = before_after_bars(labels, ratios(today), ratios(plan), selected=selected, text_inside=True,
+                               title="Spend per head of need by deprivation fifth",
+                               today_text=text(today), plan_text=text(plan))
+    top = max([100.0, *ratios(today), *ratios(plan)])
+    figure["layout"]["xaxis"]["range"] = [0, top * 1.08]
+    figure["layout"]["shapes"] = [{"type": "line", "x0": 100, "x1": 100, "y0": 0, "y1": 1, "yref": "paper",
+                                   "line": {"color": "#000000", "width": 1.5, "dash": "dash"}}]
+    figure["layout"]["annotations"] = [{"x": 100, "y": 0, "yref": "paper", "yanchor": "top", "showarrow": False,
+                                        "text": "fair share", "font": {"size": 13}}]
+    figure["layout"]["margin"]["b"] = 28
+    return figure
+
+
+def lorenz_figure(today: pd.DataFrame, plan: pd.DataFrame, *, gini_today: float, gini_plan: float) -> Figure:
+    """Lorenz curves of spend per head of need: the further below the diagonal, the less even."""
+    def line(table: pd.DataFrame, name: str, colour: str, dash: str) -> dict[str, Any]:
+        # One point per 1% of need is smooth on any screen and a tenth of the data to send.
+        x = 100 * table["need_share"].to_numpy(dtype=float)
+        y = 100 * table["spend_share"].to_numpy(dtype=float)
+        return {"type": "scatter", "mode": "lines", "name": name, "hoverinfo": "skip",
+                "x": LORENZ_GRID.tolist(), "y": np.round(np.interp(LORENZ_GRID, x, y), 2).tolist(),
+                "line": {"color": colour, "width": 3.5, "dash": dash}}
+
+    return {"data": [
+        {"type": "scatter", "mode": "lines", "name": "Perfectly even", "x": [0, 100], "y": [0, 100],
+         "hoverinfo": "skip", "line": {"color": "#000000", "width": 1.5, "dash": "dot"}},
+        line(today, f"Today (Gini {gini_today:.3f})", TODAY, "dash"),
+        line(plan, f"The plan (Gini {gini_plan:.3f})", PLAN, "solid"),
+    ], "layout": layout(
+        "How evenly spend is shared (Lorenz curve)", height=400,
+        xaxis={"title": {"text": "% of need, least funded areas first"}, "range": [0, 101], "ticksuffix": "%",
+               "tickvals": [0, 25, 50, 75, 100],
+               "ticktext": ["0%", "25%", "50%", "75%", "100%"], "gridcolor": "#e6e6e6", "fixedrange": True},
+        yaxis={"title": {"text": "% of spend"}, "range": [0, 100], "ticksuffix": "%", "gridcolor": "#e6e6e6",
+               "fixedrange": True},
+        **_legend_on_top({"l": 60, "t": 100, "b": 56}),
+    )}
+
+
+def gap_figure(today: pd.DataFrame, plan: pd.DataFrame, *, selected: str | None = None) -> Figure:
+    """Each district's spend less its fair share (by need): below zero gets less than its share."""
+    labels = plan["district"].tolist()
+
+    def gaps(table: pd.DataFrame) -> list[float]:
+        return (table["spend_gbp"].to_numpy(dtype=float) - table["fair_share_gbp"].to_numpy(dtype=float)).tolist()
+
+    today_gap, plan_gap = gaps(today), gaps(plan)
+    span = max([1.0, *(abs(v) for v in today_gap + plan_gap)])
+    figure = before_after_bars(
+        labels, today_gap, plan_gap, selected=selected, title="Each district's gap from its fair share",
+        today_text=[money(v, signed=True) for v in today_gap], plan_text=[money(v, signed=True) for v in plan_gap],
+        value_range=(-span * 1.6, span * 1.6),
+    )
+    figure["layout"]["shapes"] = [{"type": "line", "x0": 0, "x1": 0, "y0": 0, "y1": 1, "yref": "paper",
+                                   "line": {"color": "#000000", "width": 1.5}}]
+    return figure
+
+
+def money_ticks(top: float, *, count: int = 4) -> dict[str, Any]:
+    """About ``count`` round tick values from 0 to ``top``, labelled like the rest of the panel (£500k, £1.00m)."""
+    if not math.isfinite(top) or top <= 0:
+        return {"tickvals": [0], "ticktext": ["£0"]}
+    raw = top / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    values = [step * i for i in range(int(top // step) + 2)]
+    return {"tickmode": "array", "tickvals": values, "ticktext": [money(v) for v in values]}
+
+
+def uptake_figure(outlook: pd.DataFrame) -> Figure:
+    """Direct payments taken up in each contract year: the central estimate and its range."""
+    years = outlook["contract_year"].astype(int).tolist()
+    central = outlook["direct_payments_gbp"].tolist()
+    return {"data": [
+        {"type": "scatter", "mode": "lines", "x": years, "y": outlook["direct_payments_gbp_high"].tolist(),
+         "line": {"width": 0}, "hoverinfo": "skip", "showlegend": False},
+        {"type": "scatter", "mode": "lines", "x": years, "y": outlook["direct_payments_gbp_low"].tolist(),
+         "fill": "tonexty", "fillcolor": RANGE, "line": {"width": 0}, "name": "Range", "hoverinfo": "skip"},
+        {"type": "scatter", "mode": "lines+markers+text", "x": years, "y": central, "name": "Central estimate",
+         "text": [money(v) for v in central], "textposition": "top center", "hoverinfo": "skip",
+         "line": {"color": PLAN, "width": 3.5}, "marker": {"size": 9}},
+    ], "layout": layout(
+        "Direct payments, by contract year", height=320,
+        xaxis={"title": {"text": "Contract year"}, "tickmode": "array", "tickvals": years, "fixedrange": True,
+               "range": [min(years) - 0.45, max(years) + 0.45]},
+        yaxis={"gridcolor": "#e6e6e6", "rangemode": "tozero", "fixedrange": True, **money_ticks(
+            max([0.0, *outlook["direct_payments_gbp_high"].tolist()]))},
+        **_legend_on_top({"l": 72, "b": 50}),
+    )}

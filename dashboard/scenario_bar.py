@@ -1,0 +1,473 @@
+"""The scenario bar: save the plan, open saved scenarios and versions, share them safely, download them.
+
+Every action goes through the scenario store with ``current_user()``; the store asks
+``geo.accounts`` whether that person may do it, so a forged callback request is refused
+exactly as a click would be. Disabled buttons are only a courtesy.
+
+Opening always goes through the address bar: ``/scenario/<slug>`` opens the newest version
+and ``/scenario/<slug>?version=N`` version N. The router keeps the planner on show for those
+paths, and :func:`load_from_url` loads the scenario into the plan store (resetting undo).
+Open, duplicate and restore just change the address; save and save-as write the new
+version into ``ids.SCENARIO`` first, so the loader sees it is already open and keeps the
+undo history.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+
+from dashboard import history, ids
+from dashboard.auth import current_user, describe_user
+from dashboard.exports import EXPORTS, export_url, public_url
+from dashboard.routes import SCENARIO_PATH, query_values
+from dashboard.store_access import scenario_store
+from geo.accounts import User, can_create, can_edit, can_manage
+from geo.errors import PlannerError, SaveConflictError
+from geo.scenarios import ScenarioContent, scenario_from_dict, scenario_to_dict
+from geo.store import ScenarioRecord, ScenarioStore, ScenarioVersion
+
+VISIBILITY_WORDS = {
+    "draft": ("Draft", "only you (and the planner's administrators) can see it"),
+    "group": ("Steering group (confidential)",
+              "members of the steering group can see it; do not share it outside the group"),
+    "public": ("Public", "anyone can read it, without signing in, at its public link"),
+}
+UNTITLED = "Untitled plan"
+
+
+class _NoChange:
+    """Leave this output as it is (Dash's no_update, kept out of the pure code)."""
+
+
+NO_CHANGE = _NoChange()
+State_ = dict[str, Any] | None
+
+
+# ---------------------------------------------------------------------------------------
+# Pure helpers: addresses, state and content
+# ---------------------------------------------------------------------------------------
+def scenario_address(slug: str, version: int | None = None) -> tuple[str, str]:
+    """(pathname, search) of a scenario, or of one version of it."""
+    return f"{SCENARIO_PATH}/{slug}", "" if version is None else f"?version={version}"
+
+
+def parse_address(pathname: str | None, search: str | None) -> tuple[str, int | None] | None:
+    """The (slug, version) a scenario address asks for; None for other pages.
+
+    Raises PlannerError for a version that is not a whole number from 1.
+    """
+    path = (pathname or "").rstrip("/")
+    prefix = SCENARIO_PATH + "/"
+    if not path.startswith(prefix) or "/" in path[len(prefix):] or path == prefix.rstrip("/"):
+        return None
+    version_text = query_values(search).get("version")
+    if version_text is None:
+        return path[len(prefix):], None
+    if not version_text.isdigit() or int(version_text) < 1:
+        raise PlannerError(f"The address asks for version {version_text!r}; versions are numbered 1, 2, 3 ...")
+    return path[len(prefix):], int(version_text)
+
+
+def record_state(record: ScenarioRecord, version: int, user: User | None) -> dict[str, Any]:
+    """What the browser keeps about the open scenario (see ids.SCENARIO)."""
+    return {
+        "slug": record.slug, "title": record.title, "version": version,
+        "current_version": record.current_version, "visibility": record.visibility,
+        "author": record.author, "deleted": record.deleted_at is not None,
+        "can_edit": can_edit(user, record), "can_manage": can_manage(user, record),
+        "can_create": can_create(user),
+    }
+
+
+def version_state(opened: ScenarioVersion, user: User | None) -> dict[str, Any]:
+    return record_state(opened.scenario, opened.version, user)
+
+
+def plan_content(plan_data: dict[str, Any], notes: str | None, release_note: str | None) -> ScenarioContent:
+    """The plan in the browser with the notes typed in the bar: what a save stores."""
+    return dataclasses.replace(scenario_from_dict(plan_data), notes=notes or "", release_note=release_note or "")
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _when(moment: datetime) -> str:
+    return f"{moment:%d %b %Y %H:%M} UTC"
+
+
+def heading_text(state: State_) -> str:
+    """One line saying what is open: unsaved, which version, who may see it."""
+    if not state:
+        return "Not saved yet: save the plan to keep it, share it and download it."
+    label = VISIBILITY_WORDS[state["visibility"]][0]
+    text = f"{state['title']}: version {state['version']} of {state['current_version']} ({label})"
+    if state.get("deleted"):
+        return text + ". Deleted: undelete it to work on it again."
+    if state["version"] != state["current_version"]:
+        return text + ". This is an older version: restore it to make it the newest, or save it as a new scenario."
+    return text + "."
+
+
+# ---------------------------------------------------------------------------------------
+# Actions: one pure-ish function per click, each through the store (which checks access)
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Outcome:
+    """What an action changes: a message, the open scenario, the address, a conflict to show."""
+
+    message: str | None
+    tone: str = "success"
+    state: State_ | _NoChange = NO_CHANGE
+    address: tuple[str, str] | None = None
+    conflict: str | None = None
+
+
+@dataclass(frozen=True)
+class BarInput:
+    """What the bar holds when a button is pressed."""
+
+    state: State_
+    plan: dict[str, Any]
+    title: str | None = None
+    change_note: str | None = None
+    notes: str | None = None
+    release_note: str | None = None
+    visibility: str = "draft"
+    picked: str | None = None
+    picked_version: int | None = None
+
+
+def _need_open(state: State_) -> dict[str, Any]:
+    if not state:
+        raise PlannerError("Save the plan first: it is not a saved scenario yet.")
+    return state
+
+
+def _saved(opened: ScenarioVersion, user: User | None, message: str) -> Outcome:
+    return Outcome(message, state=version_state(opened, user), address=scenario_address(opened.scenario.slug,
+                                                                                        opened.version))
+
+
+def save_as(store: ScenarioStore, user: User | None, given: BarInput, *, title: str | None = None) -> Outcome:
+    content = plan_content(given.plan, given.notes, given.release_note)
+    name = (title or given.title or "").strip() or f"{UNTITLED} {datetime.now():%d %b %Y %H:%M}"
+    opened = store.create_scenario(user, name, content, visibility=given.visibility,  # type: ignore[arg-type]
+                                   message=(given.change_note or "").strip() or "Created")
+    return _saved(opened, user, f"Saved as a new scenario, {opened.scenario.title!r} (version 1).")
+
+
+def save(store: ScenarioStore, user: User | None, given: BarInput) -> Outcome:
+    if not given.state or given.state.get("deleted"):
+        return save_as(store, user, given)
+    content = plan_content(given.plan, given.notes, given.release_note)
+    try:
+        opened = store.save(user, given.state["slug"], content, base_version=int(given.state["version"]),
+                            message=(given.change_note or "").strip() or "Saved")
+    except SaveConflictError as conflict:
+        newer = {**given.state, "current_version": conflict.current_version}
+        return Outcome("Not saved: someone else saved this scenario first. Your plan is still here, unchanged.",
+                       tone="warning", conflict=_sentence(str(conflict)), state=newer)
+    return _saved(opened, user, f"Saved as version {opened.version}.")
+
+
+def _reopen(slug: str, version: int | None = None, message: str | None = None) -> Outcome:
+    """Point the address at a scenario and forget the open one, so the loader opens it afresh."""
+    return Outcome(message, state=None, address=scenario_address(slug, version))
+
+
+def run_action(action: str, store: ScenarioStore, user: User | None, given: BarInput) -> Outcome:
+    """Do what the button ``action`` (an id in ids.SCENARIO_*) asks, as ``user``."""
+    if action == ids.SCENARIO_SAVE:
+        return save(store, user, given)
+    if action == ids.SCENARIO_SAVE_AS:
+        return save_as(store, user, given)
+    if action == ids.SCENARIO_CONFLICT_SAVE_AS:
+        state = _need_open(given.state)
+        return save_as(store, user, given, title=f"{state['title']} (my version)")
+    if action == ids.SCENARIO_OPEN:
+        if not given.picked:
+            raise PlannerError("Choose a scenario to open from the list.")
+        return _reopen(given.picked)
+    if action == ids.SCENARIO_VISIBILITY and not given.state:
+        return Outcome(None)  # remembered for the first save
+    if action == ids.SCENARIO_UNDELETE:
+        slug = given.picked or _need_open(given.state)["slug"]
+        record = store.undelete(user, slug)
+        message = f"{record.title!r} is back, with all its versions."
+        if given.state and given.state["slug"] == record.slug:
+            return Outcome(message, state=record_state(record, given.state["version"], user))
+        return _reopen(record.slug, None, message)
+    state = _need_open(given.state)
+    slug = state["slug"]
+    if action == ids.SCENARIO_CONFLICT_OPEN:
+        return _reopen(slug, int(state["current_version"]))
+    if action == ids.SCENARIO_OPEN_VERSION:
+        if given.picked_version is None:
+            raise PlannerError("Choose a version from the list.")
+        return _reopen(slug, given.picked_version)
+    if action == ids.SCENARIO_RESTORE:
+        if given.picked_version is None:
+            raise PlannerError("Choose the version to restore from the list.")
+        opened = store.restore(user, slug, given.picked_version, base_version=int(state["current_version"]))
+        return _reopen(slug, opened.version,
+                       f"Version {given.picked_version} restored as version {opened.version}; nothing was lost.")
+    if action == ids.SCENARIO_RENAME:
+        record = store.rename(user, slug, given.title or "")
+        return Outcome(f"Renamed to {record.title!r}; its links stay the same.",
+                       state=record_state(record, state["version"], user))
+    if action == ids.SCENARIO_DUPLICATE:
+        copy = store.duplicate(user, slug, version=int(state["version"]))
+        return _reopen(copy.scenario.slug, 1, f"Copied to a new draft, {copy.scenario.title!r}.")
+    if action == ids.SCENARIO_DELETE:
+        record = store.delete(user, slug)
+        return Outcome(f"{record.title!r} deleted. Nothing is lost: Undelete brings it back.",
+                       state=record_state(record, state["version"], user))
+    if action == ids.SCENARIO_VISIBILITY:
+        if given.visibility == state["visibility"]:
+            return Outcome(None)
+        record = store.set_visibility(user, slug, given.visibility)  # type: ignore[arg-type]
+        label, meaning = VISIBILITY_WORDS[record.visibility]
+        return Outcome(f"Now {label}: {meaning}.", state=record_state(record, state["version"], user))
+    raise PlannerError(f"Nothing to do for {action}.")
+
+
+def open_from_address(store: ScenarioStore, user: User | None, pathname: str | None, search: str | None,
+                      state: State_) -> tuple[ScenarioVersion | None, str | None]:
+    """The scenario version the address asks for, unless it is already open; or a message why not."""
+    wanted = parse_address(pathname, search)
+    if wanted is None:
+        return None, None
+    slug, version = wanted
+    if state and state.get("slug") == slug and version in (None, state.get("version")):
+        return None, None  # just saved or already open: keep the plan and its undo history
+    opened = store.open_version(user, slug, version)
+    return opened, f"Opened {opened.scenario.title!r}, version {opened.version}, saved by {opened.author} " \
+                   f"on {_when(opened.created_at)}."
+
+
+# ---------------------------------------------------------------------------------------
+# Builders
+# ---------------------------------------------------------------------------------------
+def message_view(text: str | None, tone: str = "success") -> Any:
+    if not text:
+        return None
+    return html.Div(text, className=f"scenario-message scenario-tone-{tone}")
+
+
+def download_links(state: State_, mode: str | None) -> Any:
+    if not state or state.get("deleted"):
+        return html.P("Save the plan to download its briefing pack, area results and maps.", className="small mb-0")
+    items = [html.Li(html.A(label, href=export_url(state["slug"], name, version=state["version"], mode=mode),
+                            target="_blank", rel="noopener"))
+             for name, (label, _) in EXPORTS.items()]
+    return html.Div([
+        html.P(f"Version {state['version']} as saved (unsaved changes are not included).", className="small mb-1"),
+        html.Ul(items, className="scenario-download-list mb-0"),
+    ])
+
+
+def share_links(state: State_) -> Any:
+    if not state:
+        return None
+    path, search = scenario_address(state["slug"], state["version"])
+    links = [html.Li(["Link to this version: ", html.A(path + search, href=path + search)])]
+    if state["visibility"] == "public":
+        links.append(html.Li(["Public read-only link: ", html.A(public_url(state["slug"]),
+                                                                 href=public_url(state["slug"]), target="_blank")]))
+    return html.Ul(links, className="small mb-0 scenario-link-list")
+
+
+def version_options(store: ScenarioStore, user: User | None, state: State_) -> list[dict[str, Any]]:
+    if not state:
+        return []
+    return [{"label": f"{v.version}: {_when(v.created_at)}, {v.author}" + (f" - {v.message}" if v.message else ""),
+             "value": v.version}
+            for v in reversed(store.versions(user, state["slug"]))]
+
+
+def scenario_options(store: ScenarioStore, user: User | None, *, deleted: bool) -> list[dict[str, str]]:
+    return [{"label": f"{r.title} ({VISIBILITY_WORDS[r.visibility][0]}, {r.author}, v{r.current_version})",
+             "value": r.slug}
+            for r in store.scenarios(user, deleted=deleted)]
+
+
+def _button(label: str, element_id: str, title: str, color: str = "secondary") -> dbc.Button:
+    return dbc.Button(label, id=element_id, color=color, outline=color != "primary", size="sm", title=title)
+
+
+def _section(summary: str, children: list[Any]) -> html.Details:
+    return html.Details(className="scenario-section", children=[html.Summary(summary), html.Div(children)])
+
+
+def layout() -> dbc.Card:
+    """The compact scenario card at the top of the side column."""
+    visibility_options = [{"label": html.Span([html.Strong(label), f": {meaning}."]), "value": key}
+                          for key, (label, meaning) in VISIBILITY_WORDS.items()]
+    return dbc.Card(className="panel-card scenario-card", id=ids.SCENARIO_CARD, children=[
+        dbc.CardHeader(html.H2("Scenario", className="h5 mb-0")),
+        dbc.CardBody([
+            dcc.Store(id=ids.SCENARIO, data=None),
+            html.P(heading_text(None), id=ids.SCENARIO_HEADING, className="scenario-heading mb-1"),
+            html.P(id=ids.SCENARIO_WHO, className="small text-muted mb-2"),
+            html.Div(className="d-flex gap-2 align-items-end", children=[
+                html.Div(className="flex-grow-1", children=[
+                    dbc.Label("Scenario name", html_for=ids.SCENARIO_TITLE, className="mb-0 small fw-semibold"),
+                    dbc.Input(id=ids.SCENARIO_TITLE, type="text", maxLength=200, placeholder=UNTITLED, size="sm"),
+                ]),
+                html.Div(className="flex-grow-1", children=[
+                    dbc.Label("What changed (optional)", html_for=ids.SCENARIO_CHANGE_NOTE,
+                              className="mb-0 small fw-semibold"),
+                    dbc.Input(id=ids.SCENARIO_CHANGE_NOTE, type="text", maxLength=500, size="sm",
+                              placeholder="kept in the history"),
+                ]),
+            ]),
+            html.Div(className="scenario-buttons", role="group", **{"aria-label": "Scenario actions"}, children=[
+                _button("Save", ids.SCENARIO_SAVE, "Save the plan as the next version of this scenario", "primary"),
+                _button("Save as new", ids.SCENARIO_SAVE_AS, "Save the plan as a new scenario with the name above"),
+                _button("Rename", ids.SCENARIO_RENAME, "Give this scenario the name above; its links stay the same"),
+                _button("Duplicate", ids.SCENARIO_DUPLICATE, "Copy this version into a new draft scenario"),
+                _button("Delete", ids.SCENARIO_DELETE, "Move this scenario to the deleted list (it can be undeleted)",
+                        "danger"),
+            ]),
+            html.Div(id=ids.SCENARIO_MESSAGE, role="status", **{"aria-live": "polite"}),
+            dbc.Alert(id=ids.SCENARIO_CONFLICT, is_open=False, color="warning", className="mt-2 mb-0", children=[
+                html.P(id=ids.SCENARIO_CONFLICT_TEXT, className="mb-2"),
+                html.Div(className="d-flex flex-wrap gap-2", children=[
+                    dbc.Button("Save my plan as a new scenario", id=ids.SCENARIO_CONFLICT_SAVE_AS, color="primary",
+                               size="sm"),
+                    dbc.Button("Open the newest version instead", id=ids.SCENARIO_CONFLICT_OPEN, color="secondary",
+                               outline=True, size="sm", title="Your unsaved changes are replaced by theirs"),
+                ]),
+            ]),
+            _section("Who can see it", [
+                dbc.RadioItems(id=ids.SCENARIO_VISIBILITY, value="draft", options=visibility_options,
+                               className="scenario-visibility"),
+                dbc.Label("When it may be shared (printed on the briefing pack)", html_for=ids.SCENARIO_RELEASE_NOTE,
+                          className="mt-2 mb-0 small fw-semibold"),
+                dbc.Textarea(id=ids.SCENARIO_RELEASE_NOTE, rows=2, maxLength=2000,
+                             placeholder="e.g. Confidential until the cabinet decision on 12 May; then public."),
+                html.Div(id=ids.SCENARIO_LINKS, className="mt-2"),
+            ]),
+            _section("Notes", [
+                dbc.Label("Notes for the group (saved with the next Save)", html_for=ids.SCENARIO_NOTES,
+                          className="mb-0 small fw-semibold"),
+                dbc.Textarea(id=ids.SCENARIO_NOTES, rows=3, maxLength=20000),
+            ]),
+            _section("Open a saved scenario", [
+                dbc.Label("Saved scenarios you may see", html_for=ids.SCENARIO_PICK, className="mb-0 small"),
+                dcc.Dropdown(id=ids.SCENARIO_PICK, placeholder="Choose a scenario"),
+                dbc.Checkbox(id=ids.SCENARIO_SHOW_DELETED, label="Show deleted scenarios instead", value=False,
+                             className="mt-1"),
+                html.Div(className="d-flex gap-2 mt-1", children=[
+                    _button("Open", ids.SCENARIO_OPEN, "Open the chosen scenario (your unsaved changes are replaced)"),
+                    _button("Undelete", ids.SCENARIO_UNDELETE, "Bring back the chosen deleted scenario"),
+                ]),
+            ]),
+            _section("Versions", [
+                dbc.Label("Saved versions of this scenario, newest first", html_for=ids.SCENARIO_VERSION_PICK,
+                          className="mb-0 small"),
+                dcc.Dropdown(id=ids.SCENARIO_VERSION_PICK, placeholder="Choose a version"),
+                html.Div(className="d-flex gap-2 mt-1", children=[
+                    _button("Open this version", ids.SCENARIO_OPEN_VERSION, "Look at the chosen version"),
+                    _button("Restore as newest", ids.SCENARIO_RESTORE,
+                            "Save a copy of the chosen version as the newest; later versions are kept"),
+                ]),
+            ]),
+            _section("Download", [html.Div(id=ids.SCENARIO_DOWNLOADS, children=download_links(None, None))]),
+        ]),
+    ])
+
+
+# ---------------------------------------------------------------------------------------
+# Callbacks
+# ---------------------------------------------------------------------------------------
+ACTION_BUTTONS = (ids.SCENARIO_SAVE, ids.SCENARIO_SAVE_AS, ids.SCENARIO_RENAME, ids.SCENARIO_DUPLICATE,
+                  ids.SCENARIO_DELETE, ids.SCENARIO_UNDELETE, ids.SCENARIO_OPEN, ids.SCENARIO_OPEN_VERSION,
+                  ids.SCENARIO_RESTORE, ids.SCENARIO_CONFLICT_SAVE_AS, ids.SCENARIO_CONFLICT_OPEN)
+
+
+@callback(
+    Output(ids.SCENARIO, "data"), Output(ids.SCENARIO_MESSAGE, "children"),
+    Output(ids.SCENARIO_CONFLICT, "is_open"), Output(ids.SCENARIO_CONFLICT_TEXT, "children"),
+    Output(ids.URL, "pathname", allow_duplicate=True), Output(ids.URL, "search", allow_duplicate=True),
+    *[Input(button, "n_clicks") for button in ACTION_BUTTONS], Input(ids.SCENARIO_VISIBILITY, "value"),
+    State(ids.SCENARIO, "data"), State(ids.PLAN, "data"), State(ids.SCENARIO_TITLE, "value"),
+    State(ids.SCENARIO_CHANGE_NOTE, "value"), State(ids.SCENARIO_NOTES, "value"),
+    State(ids.SCENARIO_RELEASE_NOTE, "value"), State(ids.SCENARIO_PICK, "value"),
+    State(ids.SCENARIO_VERSION_PICK, "value"),
+    prevent_initial_call=True,
+)
+def act(*values):  # type: ignore[no-untyped-def]
+    visibility, state, plan, title, change_note, notes, release_note, picked, picked_version = values[-9:]
+    given = BarInput(state=state, plan=plan, title=title, change_note=change_note, notes=notes,
+                     release_note=release_note, visibility=visibility or "draft", picked=picked,
+                     picked_version=picked_version)
+    try:
+        outcome = run_action(str(ctx.triggered_id), scenario_store(), current_user(), given)
+    except PlannerError as error:
+        outcome = Outcome(str(error), tone="danger")
+    if outcome == Outcome(None):
+        return (no_update,) * 6
+    address = outcome.address or (no_update, no_update)
+    return (no_update if isinstance(outcome.state, _NoChange) else outcome.state,
+            no_update if outcome.message is None else message_view(outcome.message, outcome.tone),
+            outcome.conflict is not None, outcome.conflict or "", *address)
+
+
+@callback(
+    Output(ids.PLAN, "data", allow_duplicate=True), Output(ids.PLAN_HISTORY, "data", allow_duplicate=True),
+    Output(ids.SCENARIO, "data", allow_duplicate=True), Output(ids.SCENARIO_MESSAGE, "children", allow_duplicate=True),
+    Output(ids.SCENARIO_NOTES, "value"), Output(ids.SCENARIO_RELEASE_NOTE, "value"),
+    Input(ids.URL, "pathname"), Input(ids.URL, "search"), State(ids.SCENARIO, "data"),
+    prevent_initial_call="initial_duplicate",
+)
+def load_from_url(pathname, search, state):  # type: ignore[no-untyped-def]
+    user = current_user()
+    try:
+        opened, message = open_from_address(scenario_store(), user, pathname, search, state)
+    except PlannerError as error:
+        return no_update, no_update, no_update, message_view(str(error), "danger"), no_update, no_update
+    if opened is None:
+        return (no_update,) * 6
+    return (scenario_to_dict(opened.content), history.empty(), version_state(opened, user), message_view(message),
+            opened.content.notes, opened.content.release_note)
+
+
+@callback(
+    Output(ids.SCENARIO_HEADING, "children"), Output(ids.SCENARIO_TITLE, "value"),
+    Output(ids.SCENARIO_VISIBILITY, "value"), Output(ids.SCENARIO_VERSION_PICK, "options"),
+    Output(ids.SCENARIO_LINKS, "children"), Output(ids.SCENARIO_SAVE, "disabled"),
+    Output(ids.SCENARIO_RENAME, "disabled"), Output(ids.SCENARIO_DUPLICATE, "disabled"),
+    Output(ids.SCENARIO_DELETE, "disabled"), Output(ids.SCENARIO_RESTORE, "disabled"),
+    Input(ids.SCENARIO, "data"),
+)
+def show_scenario(state):  # type: ignore[no-untyped-def]
+    try:
+        versions = version_options(scenario_store(), current_user(), state)
+    except PlannerError:
+        versions = []
+    if not state:
+        return heading_text(None), no_update, no_update, [], None, False, True, True, True, True
+    editable = bool(state["can_edit"]) and not state["deleted"]
+    return (heading_text(state), state["title"], state["visibility"], versions, share_links(state),
+            not editable and not state["deleted"], not editable, not state.get("can_create"),
+            not state["can_manage"] or state["deleted"], not editable)
+
+
+@callback(Output(ids.SCENARIO_DOWNLOADS, "children"), Input(ids.SCENARIO, "data"), Input(ids.TRAVEL_MODE, "value"))
+def show_downloads(state, mode):  # type: ignore[no-untyped-def]
+    return download_links(state, mode)
+
+
+@callback(Output(ids.SCENARIO_PICK, "options"), Output(ids.SCENARIO_WHO, "children"),
+          Input(ids.SCENARIO, "data"), Input(ids.SCENARIO_SHOW_DELETED, "value"))
+def list_scenarios(_state, show_deleted):  # type: ignore[no-untyped-def]
+    user = current_user()
+    return scenario_options(scenario_store(), user, deleted=bool(show_deleted)), describe_user(user)

@@ -1,0 +1,59 @@
+"""In a real Chromium: dragging a hub changes the Gini of spend; closing a service changes the ledger."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import wait_for_map
+
+pytestmark = pytest.mark.browser
+
+HUB = "Hub: Kingsmere hub"
+GINI = "#kpi-gini-spend"
+SHARE = "#kpi-biggest-town-share"
+
+
+def text(page: Page, selector: str) -> str:
+    return page.locator(selector).inner_text()
+
+
+def test_a_hub_drag_changes_the_gini_and_closing_a_service_changes_the_ledger(page: Page, app_url: str) -> None:
+    page.goto(app_url)
+    wait_for_map(page)
+    expect(page.locator(GINI)).to_have_text(re.compile(r"^0\.\d{3}$"), timeout=20_000)
+    expect(page.locator(SHARE)).to_have_text(re.compile(r"^\d{1,3}\.\d%$"))
+    expect(page.locator("#kpi-plan-total")).not_to_have_text("-")
+    gini_before, share_before = text(page, GINI), text(page, SHARE)
+
+    marker = page.get_by_title(HUB, exact=True)
+    box = marker.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 11):  # a real, gradual drag 250 px north-east, out of the town
+        page.mouse.move(x + 25 * step, y - 20 * step)
+    page.mouse.up()
+    page.wait_for_function("([id, before]) => document.querySelector(id).innerText !== before",
+                           arg=[GINI, gini_before], timeout=45_000)
+    assert 0.0 <= float(text(page, GINI)) <= 1.0
+    assert text(page, SHARE) != share_before
+    expect(page.locator("#plan-status")).to_contain_text("Kingsmere hub moved")
+    page.get_by_title(HUB, exact=True).click()  # choosing a hub highlights its row in the hub table
+    expect(page.locator('[id*="hub-cost-row"][id*="H1"]')).to_have_class("money-row-selected", timeout=30_000)
+
+    plan_total, gini_moved = text(page, "#kpi-plan-total"), text(page, GINI)
+    released = page.locator('[id*="service-released"][id*="S01"]')
+    expect(released).to_have_text("£0")
+    page.locator('select[id*="service-decision"][id*="S01"]').select_option("decommission")
+    expect(released).to_have_text("£640k", timeout=45_000)
+    expect(page.locator("#kpi-plan-total")).not_to_have_text(plan_total)
+    expect(page.locator("#money-status")).to_have_text("The plan's money has been updated.")
+    page.wait_for_function("([id, before]) => document.querySelector(id).innerText !== before",
+                           arg=[GINI, gini_moved], timeout=45_000)  # closing a service changes fairness too
+    page.get_by_role("button", name="Undo").click()  # undo restores the decision and the ledger
+    expect(page.locator('select[id*="service-decision"][id*="S01"]')).to_have_value("keep", timeout=45_000)
+    expect(released).to_have_text("£0", timeout=45_000)

@@ -1,0 +1,44 @@
+"""Call a Dash callback the way a browser does: a JSON POST to /_dash-update-component.
+
+The body is built from the app's own /_dash-dependencies, so the tests exercise exactly
+the endpoint an attacker could post to, with the same checks in the way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.testing import FlaskClient
+
+
+def _prop(text: str) -> dict[str, str]:
+    element_id, _, prop = text.partition(".")
+    return {"id": element_id, "property": prop.split("@")[0]}
+
+
+def callback_body(client: FlaskClient, output_marker: str, values: dict[str, Any], *,
+                  triggered: str) -> dict[str, Any]:
+    """The body of the callback whose output names ``output_marker`` ("id.prop"), with ``values`` by "id.prop"."""
+    dependencies = client.get("/_dash-dependencies").get_json()
+    matches = [d for d in dependencies if output_marker in d["output"]]
+    assert len(matches) == 1, f"{len(matches)} callbacks write {output_marker}"
+    dependency = matches[0]
+    output = dependency["output"]
+    outputs = [_prop(part) for part in output.strip(".").split("...")] if output.startswith("..") else _prop(output)
+
+    def filled(items: list[dict[str, str]]) -> list[dict[str, Any]]:
+        return [{**item, "value": values.get(f"{item['id']}.{item['property']}")} for item in items]
+
+    return {"output": output, "outputs": outputs, "inputs": filled(dependency["inputs"]),
+            "state": filled(dependency["state"]), "changedPropIds": [triggered]}
+
+
+def post_callback(client: FlaskClient, output_marker: str, values: dict[str, Any], *,
+                  triggered: str) -> tuple[int, dict[str, Any]]:
+    """POST the callback; return the status and {id: {prop: value}} of what it changed."""
+    body = callback_body(client, output_marker, values, triggered=triggered)
+    answer = client.post("/_dash-update-component", json=body)
+    if answer.status_code == 204:  # Dash: nothing to update
+        return 204, {}
+    data = answer.get_json(silent=True) or {}
+    return answer.status_code, data.get("response", {})
