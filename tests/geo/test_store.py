@@ -17,13 +17,15 @@ from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
 from geo.accounts import AccessDeniedError, Role, User
 from geo.errors import PlannerInputError, SaveConflictError
 from geo.scenarios import Hub, OutreachPoint, ScenarioContent
-from geo.store import Base, ScenarioStore, init_store, sqlite_url
+from geo.store import MIGRATIONS_DIR, Base, ScenarioStore, init_store, sqlite_url
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
@@ -379,16 +381,30 @@ def _schema_differences(url: str) -> list[object]:
         engine.dispose()
 
 
+STORE_TABLES = {"users", "scenarios", "scenario_versions", "follow_sessions"}
+
+
+def _newest_revision() -> str:
+    """The head of the migration scripts, read from the scripts themselves."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head
+
+
 def test_migrated_schema_equals_the_orm_metadata(store_url: str) -> None:
     init_store(store_url).close()
     assert _schema_differences(store_url) == []
     engine = create_engine(store_url)
-    with engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
-            "0001_initial")
-        tables = set(inspect(connection).get_table_names())
-    engine.dispose()
-    assert tables == {"alembic_version", "users", "scenarios", "scenario_versions"}
+    try:
+        with engine.connect() as connection:
+            version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            tables = set(inspect(connection).get_table_names())
+    finally:
+        engine.dispose()
+    assert version == _newest_revision() != "0001_initial"
+    assert tables == {"alembic_version", *STORE_TABLES}
 
 
 def _reflected_schema(url: str) -> dict[str, object]:
@@ -435,7 +451,7 @@ def test_migrations_build_exactly_what_create_all_would(backend: str, tmp_path: 
         Base.metadata.create_all(reference)
         reference.dispose()
         migrated_schema = _reflected_schema(migrated_url)
-        assert set(migrated_schema) == {"users", "scenarios", "scenario_versions"}
+        assert set(migrated_schema) == STORE_TABLES
         assert migrated_schema == _reflected_schema(reference_url)
     finally:
         for name in names:
