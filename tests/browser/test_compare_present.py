@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +18,9 @@ from geo.store import init_store, sqlite_url
 
 pytestmark = pytest.mark.browser
 
-FOLLOW_WITHIN_S = 2.0
+# Followers poll every second, so they normally follow within two; how fast is measured in
+# benchmarks/bench_follow.py. Here the limit only says "it follows", with room for a busy CI machine.
+FOLLOW_TIMEOUT_MS = 10_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,13 +90,10 @@ def test_compare_then_present_then_follow(page: Page, browser: Browser, served: 
         page.get_by_role("button", name="1 Six hubs").click()
         title_is(viewer, "Six hubs")
         for button, title in (("2 Four hubs", "Four hubs"), ("3 Two moved north", "Two moved north")):
-            started = time.monotonic()
             page.get_by_role("button", name=button).click()
-            title_is(viewer, title, timeout_ms=10_000)
-            took = time.monotonic() - started
-            assert took <= FOLLOW_WITHIN_S, f"the follower took {took:.2f} s to show {title}"
+            title_is(viewer, title, timeout_ms=FOLLOW_TIMEOUT_MS)
         page.get_by_role("button", name="Who is reached").click()
-        expect(viewer.locator(".present-table")).to_contain_text("Women", timeout=FOLLOW_WITHIN_S * 1000)
+        expect(viewer.locator(".present-table")).to_contain_text("Women", timeout=FOLLOW_TIMEOUT_MS)
     finally:
         viewer_context.close()
     assert errors == [], f"the follower's console reported errors: {errors}"
