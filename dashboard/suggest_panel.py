@@ -31,7 +31,7 @@ from dashboard.store_access import current_settings
 from geo.access import GROUP_LABELS
 from geo.candidates import candidate_sites
 from geo.errors import PlannerError, PlannerInputError
-from geo.network import MODE_LABELS, MODES, Mode
+from geo.network import MODES, Mode
 from geo.placement import Objective
 from geo.scenarios import scenario_from_dict, scenario_to_dict
 from geo.suggest import MAX_HUBS, SuggestedSite, Suggestion, accept_suggestion, suggest_hubs
@@ -57,6 +57,7 @@ OBJECTIVES: dict[str, tuple[str, str]] = {
 WEIGHT_LABELS = {"population": "Everyone: each resident counts once",
                  "need": "Need: people in more need count more"}
 GHOST_LETTERS = "ABCDEFGHIJKL"
+TRAVEL_WORDS = {"drive": "by car", "walk": "on foot", "bus": "by bus (estimated)"}
 
 
 # ---------------------------------------------------------------------------------------
@@ -157,7 +158,7 @@ def ghost_markers(data: Any) -> list[Any]:
             id={"type": "suggested-site", "site": site.site_id},
             position=latlon(site.x, site.y), title=title, alt=title, keyboard=True, zIndexOffset=500,
             iconOptions={"html": f'<div class="ghost-icon"><span>{letter}</span></div>', "className": "ghost-marker",
-                         "iconSize": [34, 34], "iconAnchor": [17, 17]},
+                         "iconSize": [46, 46], "iconAnchor": [23, 23]},
             children=dl.Tooltip(f"{letter}. {title}" + (" (a locked hub, kept)" if site.kept_hub_id else "")),
         ))
     return markers
@@ -184,10 +185,10 @@ def result_view(data: Any) -> list[Any]:
     items = [html.Li([html.Strong(f"{letter}. {site.name}"), html.Span(" (kept)" if site.kept_hub_id else ""),
                       html.Br(), html.Span(site.reason.capitalize() + ".", className="small")])
              for letter, site in zip(GHOST_LETTERS, sites, strict=False)]
-    mode = MODE_LABELS.get(data.get("mode", DEFAULT_MODE), "").lower()
+    mode = TRAVEL_WORDS.get(data.get("mode", DEFAULT_MODE), "")
     return [
         html.H3(f"Suggested: {len(sites)} hubs", className="h6 mb-1"),
-        html.P(f"Aim: {label}; journeys {mode}. Shown as lettered dashed circles on the map.",
+        html.P(f"Aim: {label}. Journeys {mode}. Shown on the map as dashed circles lettered A, B, C...",
                className="small mb-2"),
         figures(data),
         html.Ol(items, className="suggest-sites list-unstyled mb-2"),
@@ -252,10 +253,10 @@ def layout(folder: str) -> dbc.Card:
             ]),
             html.Div(id=ids.SUGGEST_MESSAGE, **{"aria-live": "polite"}),
             html.Div(id=ids.SUGGEST_RESULT, className="suggest-result mt-2", **{"aria-live": "polite"}),
-            html.Div(id=ids.SUGGEST_ACTIONS, hidden=True, className="d-flex gap-2", children=[
+            html.Div(id=ids.SUGGEST_ACTIONS, hidden=True, children=html.Div(className="d-flex gap-2", children=[
                 dbc.Button("Use these hubs", id=ids.SUGGEST_USE, color="primary"),
                 dbc.Button("Discard", id=ids.SUGGEST_DISCARD, color="secondary", outline=True),
-            ]),
+            ])),  # the flex box inside: Bootstrap's d-flex would override "hidden"
         ]),
     ])
 
