@@ -30,7 +30,7 @@ from dashboard.planning_panel import latlon
 from dashboard.store_access import current_settings
 from geo.access import GROUP_LABELS
 from geo.candidates import candidate_sites
-from geo.errors import PlannerError, PlannerInputError
+from geo.errors import InfeasibleRequestError, PlannerError, PlannerInputError
 from geo.network import MODES, Mode
 from geo.placement import Objective
 from geo.scenarios import scenario_from_dict, scenario_to_dict
@@ -315,6 +315,9 @@ def answer(controls: tuple[Any, ...], plan_data: Any, mode: Any, folder: str, *,
     try:
         return suggestion_job(suggest_request(*controls), plan_data, mode, folder, cache_dir=cache_dir,
                               progress=progress), None
+    except InfeasibleRequestError as error:
+        return None, alert(f"No placement can meet this request: {error}. Try a longer time, a lower fairness "
+                           "floor or more hubs.", "warning")
     except PlannerError as error:
         return None, alert(str(error), "warning")
 
