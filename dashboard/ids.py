@@ -244,3 +244,27 @@ DATA_SINCE_PICK = "data-since-pick"
 DATA_SINCE = "data-since"
 DATA_CHANGES = "data-changes"
 DATA_PLAN_VERSION = "data-plan-version"
+
+# Suggest placements (dashboard/suggest_panel.py, issue 4): the request controls, the
+# background job's progress, and SUGGESTION, the last suggestion as
+# {"sites": [{"site_id", "name", "kind", "x", "y", "reason", "kept_hub_id"}], "mean_minutes",
+# "share_within_pct", "certificate", ...} or None. Ghost markers go in SUGGESTED_SITES.
+SUGGESTION = "suggestion"
+SUGGEST_CARD = "suggest-card"
+SUGGEST_N_HUBS = "suggest-n-hubs"
+SUGGEST_OBJECTIVE = "suggest-objective"
+SUGGEST_THRESHOLD = "suggest-threshold"
+SUGGEST_FLOOR = "suggest-floor"
+SUGGEST_WEIGHT = "suggest-weight"
+SUGGEST_KEEP_LOCKED = "suggest-keep-locked"
+SUGGEST_RUN = "suggest-run"
+SUGGEST_CANCEL = "suggest-cancel"
+SUGGEST_PROGRESS_BOX = "suggest-progress-box"
+SUGGEST_PROGRESS = "suggest-progress"
+SUGGEST_PROGRESS_TEXT = "suggest-progress-text"
+SUGGEST_MESSAGE = "suggest-message"
+SUGGEST_RESULT = "suggest-result"
+SUGGEST_ACTIONS = "suggest-actions"
+SUGGEST_USE = "suggest-use"
+SUGGEST_DISCARD = "suggest-discard"
+SUGGESTED_SITES = "map-suggested-sites"

@@ -5,7 +5,16 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import ids, investment_panel, map_panel, outcomes_panel, planning_panel, provision_panel, scenario_bar
+from dashboard import (
+    ids,
+    investment_panel,
+    map_panel,
+    outcomes_panel,
+    planning_panel,
+    provision_panel,
+    scenario_bar,
+    suggest_panel,
+)
 from geo.io import Locality
 from geo.provision import summarise_provision
 
@@ -52,6 +61,7 @@ def page(locality: Locality, folder: str) -> html.Div:
                 scenario_bar.layout(),
                 map_panel.layer_controls(),
                 planning_panel.layout(locality),
+                suggest_panel.layout(folder),
                 investment_panel.layout(locality),
                 outcomes_panel.layout(),
                 provision_panel.layout(summarise_provision(locality)),

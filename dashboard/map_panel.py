@@ -123,6 +123,7 @@ def layout(locality: Locality, folder: str) -> html.Div:
                        style={"variable": "dsp.roadStyle"}, interactive=False),
             dl.LayerGroup(id=ids.TOWNS, children=town_labels(locality)),
             dl.LayerGroup(id=ids.SERVICES, children=service_markers(locality)),
+            dl.LayerGroup(id=ids.SUGGESTED_SITES),  # ghost markers of a suggestion (suggest_panel)
             dl.LayerGroup(id=ids.HUBS),
             dl.ScaleControl(position="bottomleft", imperial=False),
         ],

@@ -772,7 +772,7 @@ def equity_p_median(cost_matrix: ArrayLike, demand: ArrayLike, *, n_hubs: int,
             raise InfeasibleRequestError(
                 f"min_share_pct[{name!r}]: asked for {shares[name]:g}% of {name} within "
                 f"{threshold:g} minutes, but even with every usable site open only "
-                f"{100.0 * best_possible / total:.1f}% is")
+                f"{100.0 * best_possible / total:.1f}% is within reach")
         rules.append((weights, threshold, required))
         side.append(SideConstraint(name=name, coef=weights[:, None] * within, rhs=required))
     _notify(progress, 0, 100)
