@@ -244,3 +244,7 @@ DATA_SINCE_PICK = "data-since-pick"
 DATA_SINCE = "data-since"
 DATA_CHANGES = "data-changes"
 DATA_PLAN_VERSION = "data-plan-version"
+# Data page (issue 8), re-scoring: the plan open in the planner, scored on the version it was
+# made on and on the version in use, side by side.
+DATA_RESCORE_BUTTON = "data-rescore-button"
+DATA_RESCORE = "data-rescore"

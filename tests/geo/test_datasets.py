@@ -113,6 +113,15 @@ def test_versions_accumulate_and_can_be_switched_without_deleting(root: Path, tm
     assert [v.version_id for v in list_versions(root)] == ["v0001", "v0002", "v0003"]
 
 
+def test_a_folder_names_the_dataset_version_a_plan_is_pinned_to(root: Path, tmp_path: Path) -> None:
+    version = _save(root, _upload(CODES, tmp_path))
+    assert datasets.dataset_version_of(version.path) == "v0001"
+    assert datasets.dataset_version_of(str(version.path)) == "v0001"
+    (root / "v0002").mkdir()  # named like a version but never saved
+    assert datasets.dataset_version_of(root / "v0002") == "demo"
+    assert datasets.dataset_version_of(tmp_path / "demo_data") == "demo"
+
+
 def test_changes_since_a_version_for_rescoring(root: Path, tmp_path: Path) -> None:
     _save(root, _upload(CODES, tmp_path))
     _save(root, _upload((*CODES[:5], "E01000009"), tmp_path, scale=1.1))
