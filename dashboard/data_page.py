@@ -492,11 +492,14 @@ def changes_view(root: Path, since: str | None) -> Any:
 def rescore_view(result: PlanRescore) -> html.Div:
     """The plan's headline figures on the version it was made on and on the one in use."""
     made_on, in_use = _version_name(result.from_version), _version_name(result.to_version)
-    rows = [html.Tr([html.Td(row["label"]), html.Td(row["what"]),
+    labels = list(result.figures["label"])
+    firsts = [i == 0 or labels[i] != labels[i - 1] for i in range(len(labels))]
+    rows = [html.Tr(className="rescore-group-start" if first else None, children=[
+                    html.Th(row["label"] if first else "", scope="row"), html.Td(row["what"]),
                      html.Td(format_value(row["measure"], row["before"]), className="text-end"),
                      html.Td(format_value(row["measure"], row["after"]), className="text-end"),
                      html.Td(format_change(row["measure"], row["change"]))])
-            for _, row in result.figures.iterrows()]
+            for first, (_, row) in zip(firsts, result.figures.iterrows(), strict=True)]
     table = html.Table(className="table table-sm rescore-table mb-2", children=[
         html.Caption(f"The same hubs on {made_on} (when the plan was made) and on {in_use} (in use now)",
                      className="caption-top"),
@@ -882,6 +885,8 @@ def plan_version(options: Any, plan: Any, chosen: Any) -> tuple[str, Any]:
     """Say which version the plan open in the planner was made on, and offer it as 'since'."""
     pinned = plan.get("dataset_version") if isinstance(plan, dict) else None
     known = {o["value"] for o in options or []}
+    if pinned is not None and pinned == _in_use(current_settings().datasets_folder):
+        return f"The plan open in the planner was made on {pinned}, the version in use.", chosen
     if pinned in known:
         return f"The plan open in the planner was made on {pinned}.", chosen or pinned
     if pinned:

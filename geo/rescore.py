@@ -28,6 +28,8 @@ MEASURES: tuple[tuple[str, str], ...] = (
     ("p90_minutes", "9 in 10 are within (minutes)"),
     ("total", "people counted"),
 )
+# What "total" counts for each group: need is adults weighted by how likely they are to need help.
+TOTAL_MEANS = {"population": "residents counted", "need": "need counted (adults weighted by need)"}
 RESCORE_GROUPS = ("population", "need")
 
 
@@ -83,6 +85,8 @@ def compare_access(before: AccessResult, after: AccessResult, *,
         for measure, what in MEASURES:
             a = _value(old, group, measure)
             b = _value(new, group, measure)
+            if measure == "total":
+                what = TOTAL_MEANS.get(group, what)
             rows.append({"group": group, "label": GROUP_LABELS.get(group, group), "measure": measure,
                          "what": what, "before": a, "after": b, "change": b - a})
     return pd.DataFrame(rows, columns=["group", "label", "measure", "what", "before", "after", "change"])
@@ -133,4 +137,6 @@ def format_change(measure: str, change: float) -> str:
         return "no change" if abs(points) < 0.5 else f"{points:+.0f} percentage points"
     if measure == "total":
         return "no change" if abs(change) < 0.5 else f"{change:+,.0f}"
-    return "no change" if abs(change) < 0.05 else f"{change:+,.1f} min"
+    if abs(change) < 0.05:
+        return "no change"
+    return f"{abs(change):,.1f} min {'longer' if change > 0 else 'shorter'}"

@@ -37,6 +37,8 @@ def test_figures_before_and_after_with_their_changes() -> None:
     need = table[table["group"] == "need"].set_index("measure")
     assert (need.loc[["mean_minutes", "p90_minutes", "share_within_30"], "change"] == 0).all()
     assert population.loc["total", "label"] == "Everyone"
+    assert population.loc["total", "what"] == "residents counted"
+    assert need.loc["total", "what"].startswith("need counted")
 
 
 def test_unknown_figures_are_not_comparable() -> None:
@@ -55,7 +57,7 @@ def test_hubs_outside_the_newer_areas_are_named() -> None:
                      areas_after=areas, from_version="v0001", to_version="v0002")
     text = result.to_text()
     assert text.startswith("The plan made on v0001, re-scored on v0002:")
-    assert "Everyone, average journey (minutes): 1.0 -> 2.0 (+1.0 min)" in text
+    assert "Everyone, average journey (minutes): 1.0 -> 2.0 (1.0 min longer)" in text
     assert "1 hub(s) stand outside the areas of v0002: Far away" in text
 
 
@@ -64,7 +66,8 @@ def test_hubs_outside_the_newer_areas_are_named() -> None:
     ("share_within_30", 0.5, -0.123, "50%", "-12 percentage points"),
     ("total", 12_345.4, 1_000.0, "12,345", "+1,000"),
     ("mean_minutes", 7.25, -0.04, "7.2", "no change"),
-    ("p90_minutes", math.nan, 2.0, "-", "+2.0 min"),
+    ("mean_minutes", 7.25, -0.84, "7.2", "0.8 min shorter"),
+    ("p90_minutes", math.nan, 2.0, "-", "2.0 min longer"),
 ])
 def test_figures_read_as_people_read_them(measure: str, value: float, change: float, shown: str,
                                           changed: str) -> None:
