@@ -37,25 +37,33 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from dashboard import ids
 from dashboard.auth import current_user
 from dashboard.config import Settings
-from dashboard.data_access import planner_folder
+from dashboard.data_access import locality_for, planner_folder
+from dashboard.engine import DEFAULT_MODE, score_plan
 from dashboard.logging_setup import LOGGER_NAME
 from dashboard.routes import page_route
 from dashboard.store_access import current_settings
 from geo.accounts import Role
 from geo.datasets import (
+    DEMO_VERSION,
+    ChangeSummary,
+    DatasetError,
     DatasetVersion,
     activate_version,
     active_version_id,
     changes_since,
     check_roads,
     check_upload,
+    compare_layers,
+    dataset_version_of,
     get_version,
     list_versions,
     save_version,
     version_folder,
 )
 from geo.errors import PlannerError, PlannerInputError, UnsafeUploadError, UploadError
-from geo.network import MODE_LABELS, MODES
+from geo.network import MODE_LABELS, MODES, Mode
+from geo.rescore import PlanRescore, format_change, format_value, rescore
+from geo.scenarios import scenario_from_dict
 from geo.uploads import PreparedUpload, Upload, UploadLimits, UploadOptions, UploadSet, upload_from_bytes
 from geo.validate import Issue, ValidationReport
 
@@ -305,6 +313,54 @@ def planner_page_builds(folder: str, version_id: str) -> None:
             "planner, recorded in the server's log). The data in use has not changed.") from None
 
 
+def rescore_open_plan(settings: Settings, plan: Any, mode: Mode | None) -> PlanRescore:
+    """Score a plan on the dataset version it was made on and on the version in use.
+
+    Refuses (with a message) a plan made on the data in use, or on a version this
+    installation does not hold or that has no road network.
+    """
+    content = scenario_from_dict(plan)
+    pinned = content.dataset_version
+    target_folder = planner_folder(settings)
+    target = dataset_version_of(target_folder)
+    if pinned == target:
+        raise PlannerInputError(f"The plan open in the planner was made on {_version_name(pinned)}, the data "
+                                "in use, so its figures are already up to date.")
+    root = settings.datasets_folder
+    if pinned == DEMO_VERSION:
+        pinned_folder = str(settings.data_folder)
+    else:
+        try:
+            version = get_version(root, pinned)
+        except DatasetError:
+            raise PlannerInputError(f"The plan was made on {pinned}, which is not among the saved versions "
+                                    "here, so it cannot be re-scored on it.") from None
+        if not version.has_roads:
+            raise PlannerInputError(f"The plan was made on {pinned}, which has no road network, so its "
+                                    "journey times cannot be worked out again.")
+        pinned_folder = str(version.path)
+    chosen = mode or DEFAULT_MODE
+    before = score_plan(pinned_folder, content.hubs, chosen)
+    after = score_plan(target_folder, content.hubs, chosen)
+    return rescore(content.hubs, before, after, areas_after=locality_for(target_folder).areas,
+                   from_version=pinned, to_version=target,
+                   data_changes=_data_changes(settings, pinned, pinned_folder, target, target_folder))
+
+
+def _data_changes(settings: Settings, pinned: str, pinned_folder: str, target: str,
+                  target_folder: str) -> ChangeSummary:
+    """What changed in the data between two versions (the demo compared layer by layer)."""
+    if DEMO_VERSION not in (pinned, target):
+        return changes_since(settings.datasets_folder, pinned, to_version=target)
+    old, new = locality_for(pinned_folder), locality_for(target_folder)
+    return compare_layers(old.areas, new.areas, old_services=old.services, new_services=new.services,
+                          from_version=pinned, to_version=target)
+
+
+def _version_name(version_id: str) -> str:
+    return "the demo data" if version_id == DEMO_VERSION else version_id
+
+
 def _roads_in_use(root: Path) -> bool:
     """True when the version in use has road tables a new version can keep."""
     version_id = _in_use(root)
@@ -431,6 +487,35 @@ def changes_view(root: Path, since: str | None) -> Any:
     return html.Div(className="changes-report", children=[
         html.P(lines[0], className="fw-semibold mb-1"),
         html.Ul([html.Li(line.strip()) for line in lines[1:]], className="mb-0")])
+
+
+def rescore_view(result: PlanRescore) -> html.Div:
+    """The plan's headline figures on the version it was made on and on the one in use."""
+    made_on, in_use = _version_name(result.from_version), _version_name(result.to_version)
+    labels = list(result.figures["label"])
+    firsts = [i == 0 or labels[i] != labels[i - 1] for i in range(len(labels))]
+    rows = [html.Tr(className="rescore-group-start" if first else None, children=[
+                    html.Th(row["label"] if first else "", scope="row"), html.Td(row["what"]),
+                     html.Td(format_value(row["measure"], row["before"]), className="text-end"),
+                     html.Td(format_value(row["measure"], row["after"]), className="text-end"),
+                     html.Td(format_change(row["measure"], row["change"]))])
+            for first, (_, row) in zip(firsts, result.figures.iterrows(), strict=True)]
+    table = html.Table(className="table table-sm rescore-table mb-2", children=[
+        html.Caption(f"The same hubs on {made_on} (when the plan was made) and on {in_use} (in use now)",
+                     className="caption-top"),
+        html.Thead(html.Tr([html.Th(h, scope="col") for h in
+                            ("Who", "Figure", f"On {made_on}", f"On {in_use}", "Change")])),
+        html.Tbody(rows)])
+    outside = dbc.Alert(
+        f"{len(result.hubs_outside):,} hub(s) stand outside the areas of {in_use}: "
+        f"{', '.join(result.hubs_outside)}. Move them before relying on these figures.",
+        color="warning", className="mb-2") if result.hubs_outside else None
+    changes = None
+    if result.data_changes is not None:
+        lines = result.data_changes.to_text().splitlines()
+        changes = html.Details([html.Summary("What changed in the data"),
+                                html.Ul([html.Li(line.strip()) for line in lines[1:]], className="mb-0")])
+    return html.Div(className="rescore-report", children=[outside, table, changes])
 
 
 def _in_use(root: Path) -> str | None:
@@ -565,6 +650,13 @@ def versions_card(root: Path, versions: Sequence[DatasetVersion], in_use: str | 
             ]),
             html.Div(id=ids.DATA_CHANGES, className="mt-2", **{"aria-live": "polite"},
                      children=_safe_changes(root, since_value) if since_value else None),
+            html.H3("Re-score the plan on the data in use", className="h6 mt-3"),
+            html.P(className="small mb-1", children=(
+                "A plan keeps the version of the data it was made on. See how the same hubs do on the data "
+                "in use now: journey times and who is within reach, then and now.")),
+            dbc.Button("Re-score the plan open in the planner", id=ids.DATA_RESCORE_BUTTON,
+                       color="secondary", outline=True),
+            html.Div(id=ids.DATA_RESCORE, className="mt-2", **{"aria-live": "polite"}),
         ]),
     ])
 
@@ -777,12 +869,24 @@ def show_changes(_clicks: Any, since: Any) -> Any:
     return _safe_changes(current_settings().datasets_folder, since or None)
 
 
+@callback(Output(ids.DATA_RESCORE, "children"), Input(ids.DATA_RESCORE_BUTTON, "n_clicks"),
+          State(ids.PLAN, "data"), State(ids.TRAVEL_MODE, "value"), prevent_initial_call=True)
+def show_rescore(_clicks: Any, plan: Any, mode: Any) -> Any:
+    """The open plan scored on its own version and on the version in use."""
+    try:
+        return rescore_view(rescore_open_plan(current_settings(), plan, mode))
+    except PlannerError as error:
+        return status_alert(str(error), "warning")
+
+
 @callback(Output(ids.DATA_PLAN_VERSION, "children"), Output(ids.DATA_SINCE_PICK, "value"),
           Input(ids.DATA_SINCE_PICK, "options"), State(ids.PLAN, "data"), State(ids.DATA_SINCE_PICK, "value"))
 def plan_version(options: Any, plan: Any, chosen: Any) -> tuple[str, Any]:
     """Say which version the plan open in the planner was made on, and offer it as 'since'."""
     pinned = plan.get("dataset_version") if isinstance(plan, dict) else None
     known = {o["value"] for o in options or []}
+    if pinned is not None and pinned == _in_use(current_settings().datasets_folder):
+        return f"The plan open in the planner was made on {pinned}, the version in use.", chosen
     if pinned in known:
         return f"The plan open in the planner was made on {pinned}.", chosen or pinned
     if pinned:

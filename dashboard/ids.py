@@ -268,3 +268,7 @@ SUGGEST_ACTIONS = "suggest-actions"
 SUGGEST_USE = "suggest-use"
 SUGGEST_DISCARD = "suggest-discard"
 SUGGESTED_SITES = "map-suggested-sites"
+# Data page (issue 8), re-scoring: the plan open in the planner, scored on the version it was
+# made on and on the version in use, side by side.
+DATA_RESCORE_BUTTON = "data-rescore-button"
+DATA_RESCORE = "data-rescore"

@@ -15,6 +15,7 @@ from dashboard import (
     scenario_bar,
     suggest_panel,
 )
+from geo.datasets import dataset_version_of
 from geo.io import Locality
 from geo.provision import summarise_provision
 
@@ -60,7 +61,7 @@ def page(locality: Locality, folder: str) -> html.Div:
             html.Aside(className="side-column", children=[
                 scenario_bar.layout(),
                 map_panel.layer_controls(),
-                planning_panel.layout(locality),
+                planning_panel.layout(locality, dataset_version_of(folder)),
                 suggest_panel.layout(folder),
                 investment_panel.layout(locality),
                 outcomes_panel.layout(),
@@ -68,7 +69,16 @@ def page(locality: Locality, folder: str) -> html.Div:
             ]),
         ]),
         html.Div(id=ids.PAGE_VIEW, className="page-view"),
-        html.Footer(className="app-footer small", children=(
-            f"{locality.name}: every place, person and service in this demo is made up. "
-            "Open-source software for commissioners; see the README for sources and assumptions.")),
+        html.Footer(className="app-footer small", children=footer_text(locality, dataset_version_of(folder))),
     ])
+
+
+def footer_text(locality: Locality, dataset_version: str) -> str:
+    """Where the data comes from: made up for the demo, or an uploaded version's."""
+    if locality.is_fictional:
+        source = "every place, person and service in this demo is made up."
+    else:
+        version = f" (version {dataset_version})" if dataset_version != "demo" else ""
+        source = f"areas, figures and services from your locality's own data{version}."
+    return (f"{locality.name}: {source} Open-source software for commissioners; see the README for "
+            "sources and assumptions.")

@@ -182,8 +182,9 @@ def place_xy(locality: Locality, value: str) -> tuple[float, float]:
     return float(row["pwc_x"]), float(row["pwc_y"])
 
 
-def initial_plan(locality: Locality) -> dict[str, Any]:
-    content = plan_edits.starting_plan(locality.towns, dataset_version=DEMO_DATASET_VERSION,
+def initial_plan(locality: Locality, dataset_version: str = DEMO_DATASET_VERSION) -> dict[str, Any]:
+    """A new plan for ``locality``, pinned to the dataset version it is made on."""
+    content = plan_edits.starting_plan(locality.towns, dataset_version=dataset_version,
                                        assumptions_version=DEFAULT_ASSUMPTIONS_VERSION)
     return scenario_to_dict(content)
 
@@ -200,12 +201,15 @@ def kpi_band() -> html.Section:
     ])
 
 
-def layout(locality: Locality) -> dbc.Card:
-    """The plan card: headline figures, hub tools, figures by group and the worst-served areas."""
+def layout(locality: Locality, dataset_version: str = DEMO_DATASET_VERSION) -> dbc.Card:
+    """The plan card: headline figures, hub tools, figures by group and the worst-served areas.
+
+    ``dataset_version`` is the version of the area data in use, which a new plan is pinned to.
+    """
     return dbc.Card(className="panel-card", id="plan-card", children=[
         dbc.CardHeader(html.H2("The plan: proposed resource hubs", className="h5 mb-0")),
         dbc.CardBody([
-            dcc.Store(id=ids.PLAN, data=initial_plan(locality)),
+            dcc.Store(id=ids.PLAN, data=initial_plan(locality, dataset_version)),
             dcc.Store(id=ids.PLAN_HISTORY, data=history.empty()),
             dcc.Store(id=ids.HUB_EVENT),
             dcc.Store(id=ids.ADD_MODE, data=None),

@@ -752,6 +752,22 @@ def version_folder(root: Path | str, version_id: str) -> Path:
     return _version_path(Path(root), version_id)
 
 
+DEMO_VERSION = "demo"
+
+
+def dataset_version_of(folder: Path | str) -> str:
+    """The dataset version a locality folder holds: its id (``v0002``) when it is a saved
+    version, else ``"demo"`` (the folder the app was started with).
+
+    A new plan is pinned to this, so "what changed since" can later find the data it was
+    made on.
+    """
+    path = Path(folder)
+    if VERSION_PATTERN.match(path.name) and (path / MANIFEST_FILE).is_file():
+        return path.name
+    return DEMO_VERSION
+
+
 def locality_folder(root: Path | str) -> Path | None:
     """The active version's folder when it is a locality the planner can load, else None.
 
@@ -976,7 +992,7 @@ def version_summary_table(root: Path | str) -> pd.DataFrame:
 __all__ = [
     "ChangeSummary", "DatasetError", "DatasetVersion", "SourceFile", "VersionLayers",
     "activate_version", "active_version", "active_version_id", "changes_since", "check_roads",
-    "check_upload", "compare_layers", "derive_towns", "get_version", "list_versions",
+    "check_upload", "compare_layers", "dataset_version_of", "derive_towns", "get_version", "list_versions",
     "load_version_layers", "locality_folder", "main_roads_from_tables", "read_version_lookup",
     "road_tables", "save_version", "upload_dataset", "version_folder", "version_summary_table",
 ]

@@ -35,7 +35,8 @@ def rutland_app_url(shared_data: Path, tmp_path_factory: pytest.TempPathFactory)
 
 def choose(page: Page, role: str, files: list[Path]) -> None:
     page.set_input_files(f"#data-upload-{role} input[type=file]", [str(f) for f in files])
-    expect(page.locator(f"#data-upload-{role}").locator("xpath=..")).to_contain_text(files[-1].name)
+    expect(page.locator(f"#data-upload-{role}").locator("xpath=..")).to_contain_text(
+        files[-1].name, timeout=30_000)  # the browser reads the file first: slow on a busy machine
 
 
 def test_uploading_rutland_through_the_page_gives_a_working_locality(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -297,6 +298,8 @@ def test_new_page_loads_follow_the_version_in_use(app: Any, tmp_path: Path) -> N
     try:
         layout = client.get("/_dash-layout").get_data(as_text=True)
         assert "Squareshire" in layout and "Brackenshire" not in layout
+        assert re.search(r'"dataset_version":\s*"v0001"', layout)  # a new plan is pinned to the version in use
+        assert "own data (version v0001)" in layout and "made up" not in layout
         with app.server.test_request_context("/"):
             from dashboard.data_access import current_dataset_version, current_folder
 
@@ -319,3 +322,73 @@ def test_a_version_the_planner_cannot_show_is_never_put_in_use(request_context: 
         data_page.planner_page_builds(str(DEMO_FOLDER), "v0007")
     monkeypatch.undo()
     data_page.planner_page_builds(str(DEMO_FOLDER), "demo")  # the demo builds
+
+
+def _save_with_one_road(root: Path, uploads: Any, name: str, *, activate: bool = True) -> Any:
+    """Save an upload of the six squares as a version with a one-road network beside it."""
+    from geo.datasets import check_upload, road_tables, save_version
+    from geo.network import RoadNetwork
+    from tests.geo.upload_samples import ORIGIN_X, ORIGIN_Y
+
+    prepared = check_upload(root, uploads)
+    version = save_version(root, prepared, accepted_warnings=prepared.report.warnings_digest, locality_name=name,
+                           activate=activate)
+    one_road = RoadNetwork(node_id=np.array([1, 2]), x=np.array([ORIGIN_X + 100, ORIGIN_X + 2_900]),
+                           y=np.array([ORIGIN_Y + 500, ORIGIN_Y + 1_500]), edge_u=np.array([0]),
+                           edge_v=np.array([1]), edge_class=np.array([1], dtype=np.int8),
+                           edge_length_m=np.array([3_000.0]), edge_oneway=np.array([False]), source="test")
+    for table, layer in zip(road_tables(one_road), ("road_nodes", "road_edges"), strict=True):
+        table.to_parquet(version.path / f"{layer}.parquet", index=False)
+    return version
+
+
+def test_a_plan_made_on_an_older_version_is_rescored_on_the_one_in_use(settings: Settings, tmp_path: Path) -> None:
+    from dashboard.data_access import locality_for
+    from dashboard.planning_panel import initial_plan
+    from geo.uploads import UploadSet
+
+    root = settings.datasets_folder
+    good = good_upload_set(tmp_path)
+    first = _save_with_one_road(root, good, "Squareshire")
+    grown = indicator_frame()
+    added = 2 * int(grown.loc[5, "pop_total"])  # the sixth area triples
+    grown.loc[5, ["pop_total", "pop_male", "pop_female", "pop_adult"]] *= 3
+    second = _save_with_one_road(root, UploadSet(areas=good.areas, services=good.services,
+                                                 indicators=(Upload("indicators.csv", csv_bytes(grown)),)),
+                                 "Squareshire")
+    assert planner_folder(settings) == str(second.path)
+    plan = initial_plan(locality_for(str(first.path)), first.version_id)
+    assert plan["dataset_version"] == "v0001"
+
+    result = data_page.rescore_open_plan(settings, plan, "drive")
+    before, after, change = result.figure("population", "total")
+    assert change == pytest.approx(added) and after == pytest.approx(before + added)
+    assert np.isfinite(result.figure("need", "mean_minutes")[:2]).all()
+    assert result.data_changes is not None  # need is relative to the locality's mean, so every area's need moves
+    moved = result.data_changes.area_changes.query("pop_change != 0")
+    assert list(moved["codes_after"]) == [("E01000006",)] and float(moved["pop_change"].iloc[0]) == added
+    assert (result.from_version, result.to_version, result.hubs_outside) == ("v0001", "v0002", ())
+    view = texts(data_page.rescore_view(result))
+    assert "On v0001" in view and "On v0002" in view and f"+{added:,}" in view and "What changed in the data" in view
+
+    with pytest.raises(PlannerInputError, match="made on v0002, the data in use, so its figures are already"):
+        data_page.rescore_open_plan(settings, {**plan, "dataset_version": "v0002"}, None)
+    with pytest.raises(PlannerInputError, match="made on v0009, which is not among the saved versions"):
+        data_page.rescore_open_plan(settings, {**plan, "dataset_version": "v0009"}, None)
+
+
+def test_the_planner_keeps_the_old_version_until_the_new_one_is_built(request_context: None, settings: Settings,
+                                                                      tmp_path: Path) -> None:
+    root = settings.datasets_folder
+    old = _save_with_one_road(root, good_upload_set(tmp_path), "Squareshire")
+    new = _save_with_one_road(root, good_upload_set(tmp_path, with_services=False), "Squareshire", activate=False)
+    in_use_at_each_step: list[tuple[str, str]] = []
+
+    def progress(step: tuple[int, str]) -> None:
+        in_use_at_each_step.append((step[1], planner_folder(settings)))
+
+    data_page.switch_to(root, new.version_id, cache_dir=settings.cache_folder / "matrices", progress=progress)
+    steps = [text for text, _ in in_use_at_each_step]
+    assert sum("Building travel times" in text for text in steps) >= 3 and steps[-1] == "Putting v0002 in use"
+    assert {folder for _, folder in in_use_at_each_step} == {str(old.path)}  # the old one, all the while
+    assert planner_folder(settings) == str(new.path)

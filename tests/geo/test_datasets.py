@@ -97,6 +97,24 @@ def test_first_version_is_saved_whole_and_made_active(root: Path, tmp_path: Path
     assert sorted(p.name for p in root.iterdir()) == [".lock", "ACTIVE", "v0001"]
 
 
+def test_file_names_that_climb_out_of_folders_are_stored_inside_the_version(root: Path, tmp_path: Path) -> None:
+    good = good_upload_set(tmp_path)
+    assert good.areas is not None and good.services is not None
+    hostile = UploadSet(areas=Upload("../../../areas.geojson", good.areas.content), indicators=good.indicators,
+                        services=Upload("..\\..\\services.csv", good.services.content))
+    def outside_the_data_folder() -> list[Path]:
+        return sorted(p for p in tmp_path.rglob("*") if not p.is_relative_to(root))
+
+    root.mkdir(parents=True)
+    before = outside_the_data_folder()
+    version = _save(root, hostile)
+    assert outside_the_data_folder() == before  # nothing written anywhere else
+    stored = sorted(s.stored_as for s in version.sources)
+    assert stored == ["sources/areas-areas.geojson", "sources/indicators-indicators.csv",
+                      "sources/services-services.csv"]
+    assert all((version.path / s).resolve().is_relative_to(version.path.resolve()) for s in stored)
+
+
 def test_versions_accumulate_and_can_be_switched_without_deleting(root: Path, tmp_path: Path) -> None:
     _save(root, _upload(CODES, tmp_path))
     second = _save(root, _upload((*CODES[:5], "E01000009"), tmp_path, scale=1.1))
@@ -111,6 +129,15 @@ def test_versions_accumulate_and_can_be_switched_without_deleting(root: Path, tm
     assert third.version_id == "v0003" and third.parent == "v0001"
     assert folder_snapshot(root / "v0001") == before
     assert [v.version_id for v in list_versions(root)] == ["v0001", "v0002", "v0003"]
+
+
+def test_a_folder_names_the_dataset_version_a_plan_is_pinned_to(root: Path, tmp_path: Path) -> None:
+    version = _save(root, _upload(CODES, tmp_path))
+    assert datasets.dataset_version_of(version.path) == "v0001"
+    assert datasets.dataset_version_of(str(version.path)) == "v0001"
+    (root / "v0002").mkdir()  # named like a version but never saved
+    assert datasets.dataset_version_of(root / "v0002") == "demo"
+    assert datasets.dataset_version_of(tmp_path / "demo_data") == "demo"
 
 
 def test_changes_since_a_version_for_rescoring(root: Path, tmp_path: Path) -> None:
