@@ -84,3 +84,10 @@ def test_uploading_rutland_through_the_page_gives_a_working_locality(
     expect(minutes).not_to_have_text("-", timeout=30_000)
     assert 0 < float(minutes.inner_text()) < 60
     expect(page.locator("#kpi-share-within-30")).to_contain_text("%")
+
+    # The optimiser runs on the uploaded locality too, through the planner's own control.
+    page.get_by_label("Number of hubs", exact=True).fill("2")
+    page.get_by_label("Shortest average journey (p-median)", exact=False).check()
+    page.get_by_role("button", name="Suggest placements").click()
+    expect(page.get_by_title("Suggested site:", exact=False)).to_have_count(2, timeout=JOB_TIMEOUT_MS)
+    expect(page.locator("#suggest-result")).to_contain_text("of the best possible")
