@@ -57,7 +57,8 @@ def county_outline(folder: str) -> Outline:
     return xs, ys
 
 
-def class_traces(folder: str, classes: Sequence[int], palette: Sequence[str]) -> list[dict[str, Any]]:
+def class_traces(folder: str, classes: Sequence[int], palette: Sequence[str], *,
+                 edge: str = "#ffffff") -> list[dict[str, Any]]:
     """One filled trace per colour class (-1 = no data, drawn grey)."""
     outlines = area_outlines(folder)
     colours = [*palette, NO_DATA]
@@ -67,7 +68,7 @@ def class_traces(folder: str, classes: Sequence[int], palette: Sequence[str]) ->
         xs += x
         ys += y
     return [{"type": "scatter", "x": xs, "y": ys, "mode": "lines", "fill": "toself", "fillcolor": colour,
-             "line": {"color": "#ffffff", "width": 0.6}, "hoverinfo": "skip", "showlegend": False}
+             "line": {"color": edge, "width": 0.6}, "hoverinfo": "skip", "showlegend": False}
             for colour, (xs, ys) in zip(colours, drawn, strict=True) if xs]
 
 
@@ -94,7 +95,8 @@ def town_trace(folder: str, *, size: int) -> dict[str, Any]:
     return {"type": "scatter", "x": towns.geometry.x.round().tolist(),
             "y": (towns.geometry.y + lift).round().tolist(),
             "mode": "text", "text": towns["name"].tolist(), "textposition": "top center",
-            "textfont": {"size": size, "color": "#000000", "family": FONT["family"]},
+            "textfont": {"size": size, "color": "#000000", "family": FONT["family"],
+                         "shadow": "0 0 3px #ffffff, 0 0 3px #ffffff"},  # a white halo: readable on any colour
             "hoverinfo": "skip", "showlegend": False}
 
 
@@ -121,19 +123,20 @@ def gone_hub_trace(hubs: Sequence[Hub], *, size: int = 16) -> dict[str, Any]:
 
 def area_map(folder: str, classes: Sequence[int], palette: Sequence[str], hover: Sequence[str],
              hubs: Sequence[Hub], *, height: int | None, hub_size: int = 16, town_size: int = 0,
-             hub_style: str = "orange", gone: Sequence[Hub] = ()) -> dict[str, Any]:
+             hub_style: str = "orange", gone: Sequence[Hub] = (), edge: str = "#ffffff") -> dict[str, Any]:
     """The areas coloured by class, the county's edge, the hubs, and town names if ``town_size``.
 
     ``height`` None leaves the height to the page (a responsive graph fills its box).
     ``hub_style`` "dark" draws the hubs black with white numbers, clear of orange areas;
-    ``gone`` are hubs to show as hollow rings: places a hub stood in the scenario compared against.
+    ``gone`` are hubs to show as hollow rings: places a hub stood in the scenario compared against;
+    ``edge`` is the colour of the areas' edges.
     """
-    traces = [*class_traces(folder, classes, palette), county_trace(folder), hover_trace(folder, hover)]
-    if town_size:
-        traces.append(town_trace(folder, size=town_size))
+    traces = [*class_traces(folder, classes, palette, edge=edge), county_trace(folder), hover_trace(folder, hover)]
     if gone:
         traces.append(gone_hub_trace(gone, size=hub_size))
     traces.append(hub_trace(hubs, size=hub_size, style=hub_style))
+    if town_size:  # last, so a hub's disc never hides a town's name
+        traces.append(town_trace(folder, size=town_size))
     axis = {"visible": False, "fixedrange": True}
     layout: dict[str, Any] = {
         "xaxis": axis, "yaxis": {**axis, "scaleanchor": "x", "scaleratio": 1},

@@ -49,6 +49,7 @@ GRAPH_CONFIG = {"displayModeBar": False, "scrollZoom": False}
 
 # Gains and losses of minutes: ColorBrewer PuOr, colour-blind safe; purple = quicker, orange = longer.
 DIFFERENCE_PALETTE = ("#542788", "#998ec3", "#d8daeb", "#f7f7f7", "#fee0b6", "#f1a340", "#b35806")
+DIFFERENCE_EDGE = "#a0a0a0"  # grey area edges: unchanged (near-white) areas still read as areas, not a gap
 DIFFERENCE_STEPS_MIN = (1.0, 5.0, 10.0)
 DIFFERENCE_LABELS = (
     "10 or more minutes quicker", "5 to 10 minutes quicker", "1 to 5 minutes quicker",
@@ -201,7 +202,8 @@ def lorenz_figure(figures: Sequence[ScenarioFigures]) -> go.Figure:
                         showgrid=True, gridcolor="#e3e3e3")
     figure.update_yaxes(title="% of spend", range=[0, 100], showgrid=True, gridcolor="#e3e3e3")
     figure = with_legend_below(figure)
-    figure.update_layout(margin={"t": 72})  # room for the title's second line above the top of the axis
+    # Room for the title's second line above the axis, and the legend clear of the axis title below.
+    figure.update_layout(margin={"t": 72}, legend={"y": -0.3}, height=440)
     return figure
 
 
@@ -257,7 +259,7 @@ def difference_map(folder: str, before: ScenarioFigures, after: ScenarioFigures,
              else (f"{name}: no change" if np.isfinite(d) else f"{name}: cannot reach a hub in one of them")
              for name, d in zip(areas["name"], delta, strict=True)]
     return area_map(folder, classes, DIFFERENCE_PALETTE, hover, after.content.hubs, height=height, hub_size=16,
-                    hub_style="dark", gone=gone_hubs(before.content.hubs, after.content.hubs))
+                    hub_style="dark", gone=gone_hubs(before.content.hubs, after.content.hubs), edge=DIFFERENCE_EDGE)
 
 
 def difference_legend(before: ScenarioFigures, after: ScenarioFigures) -> list[Any]:

@@ -12,6 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from PIL import Image
 from playwright.sync_api import sync_playwright
 
 from dashboard.live_server import CHROMIUM, CHROMIUM_ARGS, running_app
@@ -38,6 +39,13 @@ def saved_slugs(instance: Path) -> list[str]:
                                        ("Two hubs moved north", north))]
 
 
+def shrink(path: Path) -> None:
+    """Keep the PNG small for the repository: 256 colours are plenty for flat maps and text."""
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    small.save(path, optimize=True)
+
+
 def main(argv: list[str]) -> None:
     folder = Path(argv[0]) if argv else DEFAULT_FOLDER
     with tempfile.TemporaryDirectory() as instance:
@@ -55,6 +63,8 @@ def main(argv: list[str]) -> None:
             page.wait_for_timeout(1500)
             page.screenshot(path=str(folder / "present.png"))
             browser.close()
+    for name in ("compare.png", "present.png"):
+        shrink(folder / name)
     print(f"Saved {folder / 'compare.png'} and {folder / 'present.png'}")
 
 
