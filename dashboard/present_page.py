@@ -135,11 +135,19 @@ def spend_view(figures: ScenarioFigures) -> list[Any]:
             f"{equity.biggest_town_share_of_need:.0%} of the need."
             if math.isfinite(equity.biggest_town_share_of_spend) else "")
     figure = lorenz_figure([figures])
-    figure.update_layout(height=520, font={"size": 20}, title={"font": {"size": 22}}, margin={"t": 96})
+    # The height comes from the page (.present-chart), so the chart and its key fit the screen.
+    figure.layout.height = None  # (update_layout ignores None)
+    figure.layout.title = None  # the sentence above says what the chart shows
+    figure.update_layout(font={"size": 20}, margin={"t": 10, "b": 10},
+                         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "font": {"size": 18}})
     return [
-        html.P(f"Unevenness of spend against need (Gini, 0 = in line with need everywhere, 1 = all in one "
-               f"place): {equity.gini:.2f}. {town}", className="present-sentence"),
-        described_graph("Lorenz curve of spend against need", dcc.Graph(figure=figure, config=GRAPH_CONFIG)),
+        html.P(f"Unevenness of spend against need: Gini {equity.gini:.2f} (0 = in line with need everywhere, "
+               f"1 = all in one place). {town}", className="present-sentence"),
+        html.P("The further the curve sags below the grey line, the less evenly spend follows need.",
+               className="present-note"),
+        described_graph("Lorenz curve of spend against need",
+                        dcc.Graph(figure=figure, config=GRAPH_CONFIG, responsive=True, className="present-chart"),
+                        className="present-chart-wrap"),
     ]
 
 
