@@ -47,7 +47,19 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     """Build the app for ``settings`` (read from the environment when not given)."""
     settings = settings or settings_from_env()
     # Import panels here so their callbacks register only when an app is built.
-    from dashboard import data_access, health, jobs, layout, logging_setup, routes  # noqa: F401  (routes: the router)
+    # routes: the router; the views' callbacks (compare, present, appraisal) too, before
+    # _give_module_callbacks below, or a second app in this process could miss them.
+    from dashboard import (  # noqa: F401
+        appraisal_page,
+        compare_page,
+        data_access,
+        health,
+        jobs,
+        layout,
+        logging_setup,
+        present_page,
+        routes,
+    )
 
     logging_setup.configure_logging()
     data_access.locality_for(data_access.planner_folder(settings))  # read and check the data in use first

@@ -374,6 +374,37 @@ def options_from_store(slugs: Sequence[str]) -> list[Option]:
     return options
 
 
+def options_as_saved(appraisal: Appraisal) -> tuple[Appraisal, list[str]]:
+    """The options re-read from the store as the person asking, and the names of those left out.
+
+    What each option closes or changes is taken from its scenario's newest version, never from
+    the browser or a loaded file, so the conflict-of-interest rule holds against what the
+    scenario says now; scores the rule then bars are dropped, and options this person may not
+    open (or that no longer exist) are left out.
+    """
+    store, user = scenario_store(), current_user()
+    options, left_out = [], []
+    for option in appraisal.options:
+        try:
+            opened = store.open_version(user, option.option_id)
+        except PlannerError:
+            left_out.append(option.name)
+            continue
+        options.append(option_from_scenario(opened.scenario.slug, opened.scenario.title, opened.content))
+    return with_options(appraisal, options), left_out
+
+
+def loaded_message(filename: str, before: Appraisal, after: Appraisal, left_out: Sequence[str]) -> str:
+    message = f"Loaded {filename}."
+    if left_out:
+        message += f" Left out, as you may not open them or they no longer exist: {', '.join(left_out)}."
+    dropped = len(before.scores) - len(after.scores)
+    if dropped:
+        message += (f" {dropped} score{'s' if dropped != 1 else ''} removed: the conflict-of-interest rule "
+                    "bars them, or their option was left out.")
+    return message
+
+
 @callback(Output(ids.APPRAISAL, "data", allow_duplicate=True), Output(ids.APPRAISAL_STATUS, "children"),
           Input(ids.APPRAISAL_OPTIONS, "value"), State(ids.APPRAISAL, "data"), prevent_initial_call=True)
 def choose_options(slugs, data):  # type: ignore[no-untyped-def]
@@ -445,8 +476,8 @@ def declare(services, participant_id, data):  # type: ignore[no-untyped-def]
 def save_scores(clicks, participant_id, values, cell_ids, data):  # type: ignore[no-untyped-def]
     if not clicks or not participant_id:
         return no_update, no_update
-    new, message = changed(data, lambda a: record_sheet(a, participant_id, list(zip(cell_ids, values, strict=True))),
-                           "Scores saved.")
+    sheet = list(zip(cell_ids, values, strict=True))
+    new, message = changed(data, lambda a: record_sheet(options_as_saved(a)[0], participant_id, sheet), "Scores saved.")
     return new, "Scores saved (no change)." if message is no_update else message
 
 
@@ -458,11 +489,12 @@ def load_file(contents, filename):  # type: ignore[no-untyped-def]
     try:
         text = base64.b64decode(contents.partition(",")[2]).decode("utf-8")
         appraisal = appraisal_from_dict(json.loads(text))
+        checked, left_out = options_as_saved(appraisal)
     except PlannerError as error:
         return no_update, f"{filename} was not loaded: {error}"
     except (ValueError, UnicodeDecodeError):
         return no_update, f"{filename} was not loaded: it is not an appraisal saved as JSON by this planner."
-    return appraisal_to_dict(appraisal), f"Loaded {filename}."
+    return appraisal_to_dict(checked), loaded_message(filename, appraisal, checked, left_out)
 
 
 @callback(Output(ids.APPRAISAL, "data", allow_duplicate=True),

@@ -57,7 +57,8 @@ def county_outline(folder: str) -> Outline:
     return xs, ys
 
 
-def class_traces(folder: str, classes: Sequence[int], palette: Sequence[str]) -> list[dict[str, Any]]:
+def class_traces(folder: str, classes: Sequence[int], palette: Sequence[str], *,
+                 edge: str = "#ffffff") -> list[dict[str, Any]]:
     """One filled trace per colour class (-1 = no data, drawn grey)."""
     outlines = area_outlines(folder)
     colours = [*palette, NO_DATA]
@@ -67,7 +68,7 @@ def class_traces(folder: str, classes: Sequence[int], palette: Sequence[str]) ->
         xs += x
         ys += y
     return [{"type": "scatter", "x": xs, "y": ys, "mode": "lines", "fill": "toself", "fillcolor": colour,
-             "line": {"color": "#ffffff", "width": 0.6}, "hoverinfo": "skip", "showlegend": False}
+             "line": {"color": edge, "width": 0.6}, "hoverinfo": "skip", "showlegend": False}
             for colour, (xs, ys) in zip(colours, drawn, strict=True) if xs]
 
 
@@ -94,30 +95,55 @@ def town_trace(folder: str, *, size: int) -> dict[str, Any]:
     return {"type": "scatter", "x": towns.geometry.x.round().tolist(),
             "y": (towns.geometry.y + lift).round().tolist(),
             "mode": "text", "text": towns["name"].tolist(), "textposition": "top center",
-            "textfont": {"size": size, "color": "#000000", "family": FONT["family"]},
+            "textfont": {"size": size, "color": "#000000", "family": FONT["family"],
+                         "shadow": "0 0 3px #ffffff, 0 0 3px #ffffff"},  # a white halo: readable on any colour
             "hoverinfo": "skip", "showlegend": False}
 
 
-def hub_trace(hubs: Sequence[Hub], *, size: int = 16) -> dict[str, Any]:
-    """Hubs as numbered orange discs with a black ring, as on the planner's map."""
+HUB_STYLES = {"orange": ("#E69F00", "#111111"), "dark": ("#111111", "#ffffff")}  # disc, number
+
+
+def hub_trace(hubs: Sequence[Hub], *, size: int = 16, style: str = "orange") -> dict[str, Any]:
+    """Hubs as numbered discs with a black ring: orange as on the planner's map, or black ("dark")."""
+    disc, number = HUB_STYLES[style]
     return {"type": "scatter", "x": [h.x for h in hubs], "y": [h.y for h in hubs], "mode": "markers+text",
             "text": [str(n) for n in range(1, len(hubs) + 1)],
-            "textfont": {"size": round(size * 0.65), "color": "#111111"},
-            "marker": {"size": size, "color": "#E69F00", "line": {"width": 2, "color": "#111111"}},
+            "textfont": {"size": round(size * 0.65), "color": number},
+            "marker": {"size": size, "color": disc, "line": {"width": 2, "color": "#111111"}},
             "hovertext": [h.name for h in hubs], "hoverinfo": "text", "showlegend": False}
 
 
+def gone_hub_trace(hubs: Sequence[Hub], *, size: int = 16) -> dict[str, Any]:
+    """Hollow black rings where hubs stood in the scenario compared against."""
+    return {"type": "scatter", "x": [h.x for h in hubs], "y": [h.y for h in hubs], "mode": "markers",
+            "marker": {"size": size, "color": "rgba(255,255,255,0.85)", "symbol": "circle",
+                       "line": {"width": 3, "color": "#111111"}},
+            "hovertext": [f"{h.name} (not in this scenario)" for h in hubs], "hoverinfo": "text", "showlegend": False}
+
+
 def area_map(folder: str, classes: Sequence[int], palette: Sequence[str], hover: Sequence[str],
-             hubs: Sequence[Hub], *, height: int, hub_size: int = 16, town_size: int = 0) -> dict[str, Any]:
-    """The areas coloured by class, the county's edge, the hubs, and town names if ``town_size``."""
-    traces = [*class_traces(folder, classes, palette), county_trace(folder), hover_trace(folder, hover)]
-    if town_size:
+             hubs: Sequence[Hub], *, height: int | None, hub_size: int = 16, town_size: int = 0,
+             hub_style: str = "orange", gone: Sequence[Hub] = (), edge: str = "#ffffff") -> dict[str, Any]:
+    """The areas coloured by class, the county's edge, the hubs, and town names if ``town_size``.
+
+    ``height`` None leaves the height to the page (a responsive graph fills its box).
+    ``hub_style`` "dark" draws the hubs black with white numbers, clear of orange areas;
+    ``gone`` are hubs to show as hollow rings: places a hub stood in the scenario compared against;
+    ``edge`` is the colour of the areas' edges.
+    """
+    traces = [*class_traces(folder, classes, palette, edge=edge), county_trace(folder), hover_trace(folder, hover)]
+    if gone:
+        traces.append(gone_hub_trace(gone, size=hub_size))
+    traces.append(hub_trace(hubs, size=hub_size, style=hub_style))
+    if town_size:  # last, so a hub's disc never hides a town's name
         traces.append(town_trace(folder, size=town_size))
-    traces.append(hub_trace(hubs, size=hub_size))
     axis = {"visible": False, "fixedrange": True}
-    return {"data": traces, "layout": {
+    layout: dict[str, Any] = {
         "xaxis": axis, "yaxis": {**axis, "scaleanchor": "x", "scaleratio": 1},
-        "height": height, "margin": {"l": 4, "r": 4, "t": 4, "b": 4}, "showlegend": False,
+        "margin": {"l": 4, "r": 4, "t": 4, "b": 4}, "showlegend": False,
         "plot_bgcolor": "rgba(0,0,0,0)", "paper_bgcolor": "rgba(0,0,0,0)", "font": FONT,
         "hovermode": "closest", "dragmode": False,
-    }}
+    }
+    if height is not None:
+        layout["height"] = height
+    return {"data": traces, "layout": layout}

@@ -41,6 +41,7 @@ from dashboard.scenario_figures import (
 from dashboard.store_access import scenario_store
 from geo.errors import PlannerError
 from geo.network import MODE_LABELS
+from geo.scenarios import Hub
 
 LINE_DASHES = ("solid", "dash", "dot", "dashdot")
 HISTOGRAM_BAND_MIN = 5.0
@@ -48,6 +49,7 @@ GRAPH_CONFIG = {"displayModeBar": False, "scrollZoom": False}
 
 # Gains and losses of minutes: ColorBrewer PuOr, colour-blind safe; purple = quicker, orange = longer.
 DIFFERENCE_PALETTE = ("#542788", "#998ec3", "#d8daeb", "#f7f7f7", "#fee0b6", "#f1a340", "#b35806")
+DIFFERENCE_EDGE = "#a0a0a0"  # grey area edges: unchanged (near-white) areas still read as areas, not a gap
 DIFFERENCE_STEPS_MIN = (1.0, 5.0, 10.0)
 DIFFERENCE_LABELS = (
     "10 or more minutes quicker", "5 to 10 minutes quicker", "1 to 5 minutes quicker",
@@ -85,7 +87,7 @@ def minutes_hover(figures: ScenarioFigures, names: Sequence[str]) -> list[str]:
             for name, minutes, hub in zip(names, figures.access.minutes, figures.access.nearest_hub, strict=True)]
 
 
-def minutes_map(folder: str, figures: ScenarioFigures, *, height: int = 300, hub_size: int = 16,
+def minutes_map(folder: str, figures: ScenarioFigures, *, height: int | None = 300, hub_size: int = 16,
                 town_size: int = 0) -> dict[str, Any]:
     """Minutes to the nearest hub on the planner's fixed 15-minute classes (one scale for all)."""
     areas = data_access.locality_for(folder).areas
@@ -193,12 +195,16 @@ def lorenz_figure(figures: Sequence[ScenarioFigures]) -> go.Figure:
             line={"color": CATEGORICAL[n], "dash": LINE_DASHES[n % len(LINE_DASHES)], "width": 3},
             hovertemplate="%{x:.0f}% of need gets %{y:.0f}% of spend<extra></extra>",
         ))
-    figure = base_layout(go.Figure(traces), title="Fairness of spend: the further below the grey line, "
-                         "the less evenly spend follows need", height=330)
+    figure = base_layout(go.Figure(traces), title="Fairness of spend against need<br><span style='font-size:0.8em'>"
+                         "the further a curve sags below the grey line, the less evenly spend follows need</span>",
+                         height=330)
     figure.update_xaxes(title="% of need, areas with least spend per head of need first", range=[0, 100],
                         showgrid=True, gridcolor="#e3e3e3")
     figure.update_yaxes(title="% of spend", range=[0, 100], showgrid=True, gridcolor="#e3e3e3")
-    return with_legend_below(figure)
+    figure = with_legend_below(figure)
+    # Room for the title's second line above the axis, and the legend clear of the axis title below.
+    figure.update_layout(margin={"t": 72}, legend={"y": -0.3}, height=440)
+    return figure
 
 
 def difference_classes(before: np.ndarray, after: np.ndarray) -> list[int]:
@@ -221,8 +227,12 @@ def gains_sentence(before: ScenarioFigures, after: ScenarioFigures, population: 
     known = np.isfinite(delta)
     gain = float(population[known & (delta <= -1.0)].sum())
     loss = float(population[known & (delta >= 1.0)].sum())
-    sentence = (f"Going from {before.title} to {after.title}, {gain:,.0f} residents ({gain / total:.0%}) would "
-                f"travel at least a minute less and {loss:,.0f} ({loss / total:.0%}) at least a minute more.")
+
+    def residents(count: float) -> str:
+        return "no residents" if count == 0 else f"{count:,.0f} residents ({count / total:.0%})"
+
+    sentence = (f"Going from {before.title} to {after.title}, {residents(gain)} would travel at least a minute "
+                f"less and {residents(loss)} at least a minute more.")
     changes = delta[known]
     extremes = []
     if changes.size and changes.min() <= -1.0:
@@ -234,6 +244,12 @@ def gains_sentence(before: ScenarioFigures, after: ScenarioFigures, population: 
     return sentence
 
 
+def gone_hubs(before: Sequence[Hub], after: Sequence[Hub]) -> list[Hub]:
+    """Hubs of ``before`` standing where ``after`` has no hub (closed or moved), to the nearest metre."""
+    kept = {(round(hub.x), round(hub.y)) for hub in after}
+    return [hub for hub in before if (round(hub.x), round(hub.y)) not in kept]
+
+
 def difference_map(folder: str, before: ScenarioFigures, after: ScenarioFigures, *,
                    height: int = 420) -> dict[str, Any]:
     areas = data_access.locality_for(folder).areas
@@ -242,16 +258,20 @@ def difference_map(folder: str, before: ScenarioFigures, after: ScenarioFigures,
     hover = [f"{name}: {abs(d):.0f} min {'quicker' if d < 0 else 'longer'}" if np.isfinite(d) and abs(d) >= 0.5
              else (f"{name}: no change" if np.isfinite(d) else f"{name}: cannot reach a hub in one of them")
              for name, d in zip(areas["name"], delta, strict=True)]
-    return area_map(folder, classes, DIFFERENCE_PALETTE, hover, after.content.hubs, height=height, hub_size=14)
+    return area_map(folder, classes, DIFFERENCE_PALETTE, hover, after.content.hubs, height=height, hub_size=16,
+                    hub_style="dark", gone=gone_hubs(before.content.hubs, after.content.hubs), edge=DIFFERENCE_EDGE)
 
 
 def difference_legend(before: ScenarioFigures, after: ScenarioFigures) -> list[Any]:
     rows = list(zip(DIFFERENCE_PALETTE, DIFFERENCE_LABELS, strict=True))
     if not (np.isfinite(before.access.minutes).all() and np.isfinite(after.access.minutes).all()):
         rows.append((NO_DATA, "cannot reach a hub in one of the two"))
+    gone = gone_hubs(before.content.hubs, after.content.hubs)
+    rings = (f" Hollow rings: {len(gone)} hub{'s' if len(gone) != 1 else ''} of {before.title} that "
+             f"{after.title} closes or moves." if gone else "")
     return legend("Change in minutes to the nearest hub",
                   f"From {before.title} to {after.title}. Purple: quicker (they gain); orange: longer "
-                  f"(they lose). Numbered discs are the hubs of {after.title}.", rows)
+                  f"(they lose). Black numbered discs: the hubs of {after.title}.{rings}", rows)
 
 
 def difference_section(folder: str, figures: Sequence[ScenarioFigures], population: np.ndarray) -> html.Section:

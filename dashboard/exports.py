@@ -5,7 +5,8 @@ area results (CSV or Excel) or the geography (GeoJSON or GeoPackage) of one vers
 whoever the store says may see it (``current_user()``); ``/public/<slug>`` and
 ``/public/<slug>/<file>`` do the same for anonymous visitors, so they only ever show public
 scenarios. Text cells in spreadsheets are neutralised against formula injection: a cell
-that starts with = + - @, a tab or a carriage return gets a leading apostrophe.
+that starts with = + - @ (or their full-width forms), a tab or a carriage return, even
+after leading spaces or line breaks, gets a leading apostrophe.
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "areas.geojson": ("Areas, hubs and outreach points (GeoJSON, for GIS)", "application/geo+json"),
     "areas.gpkg": ("Areas, hubs and outreach points (GeoPackage, for GIS)", "application/geopackage+sqlite3"),
 }
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r",
+                  "\uff1d", "\uff0b", "\uff0d", "\uff20")  # and the full-width forms some spreadsheets read
 WGS84 = "EPSG:4326"
 HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'"
 
@@ -68,7 +70,7 @@ def public_url(slug: str, name: str | None = None) -> str:
 # ---------------------------------------------------------------------------------------
 def neutralise(value: Any) -> Any:
     """Text a spreadsheet would run as a formula, made inert with a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and value.lstrip(" \n\u00a0").startswith(FORMULA_STARTS):  # spaces may be trimmed first
         return "'" + value
     return value
 

@@ -49,7 +49,7 @@ from geo.network import MODE_LABELS
 VIEWS = {"map": "Map and headline figures", "groups": "Who is reached", "spend": "Fairness of spend"}
 DEFAULT_VIEW = "map"
 FOLLOW_POLL_MS = 1000
-MAP_HEIGHT = 620
+MAP_HEIGHT = None  # the map fills the height the screen has left (.present-map-graph in assets CSS)
 
 
 # ---------------------------------------------------------------------------------------
@@ -135,11 +135,19 @@ def spend_view(figures: ScenarioFigures) -> list[Any]:
             f"{equity.biggest_town_share_of_need:.0%} of the need."
             if math.isfinite(equity.biggest_town_share_of_spend) else "")
     figure = lorenz_figure([figures])
-    figure.update_layout(height=520, font={"size": 20}, title={"font": {"size": 22}})
+    # The height comes from the page (.present-chart), so the chart and its key fit the screen.
+    figure.layout.height = None  # (update_layout ignores None)
+    figure.layout.title = None  # the sentence above says what the chart shows
+    figure.update_layout(font={"size": 20}, margin={"t": 10, "b": 10},
+                         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "font": {"size": 18}})
     return [
-        html.P(f"Unevenness of spend against need (Gini, 0 = in line with need everywhere, 1 = all in one "
-               f"place): {equity.gini:.2f}. {town}", className="present-sentence"),
-        described_graph("Lorenz curve of spend against need", dcc.Graph(figure=figure, config=GRAPH_CONFIG)),
+        html.P(f"Unevenness of spend against need: Gini {equity.gini:.2f} (0 = in line with need everywhere, "
+               f"1 = all in one place). {town}", className="present-sentence"),
+        html.P("The further the curve sags below the grey line, the less evenly spend follows need.",
+               className="present-note"),
+        described_graph("Lorenz curve of spend against need",
+                        dcc.Graph(figure=figure, config=GRAPH_CONFIG, responsive=True, className="present-chart"),
+                        className="present-chart-wrap"),
     ]
 
 
@@ -178,7 +186,8 @@ def stage(what: dict[str, Any]) -> html.Section:
         html.Div(className="present-grid", children=[
             html.Div(id=ids.PRESENT_MAP_WRAP, className="present-map-wrap", hidden=hidden, children=[
                 described_graph("Map of minutes to the nearest hub; the figures beside it give the numbers",
-                                dcc.Graph(id=ids.PRESENT_MAP, config=GRAPH_CONFIG,
+                                dcc.Graph(id=ids.PRESENT_MAP, config=GRAPH_CONFIG, responsive=True,
+                                          className="present-map-graph",
                                           figure=figure if figure is not no_update else {"data": [], "layout": {}})),
             ]),
             html.Div(body, id=ids.PRESENT_BODY, className="present-body"),

@@ -21,6 +21,8 @@ def callback_body(client: FlaskClient, output_marker: str, values: dict[str, Any
     """The body of the callback whose output names ``output_marker`` ("id.prop"), with ``values`` by "id.prop"."""
     dependencies = client.get("/_dash-dependencies").get_json()
     matches = [d for d in dependencies if output_marker in d["output"]]
+    if len(matches) > 1:  # several write it: the one the triggering input drives
+        matches = [d for d in matches if triggered in [f"{i['id']}.{i['property']}" for i in d["inputs"]]]
     assert len(matches) == 1, f"{len(matches)} callbacks write {output_marker}"
     dependency = matches[0]
     output = dependency["output"]

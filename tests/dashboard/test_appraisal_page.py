@@ -41,6 +41,7 @@ from geo.appraisal import (
     appraisal_to_dict,
     declare_services,
     new_appraisal,
+    record_score,
 )
 from geo.errors import PlannerInputError
 from tests.dashboard.saved_scenarios import Saved, saved_world
@@ -171,21 +172,54 @@ def test_options_come_from_scenarios_the_person_may_open(saved: Saved) -> None:
     assert refused is no_update and "not allowed to open" in why
 
 
+def as_file(data: dict[str, Any]) -> str:
+    return "data:application/json;base64," + base64.b64encode(json.dumps(data).encode()).decode()
+
+
 def test_weights_scores_download_and_upload_round_trip(saved: Saved) -> None:
-    data = appraisal_to_dict(with_people())
-    with triggered('{"key":"access","type":"' + ids.APPRAISAL_WEIGHT + '"}.value', 3):
-        data, message = change_weight([3, 1, 1, 1], data)
-    assert message == "Weight changed." and appraisal_or_new(data).criterion("access").weight == 3.0
-    cell_ids = [{"type": ids.APPRAISAL_SCORE, "option": "six", "criterion": "access"}]
-    data, message = save_scores(1, "p1", [8], cell_ids, data)
-    assert message == "Scores saved." and appraisal_or_new(data).scores[0].score == 8.0
-    refused, why = save_scores(1, "p2", [8], [{**cell_ids[0], "option": "four"}], data)
-    assert refused is no_update and "conflict-of-interest rule" in why
-    file = download(1, data)
-    assert file["filename"].endswith(".json")
-    encoded = "data:application/json;base64," + base64.b64encode(file["content"].encode()).decode()
-    loaded, message = load_file(encoded, "appraisal.json")
-    assert appraisal_from_dict(loaded) == appraisal_from_dict(data) and message == "Loaded appraisal.json."
-    junk = "data:application/json;base64," + base64.b64encode(b'{"scores": [{"score": 5}]}').decode()
-    refused, why = load_file(junk, "junk.json")
+    with saved.request(saved.pat):
+        data, _ = choose_options([saved.six, saved.four], appraisal_to_dict(with_people()))
+        with triggered('{"key":"access","type":"' + ids.APPRAISAL_WEIGHT + '"}.value', 3):
+            data, message = change_weight([3, 1, 1, 1], data)
+        assert message == "Weight changed." and appraisal_or_new(data).criterion("access").weight == 3.0
+        cell_ids = [{"type": ids.APPRAISAL_SCORE, "option": saved.six, "criterion": "access"}]
+        data, message = save_scores(1, "p1", [8], cell_ids, data)
+        assert message == "Scores saved." and appraisal_or_new(data).scores[0].score == 8.0
+        refused, why = save_scores(1, "p2", [8], [{**cell_ids[0], "option": saved.four}], data)
+        assert refused is no_update and "conflict-of-interest rule" in why
+        file = download(1, data)
+        assert file["filename"].endswith(".json")
+        loaded, message = load_file(as_file(json.loads(file["content"])), "appraisal.json")
+        assert appraisal_from_dict(loaded) == appraisal_from_dict(data) and message == "Loaded appraisal.json."
+        junk = "data:application/json;base64," + base64.b64encode(b'{"scores": [{"score": 5}]}').decode()
+        refused, why = load_file(junk, "junk.json")
     assert refused is no_update and "junk.json was not loaded" in why
+
+
+def tampered(saved: Saved) -> dict[str, Any]:
+    """An appraisal whose "Four hubs" claims to change nothing, so Sam (who uses S03, which it reshapes) scored it."""
+    options = (Option(saved.six, "Six hubs"), Option(saved.four, "Four hubs", frozenset()))
+    appraisal = add_participant(new_appraisal(options, ()), "Sam (service user)", ["S03"])
+    appraisal = record_score(appraisal, "p1", saved.four, "access", 9.0)
+    return appraisal_to_dict(record_score(appraisal, "p1", saved.six, "access", 4.0))
+
+
+def test_the_rule_is_checked_against_the_saved_scenarios_not_the_file(saved: Saved) -> None:
+    with saved.request(saved.pat):
+        loaded, message = load_file(as_file(tampered(saved)), "edited.json")
+    appraisal = appraisal_from_dict(loaded)
+    assert appraisal.option(saved.four).changed_services == {"S01", "S03"}  # from the store, not the file
+    assert [(s.option_id, s.score) for s in appraisal.scores] == [(saved.six, 4.0)]
+    assert "1 score removed" in message
+    with saved.request(saved.pat):  # a forged browser state cannot record the barred score either
+        refused, why = save_scores(1, "p1", [9], [{"type": ids.APPRAISAL_SCORE, "option": saved.four,
+                                                   "criterion": "access"}], tampered(saved))
+    assert refused is no_update and "conflict-of-interest rule" in why
+
+
+def test_a_loaded_file_keeps_only_options_the_person_may_open(saved: Saved) -> None:
+    with saved.request(saved.vic):
+        loaded, message = load_file(as_file(appraisal_to_dict(new_appraisal(
+            (Option(saved.six, "Six hubs"), Option(saved.north, "Two moved north")), ()))), "shared.json")
+    assert [o.option_id for o in appraisal_from_dict(loaded).options] == [saved.north]
+    assert "Left out, as you may not open them or they no longer exist: Six hubs." in message

@@ -20,6 +20,7 @@ from dashboard.compare_page import (
     difference_classes,
     difference_outputs,
     gains_sentence,
+    gone_hubs,
     minutes_map,
 )
 from dashboard.data_access import current_folder
@@ -179,11 +180,33 @@ def test_who_gains_and_who_loses(saved: Saved) -> None:
     gain, loss = population[delta <= -1].sum(), population[delta >= 1].sum()
     assert gain > 0 and loss > 0
     assert sentence == gains_sentence(six, north, population)
-    assert f"{gain:,.0f} residents" in sentence and f"{loss:,.0f} (" in sentence
+    assert f"{gain:,.0f} residents (" in sentence and f"{loss:,.0f} residents (" in sentence
     assert f"{abs(delta.min()):.0f} minutes quicker" in sentence
     fills = {t["fillcolor"] for t in figure["data"] if t.get("fill") == "toself"}
     assert DIFFERENCE_PALETTE[0] in fills or DIFFERENCE_PALETTE[1] in fills  # someone gains 5+ minutes
     assert "Purple: quicker" in text_of(legend)
+
+
+def test_closed_hubs_show_as_rings_and_nobody_gaining_is_said_plainly(saved: Saved) -> None:
+    with saved.request(saved.pat):
+        folder = current_folder()
+        store = scenario_store()
+        six = scenario_figures(folder, open_chosen(store, saved.pat, saved.six))
+        four = scenario_figures(folder, open_chosen(store, saved.pat, saved.four))
+        figure, sentence, legend = difference_outputs([saved.six, saved.four], None, "drive")
+    closed = [hub for hub in six.content.hubs if hub.hub_id in {"H5", "H6"}]
+    assert gone_hubs(six.content.hubs, four.content.hubs) == closed
+    assert gone_hubs(six.content.hubs, six.content.hubs) == []
+    rings = next(t for t in figure["data"] if t.get("hovertext") and "not in this scenario" in t["hovertext"][0])
+    assert (rings["x"], rings["y"]) == ([h.x for h in closed], [h.y for h in closed])
+    hubs = figure["data"][-1]
+    assert hubs["marker"]["color"] == "#111111" and hubs["textfont"]["color"] == "#ffffff"  # clear of orange areas
+    assert len(hubs["x"]) == len(four.content.hubs)
+    population = weights_for(folder).of("population")
+    assert not ((four.access.minutes - six.access.minutes) <= -1).any()
+    assert "no residents would travel at least a minute less" in sentence
+    assert sentence == gains_sentence(six, four, population)
+    assert "Hollow rings: 2 hubs of Six hubs that Four hubs closes or moves" in text_of(legend)
 
 
 def test_chosen_current_plan_needs_the_browser(saved: Saved) -> None:

@@ -59,6 +59,8 @@ def pdf_pages(saved: dict[str, Any]) -> list[str]:
 @pytest.mark.parametrize(("value", "expected"), [
     ("=1+2", "'=1+2"), ("+44 1234", "'+44 1234"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"),
     ("\t=1", "'\t=1"), ("\r=1", "'\r=1"), ("Kingsmere hub", "Kingsmere hub"), ("a=b", "a=b"), ("", ""),
+    ("  =1+2", "'  =1+2"), ("\n@cmd", "'\n@cmd"), ("\uff1dSUM(A1)", "'\uff1dSUM(A1)"), ("\uff0b1", "'\uff0b1"),
+    ("  plain", "  plain"),
     (-5, -5), (3.5, 3.5), (None, None),
 ])
 def test_neutralise_makes_formula_text_inert(value: object, expected: object) -> None:

@@ -109,7 +109,9 @@ def test_every_view_shows_its_figures(saved: Saved, view: str) -> None:
     assert "Four hubs" in text_of(title) and "Bus" in text_of(title)
     assert hidden == (view != "map")
     if view == "map":
-        assert figure["data"][-1]["text"] == ["1", "2", "3", "4"] and "Average journey" in text
+        hubs, towns = figure["data"][-2:]  # town names last, so no hub's disc hides one
+        assert hubs["text"] == ["1", "2", "3", "4"] and "Average journey" in text
+        assert towns["mode"] == "text" and "Kingsmere" in towns["text"] and "height" not in figure["layout"]
     elif view == "groups":
         assert figure is no_update and "Black and minority ethnic people" in text
     else:

@@ -75,6 +75,8 @@ def test_save_then_save_again_makes_versions_and_sets_the_address(app, plan) -> 
     with app.server.test_request_context("/"):
         history = scenario_store().versions(current_user(), state["slug"])
         newest = scenario_store().open_version(current_user(), state["slug"])
+        first_version = scenario_store().open_version(current_user(), state["slug"], 1)
+    assert first_version.content.notes == "Agreed in March"  # notes typed in the bar are saved with the plan
     assert [v.message for v in history] == ["Created", "moved to the market hall"]
     assert newest.content.hubs[0].name == "Market hall hub"
     assert newest.content.notes == "" and history[0].version == 1

@@ -1,0 +1,72 @@
+"""Make the README's compare and present screenshots from three saved demo scenarios.
+
+Usage: ``python -m docs.make_scenario_screenshots [folder]`` (default docs/): writes
+compare.png and present.png. The app runs on a throwaway instance folder holding three
+steering-group scenarios of the single-user mode's local account.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import tempfile
+from pathlib import Path
+
+from PIL import Image
+from playwright.sync_api import sync_playwright
+
+from dashboard.live_server import CHROMIUM, CHROMIUM_ARGS, running_app
+from dashboard.planning_panel import initial_plan
+from geo import plan_edits
+from geo.io import load_locality
+from geo.scenarios import scenario_from_dict
+from geo.store import init_store, sqlite_url
+
+DEFAULT_FOLDER = Path(__file__).resolve().parent
+VIEWPORT = {"width": 1440, "height": 900}
+
+
+def saved_slugs(instance: Path) -> list[str]:
+    """Save three scenarios that differ: six hubs, four hubs closing a service, two hubs moved."""
+    six = scenario_from_dict(initial_plan(load_locality()))
+    four = dataclasses.replace(plan_edits.remove_hub(plan_edits.remove_hub(six, "H6"), "H5"),
+                               service_decisions={"S01": "decommission"})
+    north = plan_edits.nudge_hub(plan_edits.nudge_hub(six, "H2", 0, 9000), "H4", 3000, 12000)
+    with init_store(sqlite_url(instance)) as store:
+        local = store.create_user("local", "a long random password", "admin", steering_group=True)
+        return [store.create_scenario(local, title, content, visibility="group").scenario.slug
+                for title, content in (("Six hubs in the towns", six), ("Four hubs, day centre closed", four),
+                                       ("Two hubs moved north", north))]
+
+
+def shrink(path: Path) -> None:
+    """Keep the PNG small for the repository: 256 colours are plenty for flat maps and text."""
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    small.save(path, optimize=True)
+
+
+def main(argv: list[str]) -> None:
+    folder = Path(argv[0]) if argv else DEFAULT_FOLDER
+    with tempfile.TemporaryDirectory() as instance:
+        slugs = saved_slugs(Path(instance))
+        with running_app({"INSTANCE_FOLDER": instance}) as url, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport=VIEWPORT)
+            page.goto(f"{url}/compare?ids={','.join(slugs)}")
+            page.locator("#difference-summary").wait_for(timeout=120_000)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(folder / "compare.png"), full_page=True)
+            page.goto(f"{url}/present?ids={','.join(slugs)}")
+            page.wait_for_function("document.querySelector('#present-title') && "
+                                   "document.querySelector('#present-map .main-svg')", timeout=120_000)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(folder / "present.png"))
+            browser.close()
+    for name in ("compare.png", "present.png"):
+        shrink(folder / name)
+    print(f"Saved {folder / 'compare.png'} and {folder / 'present.png'}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
