@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 import requests
 
-from benchmarks.bench_load import Callbacks, component_props, running_gunicorn, stop_group, wait_for_health
+from benchmarks.bench_load import MATRIX_JOB, Browser, Tally, running_gunicorn, stop_group, wait_for_health
 from dashboard import create_app
 from dashboard.config import Settings
 from dashboard.health import data_version
@@ -41,34 +41,33 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # ---------------------------------------------------------------------------------------
 # A page in a "browser": enough of the renderer to drag a hub and run a job over HTTP
 # ---------------------------------------------------------------------------------------
+EDIT_PLAN = "..plan.data..."  # the hub edits' callback, by its output
+
+
 class Page:
     def __init__(self, url: str) -> None:
         self.url = url
-        self.http = requests.Session()
-        text = self.http.get(url + "/", timeout=30).text
-        self.end_id = json.loads(text.split('<script id="_dash-config" type="application/json">')[1]
-                                 .split("</script>")[0])["end_id"]
-        self.callbacks = Callbacks.from_dependencies(self.http.get(url + "/_dash-dependencies", timeout=30).json())
-        layout = self.http.get(url + "/_dash-layout", timeout=30).json()
-        self.values = {f"{component}.{prop}": value for component, props in component_props(layout).items()
-                       for prop, value in props.items()}
+        self.browser = Browser(url, Tally(), deadline=time.monotonic() + 600)
+        assert self.browser.load_layout() is not None and self.browser.callbacks is not None
+        self.http, self.end_id, self.values = self.browser.http, self.browser.end_id, self.browser.values
+        self.callbacks = self.browser.callbacks
 
-    def post(self, name: str, changed: list[str], **query: str) -> requests.Response:
+    def post(self, output: str, changed: list[str], **query: str) -> requests.Response:
         return self.http.post(f"{self.url}/_dash-update-component",
                               params={"endId": self.end_id, **query},
-                              json=self.callbacks.body(name, self.values, changed), timeout=60)
+                              json=self.browser.body(self.callbacks.named(output), changed), timeout=60)
 
     def drag_body(self, hub_id: str) -> dict[str, Any]:
         self.values["hub-event.data"] = {"kind": "move", "hub": hub_id, "lat": 52.3, "lng": -1.1, "at": 1}
-        return self.callbacks.body("edit_plan", self.values, ["hub-event.data"])
+        return self.browser.body(self.callbacks.named(EDIT_PLAN), ["hub-event.data"])
 
     def run_job(self, request: dict[str, Any], timeout_s: float = 90) -> dict[str, Any]:
         self.values["matrix-job-request.data"] = request
-        handles = self.post("build_matrix", ["matrix-job-request.data"]).json()
+        handles = self.post(MATRIX_JOB, ["matrix-job-request.data"]).json()
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             time.sleep(0.5)
-            answer = self.post("build_matrix", ["matrix-job-request.data"],
+            answer = self.post(MATRIX_JOB, ["matrix-job-request.data"],
                                cacheKey=handles["cacheKey"], job=handles["job"])
             assert answer.status_code == 200, answer.text[:300]
             if "response" in answer.json():
@@ -155,7 +154,7 @@ def test_the_app_starts_cleanly_after_being_killed_mid_job(served: Served, tmp_p
     page = Page(url)
     assert requests.get(url + "/healthz", timeout=30).status_code == 200  # the store is open
     page.values["matrix-job-request.data"] = {"mode": "drive", "n_lattice": 2500}
-    assert "job" in page.post("build_matrix", ["matrix-job-request.data"]).json()  # a job is running
+    assert "job" in page.post(MATRIX_JOB, ["matrix-job-request.data"]).json()  # a job is running
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:  # and requests are in flight
         in_flight = [pool.submit(requests.post, f"{url}/_dash-update-component", params={"endId": page.end_id},
                                  json=page.drag_body(hub["hub_id"]), timeout=30)
