@@ -36,6 +36,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -53,6 +54,7 @@ import requests
 from pyproj import Transformer
 
 from benchmarks.common import Figure, figure, print_table
+from dashboard.engine import shared_search_folder
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 WORKER_COUNTS = (1, 2, 4)
@@ -550,13 +552,18 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def load_run(workers: int, *, users: int = USERS, duration_s: float = DURATION_S) -> dict[str, Any]:
-    """One run against ``workers`` gunicorn workers; the figures for the table."""
+    """One run against ``workers`` gunicorn workers; the figures for the table.
+
+    The searches the workers share (dashboard/engine.py) are cleared first, so no run
+    reads what an earlier run searched.
+    """
+    shutil.rmtree(shared_search_folder(), ignore_errors=True)
     with (tempfile.TemporaryDirectory(prefix="dsp-load-") as instance,
           running_gunicorn({"INSTANCE_FOLDER": instance}, workers=workers) as (url, process)):
             tally = Tally()
             deadline = time.monotonic() + START_SPREAD_S + duration_s
-            threads = [threading.Thread(target=Browser(url, tally, deadline).workshop, args=(i,), daemon=True)
-                       for i in range(users)]
+            threads = [threading.Thread(target=Browser(url, tally, deadline).workshop, args=(1000 * workers + i,),
+                                        daemon=True) for i in range(users)]
             threads.append(threading.Thread(target=analyst, args=(url, tally, deadline, 999), daemon=True))
             load_before = os.getloadavg()[0]
             web_before, jobs_before = server_cpu_s(process)

@@ -76,25 +76,33 @@ class SharedSearches:
         return None
 
     def column(self, key: str, search: Callable[[], np.ndarray]) -> np.ndarray:
-        """The result stored under ``key``, or ``search()``'s, stored for the others."""
+        """The result stored under ``key``, or ``search()``'s, stored for the others.
+
+        Sharing is only a saving: if the folder cannot be used (removed, full, not
+        writable) the search is done here as if there were no folder.
+        """
         path = self.folder / f"{key}.npy"
         found = self._read(path)
         if found is not None:
             return found
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with self._locked(key):
-            found = self._read(path)  # another process may have searched while this one waited
-            if found is not None:
-                return found
-            column = search()
-            partial = self.folder / f"{key}.{os.getpid()}.part"
-            with open(partial, "wb") as out:
-                np.save(out, column, allow_pickle=False)
-            os.replace(partial, path)
-        self._writes += 1
-        if self._writes % 50 == 0:
-            self.prune(column.nbytes)
-        return column
+        column: np.ndarray | None = None
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with self._locked(key):
+                found = self._read(path)  # another process may have searched while this one waited
+                if found is not None:
+                    return found
+                column = search()
+                partial = self.folder / f"{key}.{os.getpid()}.part"
+                with open(partial, "wb") as out:
+                    np.save(out, column, allow_pickle=False)
+                os.replace(partial, path)
+            self._writes += 1
+            if self._writes % 50 == 0:
+                self.prune(column.nbytes)
+        except OSError:
+            pass
+        return column if column is not None else search()
 
     def prune(self, column_bytes: int) -> None:
         """Remove the oldest results beyond the size limit."""

@@ -57,6 +57,12 @@ def test_another_worker_reads_the_search_instead_of_repeating_it(tmp_path: Path,
     np.testing.assert_array_equal(worker().minutes_to_point(*point), first)
 
 
+def test_a_folder_that_cannot_be_used_only_costs_the_saving(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    shared = SharedSearches(tmp_path / "file" / "searches")
+    assert np.array_equal(shared.column("k-1", lambda: np.ones(3)), np.ones(3))
+
+
 def test_only_the_newest_searches_are_kept(tmp_path: Path) -> None:
     shared = SharedSearches(tmp_path, max_mb=16 * 800 / 1e6)  # room for 16 columns of 100 numbers
     for n in range(40):
