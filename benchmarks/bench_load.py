@@ -4,12 +4,20 @@ For each worker count the app is started under gunicorn (``gunicorn app:server``
 project's gunicorn.conf.py) on a free loopback port with a fresh instance folder. Then:
 
 - 30 simulated users (one thread each) open the page as the browser does (``/``,
-  ``/_dash-layout``, ``/_dash-dependencies`` and the callbacks the renderer fires on
-  load), then drag a hub every 2 to 4 seconds (uniformly random) for ``DURATION_S``.
-  A drag is what the renderer sends, built from ``/_dash-dependencies`` and the
-  layout's own values: ``edit_plan`` (the hub-event), then ``show_add_mode``,
-  ``draw_hubs`` and ``score`` at once, then ``follow_selection``; the plan and its
-  undo history travel back and forth as in the browser.
+  ``/_dash-layout``, ``/_dash-dependencies`` and every callback the renderer fires on
+  load), all within the first ``START_SPREAD_S`` seconds ("everyone open the link
+  now"), then each drags a hub every 2 to 4 seconds (uniformly random) for
+  ``DURATION_S``. A person drops a hub, reads the figures and drags again: every 2 to 4
+  seconds is about the quickest that happens, so this is the busiest moment of a
+  workshop, all 30 at it at once, not its average (most of a workshop is talk).
+- A drag is what the renderer would send, worked out from the app's own
+  ``/_dash-dependencies`` rather than written down here (:class:`Browser`): the
+  hub-event wakes the callbacks that take it as an input, what they return wakes the
+  next ones, a callback waits while another one still to answer writes one of its
+  inputs, and up to six are in flight at once. The plan and its undo history travel
+  back and forth as in the browser. Clientside callbacks that wake server callbacks are
+  run here as the browser would (:data:`CLIENTSIDE`). A drag's latency runs from the
+  hub-event to the last answer of the whole cascade.
 - One analyst keeps a background job running the whole time: the travel-time matrix
   from every area to every candidate site (dashboard/jobs.py), for a changing mode and
   number of sites so no build comes from the cache, started and polled every second
@@ -54,7 +62,6 @@ import requests
 from pyproj import Transformer
 
 from benchmarks.common import Figure, figure, print_table
-from dashboard.engine import shared_search_folder
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 WORKER_COUNTS = (1, 2, 4)
@@ -557,6 +564,8 @@ def load_run(workers: int, *, users: int = USERS, duration_s: float = DURATION_S
     The searches the workers share (dashboard/engine.py) are cleared first, so no run
     reads what an earlier run searched.
     """
+    from dashboard.engine import shared_search_folder
+
     shutil.rmtree(shared_search_folder(), ignore_errors=True)
     with (tempfile.TemporaryDirectory(prefix="dsp-load-") as instance,
           running_gunicorn({"INSTANCE_FOLDER": instance}, workers=workers) as (url, process)):
