@@ -87,3 +87,19 @@ def when_ready(server: Any) -> None:
 
     warm_caches(planner_folder(settings_from_env()))
     server.log.info("routers and locality caches ready for %s", ", ".join(MODES))
+
+
+def post_worker_init(worker: Any) -> None:
+    """Open the scenario store in each new worker before it takes requests, not on someone's first page load.
+
+    Opening it checks the database schema (a few hundred milliseconds). The store is opened
+    here, after the fork, because a database connection must not be shared between
+    processes. A database that cannot be reached is left to the health check to report.
+    """
+    from dashboard.config import settings_from_env
+    from dashboard.store_access import store_for, store_url
+
+    try:
+        store_for(store_url(settings_from_env()))
+    except Exception:  # the app still starts; /healthz says the store is unreachable
+        worker.log.warning("the scenario store could not be opened yet", exc_info=True)
