@@ -17,6 +17,7 @@ Choices, and why:
 - Preload on: the app (locality, layout) is built once in the master and each worker
   is a fork of it, sharing that memory, starting in a fraction of a second and
   replacing a crashed or recycled worker at once; the routers for every travel mode
+  and every other per-locality cache a page load or a drag uses (dashboard/warmup.py)
   are warmed in the master too, so no workshop user waits for them. It is safe because
   the factory opens no connection: the scenario store is opened in each worker on
   first use (dashboard/store_access.py), and the disk cache and Redis client reconnect
@@ -78,14 +79,27 @@ control_socket_disable = True
 
 
 def when_ready(server: Any) -> None:
-    """Warm every travel mode's router in the master, so forked workers start with them."""
+    """Warm every per-locality cache in the master (dashboard/warmup.py), so forked workers start with them."""
     from dashboard.config import settings_from_env
     from dashboard.data_access import planner_folder
-    from dashboard.engine import router_for, weights_for
+    from dashboard.warmup import warm_caches
     from geo.network import MODES
 
-    folder = planner_folder(settings_from_env())
-    for mode in MODES:
-        router_for(folder, mode)
-    weights_for(folder)
-    server.log.info("routers ready for %s", ", ".join(MODES))
+    warm_caches(planner_folder(settings_from_env()))
+    server.log.info("routers and locality caches ready for %s", ", ".join(MODES))
+
+
+def post_worker_init(worker: Any) -> None:
+    """Open the scenario store in each new worker before it takes requests, not on someone's first page load.
+
+    Opening it checks the database schema (a few hundred milliseconds). The store is opened
+    here, after the fork, because a database connection must not be shared between
+    processes. A database that cannot be reached is left to the health check to report.
+    """
+    from dashboard.config import settings_from_env
+    from dashboard.store_access import store_for, store_url
+
+    try:
+        store_for(store_url(settings_from_env()))
+    except Exception:  # the app still starts; /healthz says the store is unreachable
+        worker.log.warning("the scenario store could not be opened yet", exc_info=True)

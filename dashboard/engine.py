@@ -3,11 +3,27 @@
 Routers are built once per worker process for each travel mode and reused by every
 request; they hold only the network and cached shortest-path columns (deterministic
 values), never a user's state, so several workers can each hold their own.
+
+A drag makes the browser ask two workers at once about the same moved hub (the map's
+scores and the money panels'), and each would search the network from it. The search
+from one hub is therefore shared between the processes of the machine through small
+files (:class:`SharedSearches`): the first process to ask searches, the others wait for
+it and read the answer. The files are named by the router's fingerprint (network and
+areas) and the node, so they can only ever hold the one right answer.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
 
 from dashboard.data_access import locality_for
 from geo.access import AccessResult, AreaWeights, area_weights, hub_access
@@ -27,12 +43,108 @@ def _network(folder: str):  # type: ignore[no-untyped-def]
     return network_from_tables(locality.road_nodes, locality.road_edges)
 
 
+SHARED_SEARCH_MB = 64.0  # the newest searches kept on the machine, per folder of them
+LOCK_STRIPES = 64
+
+
+class SharedSearches:
+    """One-hub search results shared by processes through a folder: searched once, read by the rest.
+
+    At most about ``max_mb`` of results are kept (the oldest are removed); a result is
+    written to a temporary file and renamed, so a reader sees all of it or nothing.
+    """
+
+    def __init__(self, folder: Path, *, max_mb: float = SHARED_SEARCH_MB) -> None:
+        self.folder = folder
+        self.max_bytes = max_mb * 1e6
+        self._writes = 0
+
+    @contextlib.contextmanager
+    def _locked(self, key: str) -> Iterator[None]:
+        stripe = int(hashlib.blake2b(key.encode(), digest_size=4).hexdigest(), 16) % LOCK_STRIPES
+        with open(self.folder / f"lock-{stripe:02d}", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _read(self, path: Path) -> np.ndarray | None:
+        with contextlib.suppress(FileNotFoundError, ValueError, OSError):
+            found: np.ndarray = np.load(path, allow_pickle=False)
+            return found
+        return None
+
+    def column(self, key: str, search: Callable[[], np.ndarray]) -> np.ndarray:
+        """The result stored under ``key``, or ``search()``'s, stored for the others.
+
+        Sharing is only a saving: if the folder cannot be used (removed, full, not
+        writable) the search is done here as if there were no folder.
+        """
+        path = self.folder / f"{key}.npy"
+        found = self._read(path)
+        if found is not None:
+            return found
+        column: np.ndarray | None = None
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with self._locked(key):
+                found = self._read(path)  # another process may have searched while this one waited
+                if found is not None:
+                    return found
+                column = search()
+                partial = self.folder / f"{key}.{os.getpid()}.part"
+                with open(partial, "wb") as out:
+                    np.save(out, column, allow_pickle=False)
+                os.replace(partial, path)
+            self._writes += 1
+            if self._writes % 50 == 0:
+                self.prune(column.nbytes)
+        except OSError:
+            pass
+        return column if column is not None else search()
+
+    def prune(self, column_bytes: int) -> None:
+        """Remove the oldest results beyond the size limit."""
+        keep = max(16, int(self.max_bytes // max(1, column_bytes)))
+        results = []
+        for entry in os.scandir(self.folder):
+            if entry.name.endswith(".npy"):
+                with contextlib.suppress(FileNotFoundError):
+                    results.append((entry.stat().st_mtime, entry.path))
+        for _, path in sorted(results)[:-keep]:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
+
+
+def shared_search_folder() -> Path:
+    """Where the processes of this machine share searches: memory-backed where there is /dev/shm."""
+    base = Path("/dev/shm") if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else Path(
+        tempfile.gettempdir())
+    return base / f"dsp-searches-{os.getuid()}"
+
+
+class SharedAreaRouter(AreaRouter):
+    """An :class:`~geo.traveltime.AreaRouter` whose one-hub searches are shared with other processes."""
+
+    shared: SharedSearches | None = None
+
+    def _search(self, targets: np.ndarray) -> np.ndarray:
+        if self.shared is None or targets.size != 1:
+            return super()._search(targets)
+        column = self.shared.column(f"{self.key}-{int(targets[0])}", lambda: super(SharedAreaRouter, self)._search(
+            targets)[:, 0])
+        return column.reshape(-1, 1)
+
+
 @functools.lru_cache(maxsize=12)
 def router_for(folder: str, mode: Mode = DEFAULT_MODE) -> AreaRouter:
     """The router from every area of the locality for one travel mode."""
     areas = locality_for(folder).areas
     graph = build_mode_graph(_network(folder), mode)
-    return AreaRouter(graph, area_origins(areas), areas["code"].tolist())
+    router = SharedAreaRouter(graph, area_origins(areas), areas["code"].tolist())
+    router.shared = SharedSearches(shared_search_folder())
+    return router
 
 
 @functools.lru_cache(maxsize=4)

@@ -460,12 +460,16 @@ def edit_money(decisions, ips, links, direct, boxes, plan_data, history_data):  
 @callback(
     Output({"type": ids.SERVICE_DECISION, "service": ALL}, "value"), Output(ids.IPS_SPECIALISTS, "value"),
     Output(ids.LINKS_PER_HUB, "value"), Output(ids.DIRECT_PAYMENTS, "value"),
-    Input(ids.PLAN, "data"), State({"type": ids.SERVICE_DECISION, "service": ALL}, "id"),
+    Input(ids.MONEY_KEY, "data"), State(ids.PLAN, "data"), State({"type": ids.SERVICE_DECISION, "service": ALL}, "id"),
     State({"type": ids.SERVICE_DECISION, "service": ALL}, "value"), State(ids.IPS_SPECIALISTS, "value"),
     State(ids.LINKS_PER_HUB, "value"), State(ids.DIRECT_PAYMENTS, "value"),
 )
-def follow_plan_money(plan_data, boxes, decisions, ips, links, direct):  # type: ignore[no-untyped-def]
-    """Undo, redo or an opened scenario: the controls show what the plan says."""
+def follow_plan_money(_key, plan_data, boxes, decisions, ips, links, direct):  # type: ignore[no-untyped-def]
+    """Undo, redo or an opened scenario: the controls show what the plan says.
+
+    Woken by the money key (assets/money.js), which changes only when the plan's money
+    does, so a hub drag costs no request here.
+    """
     try:
         wanted = control_values(scenario_from_dict(plan_data), [box["service"] for box in boxes])
     except PlannerInputError as error:  # recompute_places shows the message

@@ -292,8 +292,10 @@ def edit_assumptions(values, _reset, boxes, plan_data, history_data):  # type: i
     return scenario_to_dict(new), history.record(history_data, plan_data), message
 
 
-@callback(Output(ids.ASSUMPTIONS, "data"), Input(ids.PLAN, "data"), State(ids.ASSUMPTIONS, "data"))
-def follow_plan_assumptions(plan_data, stored):  # type: ignore[no-untyped-def]
+@callback(Output(ids.ASSUMPTIONS, "data"), Input(ids.MONEY_KEY, "data"), State(ids.PLAN, "data"),
+          State(ids.ASSUMPTIONS, "data"))
+def follow_plan_assumptions(_key, plan_data, stored):  # type: ignore[no-untyped-def]
+    """The assumptions table follows the plan's (woken by the money key, which holds them: not on a drag)."""
     plan = scenario_from_dict(plan_data)
     base = default_assumptions()
     edits = {k: v for k, v in plan.assumptions.items() if k in base}

@@ -9,6 +9,7 @@ process, without a server.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import importlib.util
 import io
 import json
@@ -24,7 +25,7 @@ from typing import Any
 import pytest
 import requests
 
-from benchmarks.bench_load import Callbacks, component_props, running_gunicorn, stop_group, wait_for_health
+from benchmarks.bench_load import MATRIX_JOB, Browser, Tally, running_gunicorn, stop_group, wait_for_health
 from dashboard import create_app
 from dashboard.config import Settings
 from dashboard.health import data_version
@@ -34,6 +35,7 @@ from geo.accounts import Role, User
 from geo.errors import SaveConflictError
 from geo.scenarios import Hub, ScenarioContent
 from geo.store import init_store, sqlite_url
+from tests.pg_server import PostgresUnavailable, running_postgres
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,34 +43,33 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # ---------------------------------------------------------------------------------------
 # A page in a "browser": enough of the renderer to drag a hub and run a job over HTTP
 # ---------------------------------------------------------------------------------------
+EDIT_PLAN = "..plan.data..."  # the hub edits' callback, by its output
+
+
 class Page:
     def __init__(self, url: str) -> None:
         self.url = url
-        self.http = requests.Session()
-        text = self.http.get(url + "/", timeout=30).text
-        self.end_id = json.loads(text.split('<script id="_dash-config" type="application/json">')[1]
-                                 .split("</script>")[0])["end_id"]
-        self.callbacks = Callbacks.from_dependencies(self.http.get(url + "/_dash-dependencies", timeout=30).json())
-        layout = self.http.get(url + "/_dash-layout", timeout=30).json()
-        self.values = {f"{component}.{prop}": value for component, props in component_props(layout).items()
-                       for prop, value in props.items()}
+        self.browser = Browser(url, Tally(), deadline=time.monotonic() + 600)
+        assert self.browser.load_layout() is not None and self.browser.callbacks is not None
+        self.http, self.end_id, self.values = self.browser.http, self.browser.end_id, self.browser.values
+        self.callbacks = self.browser.callbacks
 
-    def post(self, name: str, changed: list[str], **query: str) -> requests.Response:
+    def post(self, output: str, changed: list[str], **query: str) -> requests.Response:
         return self.http.post(f"{self.url}/_dash-update-component",
                               params={"endId": self.end_id, **query},
-                              json=self.callbacks.body(name, self.values, changed), timeout=60)
+                              json=self.browser.body(self.callbacks.named(output), changed), timeout=60)
 
     def drag_body(self, hub_id: str) -> dict[str, Any]:
         self.values["hub-event.data"] = {"kind": "move", "hub": hub_id, "lat": 52.3, "lng": -1.1, "at": 1}
-        return self.callbacks.body("edit_plan", self.values, ["hub-event.data"])
+        return self.browser.body(self.callbacks.named(EDIT_PLAN), ["hub-event.data"])
 
     def run_job(self, request: dict[str, Any], timeout_s: float = 90) -> dict[str, Any]:
         self.values["matrix-job-request.data"] = request
-        handles = self.post("build_matrix", ["matrix-job-request.data"]).json()
+        handles = self.post(MATRIX_JOB, ["matrix-job-request.data"]).json()
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             time.sleep(0.5)
-            answer = self.post("build_matrix", ["matrix-job-request.data"],
+            answer = self.post(MATRIX_JOB, ["matrix-job-request.data"],
                                cacheKey=handles["cacheKey"], job=handles["job"])
             assert answer.status_code == 200, answer.text[:300]
             if "response" in answer.json():
@@ -155,7 +156,7 @@ def test_the_app_starts_cleanly_after_being_killed_mid_job(served: Served, tmp_p
     page = Page(url)
     assert requests.get(url + "/healthz", timeout=30).status_code == 200  # the store is open
     page.values["matrix-job-request.data"] = {"mode": "drive", "n_lattice": 2500}
-    assert "job" in page.post("build_matrix", ["matrix-job-request.data"]).json()  # a job is running
+    assert "job" in page.post(MATRIX_JOB, ["matrix-job-request.data"]).json()  # a job is running
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:  # and requests are in flight
         in_flight = [pool.submit(requests.post, f"{url}/_dash-update-component", params={"endId": page.end_id},
                                  json=page.drag_body(hub["hub_id"]), timeout=30)
@@ -176,6 +177,90 @@ def test_the_app_starts_cleanly_after_being_killed_mid_job(served: Served, tmp_p
                                json=page.drag_body(page.values["plan.data"]["hubs"][1]["hub_id"]), timeout=60)
         assert moved.status_code == 200 and "plan" in moved.json()["response"]
         assert page.run_job({"mode": "walk", "n_lattice": 20})["status"] == "done"
+
+
+# ---------------------------------------------------------------------------------------
+# Killing the whole server while people save: every save it confirmed is kept, whole
+# ---------------------------------------------------------------------------------------
+SAVE = "..scenario.data..."  # the scenario bar's actions, by their output
+SAVED_HUBS = 120  # a big plan, so that a save takes long enough to be cut in half
+
+
+class Saver:
+    """Saves the open plan again and again through the scenario bar, as someone clicking Save would."""
+
+    def __init__(self, url: str) -> None:
+        self.page = Page(url)
+        plan = self.page.values["plan.data"]
+        template = plan["hubs"][0]
+        plan["hubs"] = [{**template, "hub_id": f"K{i}", "name": f"Hub {i}", "x": template["x"] + 10 * i}
+                        for i in range(SAVED_HUBS)]
+        self.clicks = 0
+        self.confirmed = 0  # the newest version the server said it saved
+        self.slug = ""
+
+    def save(self) -> bool:
+        state = self.page.values.get("scenario.data")
+        version = 1 if not state else int(state["version"]) + 1
+        self.clicks += 1
+        self.page.values.update({"scenario-save.n_clicks": self.clicks, "scenario-title.value": "Crash test",
+                                 "scenario-notes.value": f"save of version {version}"})
+        answer = self.page.post(SAVE, ["scenario-save.n_clicks"])
+        saved = answer.status_code == 200 and answer.json().get("response", {}).get("scenario", {}).get("data")
+        if not saved:
+            return False
+        self.page.values["scenario.data"] = saved
+        self.slug, self.confirmed = saved["slug"], int(saved["version"])
+        assert self.confirmed == version
+        return True
+
+
+def store_database(backend: str, instance: Path, stack: contextlib.ExitStack) -> dict[str, str]:
+    """The environment for a store on ``backend`` (a throwaway PostgreSQL server, or SQLite in ``instance``)."""
+    if backend == "sqlite":
+        return {}
+    try:
+        server = stack.enter_context(running_postgres())
+    except PostgresUnavailable as error:
+        pytest.skip(str(error))
+    return {"DATABASE_URL": server.url(server.create_database())}
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_killing_the_server_mid_save_keeps_every_confirmed_version_whole(backend: str, tmp_path: Path) -> None:
+    instance = tmp_path / "instance"
+    with contextlib.ExitStack() as stack:
+        env = {"INSTANCE_FOLDER": str(instance), **store_database(backend, instance, stack)}
+        with running_gunicorn(env, workers=2, log_path=tmp_path / "killed.log") as (url, process):
+            saver = Saver(url)
+            while saver.confirmed < 8:
+                assert saver.save(), "a save failed before the kill"
+            with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+                last = pool.submit(saver.save)  # one more save, cut off somewhere by the kill
+                time.sleep(0.02)
+                os.killpg(process.pid, signal.SIGKILL)  # master and workers: no clean-up at all
+                process.wait()
+                concurrent.futures.wait([last])
+            stop_group(process)
+
+        store = init_store(env.get("DATABASE_URL") or sqlite_url(instance))
+        try:
+            user = store.user("local")  # single-user mode's one account
+            numbers = [v.version for v in store.versions(user, saver.slug)]
+            assert numbers == list(range(1, len(numbers) + 1))  # no gap, nothing half-numbered
+            assert len(numbers) >= saver.confirmed  # every save the server confirmed is there
+            for number in numbers:  # and whole
+                content = store.open_version(user, saver.slug, number).content
+                assert content.notes == f"save of version {number}" and len(content.hubs) == SAVED_HUBS
+        finally:
+            store.close()
+
+        with running_gunicorn(env, workers=2, log_path=tmp_path / "again.log") as (url, process):
+            assert wait_for_health(url, process, 60)["status"] == "ok"
+            again = Saver(url)
+            again.page.values["scenario.data"] = {**saver.page.values["scenario.data"], "version": numbers[-1]}
+            again.clicks = saver.clicks
+            assert again.save() and again.confirmed == numbers[-1] + 1  # the store takes saves again
 
 
 # ---------------------------------------------------------------------------------------

@@ -104,10 +104,10 @@ def test_bad_control_values_are_refused_with_the_control_named(plan, changes, me
 def test_controls_follow_the_plan_after_undo_or_opening_a_scenario(plan, service_ids) -> None:  # type: ignore[no-untyped-def]
     boxes = [{"type": ids.SERVICE_DECISION, "service": s} for s in service_ids]
     with pytest.raises(PreventUpdate):
-        investment_panel.follow_plan_money(scenario_to_dict(plan), boxes, ["keep"] * len(boxes), 10, 2.0, 0)
+        investment_panel.follow_plan_money(None, scenario_to_dict(plan), boxes, ["keep"] * len(boxes), 10, 2.0, 0)
     changed = money_edit(plan, decisions={"S05": "reshape"}, ips_specialists=4)
     decisions, ips, links, direct = investment_panel.follow_plan_money(
-        scenario_to_dict(changed), boxes, ["keep"] * len(boxes), 10, 2.0, 0)
+        None, scenario_to_dict(changed), boxes, ["keep"] * len(boxes), 10, 2.0, 0)
     assert decisions[service_ids.index("S05")] == "reshape" and decisions.count("keep") == len(boxes) - 1
     assert (ips, links, direct) == (4, 2, 0)
 
@@ -290,7 +290,7 @@ def test_an_edited_assumption_is_recorded_in_the_plan_and_changes_the_figures(pl
     assert outcomes_panel.apply_assumption_edit(edited, {"rate_job_start_ips": 0.5}, reset=False) is None
     reset = outcomes_panel.apply_assumption_edit(edited, {}, reset=True)
     assert reset is not None and dict(reset.assumptions) == {} and reset.assumptions_version == base.version
-    store = outcomes_panel.follow_plan_assumptions(scenario_to_dict(edited), {})
+    store = outcomes_panel.follow_plan_assumptions(None, scenario_to_dict(edited), {})
     assert store == {"rate_job_start_ips": 0.5}
     boxes = [{"type": ids.ASSUMPTION_VALUE, "key": k} for k in ("rate_job_start_ips", "ips_caseload_cap")]
     values, summary = outcomes_panel.show_assumptions(store, boxes)

@@ -1,11 +1,17 @@
-"""The planning panel's pure parts: applying edits, scoring, history and the builders."""
+"""The planning panel: applying edits, scoring, history, the builders, and what a drag asks of the server."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import numpy as np
 import pytest
+from flask.testing import FlaskClient
 
-from dashboard import history, ids
+from benchmarks.bench_load import Callbacks
+from dashboard import create_app, history, ids
+from dashboard.config import Settings
 from dashboard.engine import score_plan
 from dashboard.layers import MINUTES_PALETTE, minutes_classes
 from dashboard.planning_panel import (
@@ -17,9 +23,11 @@ from dashboard.planning_panel import (
     initial_plan,
     place_xy,
 )
+from dashboard.store_access import close_stores
 from geo.errors import PlannerInputError
 from geo.io import DEMO_FOLDER, load_locality
 from geo.scenarios import scenario_from_dict
+from tests.dashboard.callback_client import post_callback
 
 
 @pytest.fixture(scope="module")
@@ -87,3 +95,62 @@ def test_area_at_finds_the_area_under_a_point(locality) -> None:  # type: ignore
     x, y = locality.areas.loc[row, ["pwc_x", "pwc_y"]]
     assert area_at(locality, x, y) == row
     assert area_at(locality, 0.0, 0.0) is None
+
+
+# ---------------------------------------------------------------------------------------
+# What a drag costs the server: the callbacks it wakes, through the endpoint the browser uses
+# ---------------------------------------------------------------------------------------
+EDIT_PLAN = f"{ids.PLAN_STATUS}.children...{ids.ADD_MODE}.data"  # edit_plan's outputs, unique among callbacks
+DRAW_HUBS = f"{ids.HUBS}.children"
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
+    app = create_app(Settings(instance_folder=Path(tmp_path_factory.mktemp("instance"))))
+    yield app.server.test_client()
+    close_stores()
+
+
+def drop(x: float, y: float) -> dict[str, object]:
+    lon, lat = TO_LATLON.transform(x, y)
+    return {"kind": "move", "hub": "H1", "lat": lat, "lng": lon, "at": 1}
+
+
+def test_a_drag_moves_the_hub_without_rewriting_the_add_mode(client, locality) -> None:  # type: ignore[no-untyped-def]
+    values = {f"{ids.HUB_EVENT}.data": drop(433_000.0, 222_000.0), f"{ids.PLAN}.data": initial_plan(locality),
+              f"{ids.PLAN_HISTORY}.data": history.empty(), f"{ids.HUB_SELECT}.value": "H1"}
+    status, response = post_callback(client, EDIT_PLAN, values, triggered=f"{ids.HUB_EVENT}.data")
+    assert status == 200
+    assert response[ids.PLAN]["data"]["hubs"][0]["x"] == pytest.approx(433_000.0, abs=0.01)
+    assert ids.ADD_MODE not in response  # writing it would wake the add-mode banner on every drag
+    lon, lat = TO_LATLON.transform(440_000.0, 235_000.0)
+    status, response = post_callback(client, EDIT_PLAN, {**values, f"{ids.ADD_MODE}.data": "hub",
+                                                          f"{ids.MAP}.clickData": {"latlng": {"lat": lat, "lng": lon}}},
+                                     triggered=f"{ids.MAP}.clickData")
+    assert status == 200 and response[ids.ADD_MODE]["data"] is None  # placing a hub ends the add mode
+
+
+def test_a_drag_keeps_the_selection_unless_its_controls_are_out_of_date(client, locality) -> None:  # type: ignore[no-untyped-def]
+    plan = initial_plan(locality)
+    first = plan["hubs"][0]
+    values = {f"{ids.PLAN}.data": plan, f"{ids.HUB_SELECT}.value": first["hub_id"],
+              f"{ids.HUB_RENAME_TEXT}.value": first["name"], f"{ids.HUB_LOCK}.value": first["locked"]}
+    status, response = post_callback(client, DRAW_HUBS, values, triggered=f"{ids.PLAN}.data")
+    assert status == 200 and len(response[ids.HUBS]["children"]) >= len(plan["hubs"])
+    assert "value" not in response[ids.HUB_SELECT]  # no name box, lock switch and lock edit to follow
+    _, response = post_callback(client, DRAW_HUBS, {**values, f"{ids.HUB_RENAME_TEXT}.value": "Old name"},
+                                triggered=f"{ids.PLAN}.data")
+    assert response[ids.HUB_SELECT]["value"] == first["hub_id"]  # an undone rename: the name box follows
+    _, response = post_callback(client, DRAW_HUBS, {**values, f"{ids.HUB_SELECT}.value": "removed"},
+                                triggered=f"{ids.PLAN}.data")
+    assert response[ids.HUB_SELECT]["value"] == plan["hubs"][-1]["hub_id"]
+
+
+def test_the_money_controls_follow_the_money_key_not_every_plan_change(client) -> None:
+    callbacks = Callbacks.from_dependencies(client.get("/_dash-dependencies").get_json())
+    on_plan = {d.name for d in callbacks.woken_by({f"{ids.PLAN}.data"}) if d.clientside is None}
+    on_key = {d.name for d in callbacks.woken_by({f"{ids.MONEY_KEY}.data"})}
+    followers = {f"{ids.ASSUMPTIONS}.data", f"{ids.IPS_SPECIALISTS}.value"}
+    assert {name.split("...")[0] for name in on_plan} & followers == set()
+    assert f"{ids.ASSUMPTIONS}.data" in on_key
+    assert any("service-decision" in name for name in on_key)
