@@ -337,7 +337,8 @@ def edit_plan(event, _n, _s, _w, _e, _to, _rename, locked, _remove, map_click,
                                   add_mode=add_mode, locality=data_access.current_locality())
     except PlannerInputError as error:
         return no_update, no_update, str(error), no_update
-    return scenario_to_dict(new), history.record(history_data, plan_data), message, None
+    # Clear the add mode only when it was on: writing it anyway would fire the banner's callback on every drag.
+    return scenario_to_dict(new), history.record(history_data, plan_data), message, None if add_mode else no_update
 
 
 # Undo and redo run in the browser, so quick repeated clicks each take one step.
@@ -385,11 +386,11 @@ def show_add_mode(add_mode, selected):  # type: ignore[no-untyped-def]
 def draw_hubs(plan_data, selected):  # type: ignore[no-untyped-def]
     plan = scenario_from_dict(plan_data)
     known = [h.hub_id for h in plan.hubs]
-    if selected not in known:
-        selected = known[-1] if known else None
+    chosen = selected if selected in known else (known[-1] if known else None)
     options = [{"label": f"{n}. {h.name}" + (" (locked)" if h.locked else ""), "value": h.hub_id}
                for n, h in enumerate(plan.hubs, start=1)]
-    return hub_markers(plan, selected), options, selected
+    # An unchanged selection is not written back: that would refill the rename box and lock switch on every drag.
+    return hub_markers(plan, chosen), options, no_update if chosen == selected else chosen
 
 
 @callback(Output(ids.HUB_RENAME_TEXT, "value"), Output(ids.HUB_LOCK, "value"),
