@@ -10,10 +10,17 @@ Timestamps are taken in the page with ``performance.now()``:
 
 - start: the ``pointerup`` that ends the drag (a capture listener on ``window``, before
   Leaflet sees it);
-- end: every headline figure shows the value the server sent for this plan (checked
-  against the response itself, so a figure that rightly stays the same still counts) and
-  the map has been recoloured (``dsp.paintAreas`` ran), each followed by the next painted
-  frame (``requestAnimationFrame`` then a zero timeout).
+- end ("every panel updated"): the latest of the frame painted after the map's last
+  recolouring (``dsp.paintAreas`` ran) and the frame painted after the last DOM change
+  (a ``MutationObserver``: children, text or attributes) inside any panel a drag can
+  change: the headline figures, the plan card (figures by group, worst-served areas), the
+  investment, fairness-of-spend and outcomes panels (charts included). A panel whose content
+  rightly stays the same changes nothing in the DOM, so once the page is quiet every figure
+  with a ``kpi-`` id (``kpi-mean-minutes`` ... ``kpi-gini-spend``) is checked against the
+  last value the server sent for it, and a mismatch stops the run. "The next painted frame"
+  is ``requestAnimationFrame`` then a zero timeout. A drag that no request follows within
+  ``MISSED_DRAG_S`` was not taken by the map (the marker was being redrawn) and is redone;
+  drag targets are only places where the map itself is on top (no control or other marker).
 
 Bytes per update are the bodies of every ``/_dash-update-component`` response the drag
 caused, as sent (compressed; Playwright's ``request.sizes()``), with the decoded size and
@@ -53,18 +60,28 @@ SPIRAL_RADII_PX = (90.0, 160.0)
 GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
 QUIET_MS = 400  # no request in flight for this long: the drag's work is over
 KPI_IDS = ("kpi-mean-minutes", "kpi-share-within-30", "kpi-p90-minutes",
-           "kpi-mean-minutes-need", "kpi-share-within-30-need", "kpi-p90-minutes-need")
+           "kpi-mean-minutes-need", "kpi-share-within-30-need", "kpi-p90-minutes-need",
+           "kpi-gini-spend", "kpi-biggest-town-share", "kpi-concentration-spend")
+# Every panel a drag can change, watched for DOM changes: (name, CSS selector). The map's
+# recolouring is watched separately (dsp.paintAreas), as are the hub markers (they move).
+PANELS = (("headline figures", ".kpi-band"), ("plan card", "#plan-card"),
+          ("investment", "#investment-panel"), ("fairness of spend", "#fairness-panel"),
+          ("outcomes", "#outcomes-panel"))
+SCORE_OUTPUT = "kpi-mean-minutes.children"  # the access callback: map colours and headline figures
+PLACES_OUTPUT = "kpi-gini-spend.children"  # the money-by-place callback: fairness, investment, outcomes
 UPDATE_PATH = "/_dash-update-component"
+MISSED_DRAG_S = 15  # a drag with no request by then was not taken as a drag: try again
+MISSED_DRAG_RETRIES = 3
 
 # Installed before the app's scripts: wraps fetch to time Dash's requests and keep the
-# headline figures each scoring response carries; records the pointerup.
+# headline figures every response carries; records the pointerup.
 PROBE = """
 (() => {
-  const B = window.__bench = {upAt: null, inFlight: 0, lastActivity: 0, requests: [], expected: null,
+  const B = window.__bench = {upAt: null, inFlight: 0, lastActivity: 0, requests: [], expected: {},
                               paints: [], changes: [], paintBase: 0};
   const now = () => performance.now();
   const afterFrame = (record) => requestAnimationFrame(() => setTimeout(() => record(now()), 0));
-  B.reset = () => { B.upAt = null; B.requests = []; B.expected = null; B.paints = []; B.changes = [];
+  B.reset = () => { B.upAt = null; B.requests = []; B.expected = {}; B.paints = []; B.changes = [];
                     B.paintBase = (window.dsp && window.dsp.paintCount) || 0; };
   window.addEventListener("pointerup", () => { if (B.upAt === null) { B.upAt = now(); } }, true);
   const originalFetch = window.fetch;
@@ -81,10 +98,12 @@ PROBE = """
       record.headersAt = now();
       response.clone().text().then((text) => {
         record.bodyAt = now();
-        if (record.output.includes("kpi-mean-minutes.children") && text) {
-          const body = JSON.parse(text).response || {};
-          B.expected = Object.fromEntries(Object.entries(body)
-            .filter(([id]) => id.startsWith("kpi-")).map(([id, props]) => [id, String(props.children)]));
+        const body = text ? (JSON.parse(text).response || {}) : {};
+        for (const [id, props] of Object.entries(body)) {
+          const shown = props && props.children;
+          if (id.startsWith("kpi-") && (typeof shown === "string" || typeof shown === "number")) {
+            B.expected[id] = String(shown);
+          }
         }
         B.inFlight -= 1;
         B.lastActivity = now();
@@ -95,12 +114,12 @@ PROBE = """
       throw error;
     }
   };
-  // Called once the app has drawn: watch the figures and the map's recolouring.
-  B.attach = (ids) => {
-    for (const id of ids) {
-      const element = document.getElementById(id);
-      new MutationObserver(() => afterFrame((at) => B.changes.push({id: id, at: at})))
-        .observe(element, {childList: true, characterData: true, subtree: true});
+  // Called once the app has drawn: watch every panel and the map's recolouring.
+  B.attach = (panels) => {
+    for (const [name, selector] of panels) {
+      new MutationObserver(() => afterFrame((at) => B.changes.push({panel: name, at: at})))
+        .observe(document.querySelector(selector),
+                 {childList: true, characterData: true, attributes: true, subtree: true});
     }
     const namespace = window.dash_clientside.dsp;
     const paint = namespace.paintAreas;
@@ -125,6 +144,7 @@ class DragSample:
     ms: float
     to_first_request_ms: float
     score_round_trip_ms: float
+    places_round_trip_ms: float
     response_to_panels_ms: float
     reply_to_paint_call_ms: float
     paint_call_ms: float
@@ -134,6 +154,8 @@ class DragSample:
     bytes_up: int
     requests: int
     figures_changed: int
+    panel_done_ms: dict[str, float]
+    last_panel: str
 
 
 @dataclass
@@ -149,6 +171,7 @@ class CaseResult:
     load_to_map_ms: float = 0.0
     samples: list[DragSample] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
+    missed_drags: int = 0
 
     def median_ms(self) -> float:
         return statistics.median(s.ms for s in self.samples)
@@ -209,18 +232,39 @@ def measure_case(name: str, folder: Path, *, drags: int = DRAGS, start_timeout_s
         result.layout_bytes = sum(int(r.sizes()["responseBodySize"]) for r in layout)
         result.layout_bytes_decoded = sum(len(r.response().body()) for r in layout if r.response())
         result.areas = int(page.evaluate("Object.keys(window.dsp.areaLayers).length"))
-        page.evaluate("ids => window.__bench.attach(ids)", list(KPI_IDS))
+        page.evaluate("panels => window.__bench.attach(panels)", [list(p) for p in PANELS])
         hub = page.locator(".leaflet-marker-icon.hub-marker").first.get_attribute("title")
         origin = _centre(page, str(hub))
+        spiral = (_spiral_point(origin, j) for j in range(10_000))
         for k in range(drags + WARMUP_DRAGS):
-            radius = SPIRAL_RADII_PX[k % 2]
-            target = (origin[0] + radius * math.cos(k * GOLDEN_ANGLE), origin[1] + radius * math.sin(k * GOLDEN_ANGLE))
-            finished.clear()
-            sample = _drag(page, str(hub), target, finished)
+            sample = None
+            for _ in range(MISSED_DRAG_RETRIES + 1):
+                target = next(p for p in spiral if _open_map_at(page, p))
+                finished.clear()
+                sample = _drag(page, str(hub), target, finished)
+                if sample is not None:
+                    break
+                result.missed_drags += 1
+            if sample is None:
+                raise RuntimeError(f"{MISSED_DRAG_RETRIES + 1} drags in a row caused no request")
             if k >= WARMUP_DRAGS:
                 result.samples.append(sample)
         browser.close()
     return result
+
+
+def _spiral_point(origin: tuple[float, float], j: int) -> tuple[float, float]:
+    """The j-th drag target: golden-angle steps around the start, alternately near and far."""
+    radius = SPIRAL_RADII_PX[j % 2]
+    return origin[0] + radius * math.cos(j * GOLDEN_ANGLE), origin[1] + radius * math.sin(j * GOLDEN_ANGLE)
+
+
+def _open_map_at(page: Page, point: tuple[float, float]) -> bool:
+    """True when ``point`` shows bare map: a hub left there can be picked up again (no control,
+    legend or other marker on top of it)."""
+    return bool(page.evaluate(
+        "([x, y]) => { const e = document.elementFromPoint(x, y); return !!e && !!e.closest('.leaflet-map-pane')"
+        " && !e.closest('.leaflet-marker-icon'); }", list(point)))
 
 
 def _centre(page: Page, title: str) -> tuple[float, float]:
@@ -230,7 +274,9 @@ def _centre(page: Page, title: str) -> tuple[float, float]:
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
 
-def _drag(page: Page, title: str, target: tuple[float, float], finished: list[Request]) -> DragSample:
+def _drag(page: Page, title: str, target: tuple[float, float], finished: list[Request]) -> DragSample | None:
+    """One real mouse drag of the hub to ``target``; None when the map did not take it as a drag
+    (no request followed within MISSED_DRAG_S: e.g. the marker was being redrawn at mouse down)."""
     x, y = _centre(page, title)
     page.mouse.move(x, y)
     page.mouse.down()
@@ -238,6 +284,11 @@ def _drag(page: Page, title: str, target: tuple[float, float], finished: list[Re
         page.mouse.move(x + (target[0] - x) * step / DRAG_STEPS, y + (target[1] - y) * step / DRAG_STEPS)
     before = page.evaluate("ids => { window.__bench.reset(); return window.__bench.texts(ids); }", list(KPI_IDS))
     page.mouse.up()
+    try:
+        page.wait_for_function("() => window.__bench.requests.length > 0", timeout=MISSED_DRAG_S * 1000,
+                               polling=50)
+    except PlaywrightTimeoutError:
+        return None
     record = _settle(page, scored=True)
     updates = [r for r in finished if UPDATE_PATH in r.url]
     while len(updates) < len(record["requests"]):  # let Playwright deliver the last events
@@ -247,14 +298,15 @@ def _drag(page: Page, title: str, target: tuple[float, float], finished: list[Re
 
 
 def _settle(page: Page, *, scored: bool = False) -> dict[str, Any]:
-    """Wait until the page has no request in flight for QUIET_MS (and, after a drag, was scored)."""
+    """Wait until the page has no request in flight for QUIET_MS (after a drag: both answers and a repaint)."""
     condition = ("q => { const B = window.__bench; return B.inFlight === 0 && performance.now() - B.lastActivity > q"
-                 + (" && B.upAt !== null && B.expected !== null && B.paints.length > 0" if scored else "") + "; }")
+                 + (" && B.upAt !== null && B.paints.length > 0 && 'kpi-mean-minutes' in B.expected"
+                    " && 'kpi-gini-spend' in B.expected" if scored else "") + "; }")
     try:
         page.wait_for_function(condition, arg=QUIET_MS, timeout=120_000, polling=50)
     except PlaywrightTimeoutError:
         state = page.evaluate("() => { const B = window.__bench; return {upAt: B.upAt, inFlight: B.inFlight, "
-                              "scored: B.expected !== null, paints: B.paints.length, "
+                              "answered: Object.keys(B.expected), paints: B.paints.length, "
                               "requests: B.requests.map(r => [r.output.slice(0, 60), r.headersAt !== null])}; }")
         raise RuntimeError(f"the page did not settle within 2 minutes after the drag: {state}") from None
     return dict(page.evaluate("ids => Object.assign({}, window.__bench, {shown: window.__bench.texts(ids)})",
@@ -262,27 +314,35 @@ def _settle(page: Page, *, scored: bool = False) -> dict[str, Any]:
 
 
 def _sample(record: dict[str, Any], before: dict[str, str], updates: list[Request]) -> DragSample:
+    """One drag's figures. The drag is done at the latest of: the frame after the map's last
+    recolouring, and the frame after the last DOM change in any watched panel; the headline
+    and money figures on screen must then equal the last value the server sent for each."""
     up = float(record["upAt"])
     expected, texts = record["expected"], record["shown"]
     wrong = {k: (texts[k], v) for k, v in expected.items() if k in texts and texts[k] != v}
     if wrong:
         raise RuntimeError(f"figures on screen differ from the server's answer: {wrong}")
-    changed = [c for c in record["changes"] if c["id"] in KPI_IDS]
-    last_change = {c["id"]: c["at"] for c in changed}
-    done = max([record["paints"][-1]["at"], *last_change.values()])
-    scoring = [r for r in record["requests"] if "kpi-mean-minutes.children" in r["output"]][-1]
     paint = record["paints"][-1]
+    panel_done = {"map recolour": paint["at"] - up}
+    for change in record["changes"]:
+        panel_done[change["panel"]] = max(panel_done.get(change["panel"], 0.0), change["at"] - up)
+    last_panel = max(panel_done, key=lambda name: panel_done[name])
+    done = up + panel_done[last_panel]
+    scoring = [r for r in record["requests"] if SCORE_OUTPUT in r["output"]][-1]
+    places = [r for r in record["requests"] if PLACES_OUTPUT in r["output"]][-1]
     down, decoded, sent_up, count = wire_bytes(updates)
     return DragSample(
         ms=done - up,
         to_first_request_ms=record["requests"][0]["sentAt"] - up,
         score_round_trip_ms=scoring["headersAt"] - scoring["sentAt"],
-        response_to_panels_ms=done - scoring["bodyAt"],
+        places_round_trip_ms=places["headersAt"] - places["sentAt"],
+        response_to_panels_ms=done - max(scoring["bodyAt"], places["bodyAt"]),
         reply_to_paint_call_ms=paint["calledAt"] - scoring["bodyAt"],
         paint_call_ms=paint["returnedAt"] - paint["calledAt"],
         paint_to_frame_ms=paint["at"] - paint["returnedAt"],
         bytes_down=down, bytes_down_decoded=decoded, bytes_up=sent_up, requests=count,
         figures_changed=sum(before[k] != texts[k] for k in KPI_IDS),
+        panel_done_ms=panel_done, last_panel=last_panel,
     )
 
 
@@ -296,11 +356,17 @@ def report(results: list[CaseResult]) -> None:
                 [[c.name, c.areas, len(c.samples), c.median_ms(), c.p90_ms(), min(s.ms for s in c.samples),
                   max(s.ms for s in c.samples)] for c in results])
     print_table("Where the time goes (medians, ms)",
-                ["case", "up to 1st request", "scoring round trip", "scoring reply to panels",
-                 "reply to recolour call", "recolour call", "recolour to painted frame"],
+                ["case", "up to 1st request", "access round trip", "money-by-place round trip",
+                 "last reply to all panels", "access reply to recolour call", "recolour call",
+                 "recolour to painted frame"],
                 [[c.name, med(c, "to_first_request_ms"), med(c, "score_round_trip_ms"),
-                  med(c, "response_to_panels_ms"), med(c, "reply_to_paint_call_ms"), med(c, "paint_call_ms"),
-                  med(c, "paint_to_frame_ms")] for c in results])
+                  med(c, "places_round_trip_ms"), med(c, "response_to_panels_ms"), med(c, "reply_to_paint_call_ms"),
+                  med(c, "paint_call_ms"), med(c, "paint_to_frame_ms")] for c in results])
+    names = ["map recolour", *(name for name, _ in PANELS)]
+    print_table("When each panel was done (median ms after mouse up; how often it was the last)",
+                ["case", *names],
+                [[c.name, *(f"{statistics.median(s.panel_done_ms.get(n, 0.0) for s in c.samples):,.0f} "
+                            f"({sum(s.last_panel == n for s in c.samples)})" for n in names)] for c in results])
     print_table("Bytes per drag (all /_dash-update-component responses one drag causes; median)",
                 ["case", "requests", "down, as sent", "down, decoded", "sent up", "headline figures changed"],
                 [[c.name, med(c, "requests"), med(c, "bytes_down"), med(c, "bytes_down_decoded"),
@@ -311,6 +377,8 @@ def report(results: list[CaseResult]) -> None:
                 [[c.name, c.first_page_bytes, c.first_page_bytes_decoded, c.layout_bytes, c.layout_bytes_decoded,
                   c.load_to_map_ms] for c in results])
     for c in results:
+        if c.missed_drags:
+            print(f"  {c.name}: {c.missed_drags} drag(s) not taken by the map (no request followed) and redone")
         if c.console_errors:
             print(f"  {c.name}: {len(c.console_errors)} browser console error(s), first: {c.console_errors[0][:200]}")
 
