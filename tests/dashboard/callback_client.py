@@ -6,6 +6,7 @@ the endpoint an attacker could post to, with the same checks in the way.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -44,3 +45,10 @@ def post_callback(client: FlaskClient, output_marker: str, values: dict[str, Any
         return 204, {}
     data = answer.get_json(silent=True) or {}
     return answer.status_code, data.get("response", {})
+
+
+def text_of(component: Any) -> str:
+    """Every string in a component tree, for checking what a builder shows."""
+    data = component.to_plotly_json() if hasattr(component, "to_plotly_json") else component
+    return json.dumps(data, default=lambda c: c.to_plotly_json() if hasattr(c, "to_plotly_json") else str(c),
+                      ensure_ascii=False)

@@ -31,7 +31,6 @@ from dashboard.appraisal_page import (
     with_options,
 )
 from dashboard.data_access import current_locality
-from dashboard.store_access import close_stores
 from geo.appraisal import (
     ConflictOfInterestError,
     Option,
@@ -44,19 +43,10 @@ from geo.appraisal import (
     record_score,
 )
 from geo.errors import PlannerInputError
-from tests.dashboard.saved_scenarios import Saved, saved_world
+from tests.dashboard.callback_client import text_of
+from tests.dashboard.saved_scenarios import Saved
 
 OPTIONS = (Option("six", "Six hubs"), Option("four", "Four hubs", frozenset({"S01", "S03"})))
-
-
-@pytest.fixture(scope="module")
-def saved(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Saved]:
-    yield saved_world(tmp_path_factory.mktemp("instance"))
-    close_stores()
-
-
-def text_of(component: Any) -> str:
-    return json.dumps(component, default=lambda c: c.to_plotly_json() if hasattr(c, "to_plotly_json") else str(c))
 
 
 def with_people() -> Any:

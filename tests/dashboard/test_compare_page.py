@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
-from typing import Any
 
 import numpy as np
 import pytest
@@ -36,20 +34,10 @@ from dashboard.scenario_figures import (
     scenario_figures,
     split_key,
 )
-from dashboard.store_access import close_stores, scenario_store
+from dashboard.store_access import scenario_store
 from geo.errors import PlannerInputError
-from tests.dashboard.callback_client import post_callback
-from tests.dashboard.saved_scenarios import SECRET_HUB, Saved, saved_world, signed_in
-
-
-@pytest.fixture(scope="module")
-def saved(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Saved]:
-    yield saved_world(tmp_path_factory.mktemp("instance"))
-    close_stores()
-
-
-def text_of(component: Any) -> str:
-    return json.dumps(component, default=lambda c: c.to_plotly_json() if hasattr(c, "to_plotly_json") else str(c))
+from tests.dashboard.callback_client import post_callback, text_of
+from tests.dashboard.saved_scenarios import SECRET_HUB, Saved, signed_in
 
 
 def headline(better: str | None) -> Headline:

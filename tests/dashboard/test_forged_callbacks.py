@@ -11,24 +11,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from dashboard import ids
 from dashboard.live_server import PROJECT_ROOT
 from dashboard.present_page import shown
-from dashboard.store_access import close_stores, scenario_store
+from dashboard.store_access import scenario_store
 from geo import follow
 from tests.dashboard.callback_client import post_callback
-from tests.dashboard.saved_scenarios import SECRET_HUB, Saved, saved_world, signed_in
-
-
-@pytest.fixture(scope="module")
-def saved(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Saved]:
-    yield saved_world(tmp_path_factory.mktemp("instance"))
-    close_stores()
+from tests.dashboard.saved_scenarios import SECRET_HUB, Saved, signed_in
 
 
 def leaks(response: dict[str, Any]) -> list[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from typing import Any
 
@@ -18,6 +17,7 @@ from dashboard.planning_panel import TO_LATLON, initial_plan, plan_fill
 from geo.errors import PlannerInputError
 from geo.io import DEMO_FOLDER, load_locality
 from geo.scenarios import ScenarioContent, scenario_from_dict, scenario_to_dict
+from tests.dashboard.callback_client import text_of
 
 FOLDER = str(DEMO_FOLDER)
 
@@ -40,13 +40,6 @@ def plan(locality) -> ScenarioContent:  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def service_ids(locality) -> list[str]:  # type: ignore[no-untyped-def]
     return [str(s) for s in locality.services["service_id"]]
-
-
-def text_of(component: Any) -> str:
-    """Every string in a component tree, for checking what a builder shows."""
-    data = component.to_plotly_json() if hasattr(component, "to_plotly_json") else component
-    return json.dumps(data, default=lambda c: c.to_plotly_json() if hasattr(c, "to_plotly_json") else str(c),
-                      ensure_ascii=False)
 
 
 def money_edit(plan: ScenarioContent, **changes: Any) -> ScenarioContent | None:

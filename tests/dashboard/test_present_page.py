@@ -28,19 +28,10 @@ from dashboard.present_page import (
     shown,
     stage_outputs,
 )
-from dashboard.store_access import close_stores, scenario_store
+from dashboard.store_access import scenario_store
 from geo import follow
-from tests.dashboard.saved_scenarios import SECRET_HUB, Saved, saved_world
-
-
-@pytest.fixture(scope="module")
-def saved(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Saved]:
-    yield saved_world(tmp_path_factory.mktemp("instance"))
-    close_stores()
-
-
-def text_of(component: Any) -> str:
-    return json.dumps(component, default=lambda c: c.to_plotly_json() if hasattr(c, "to_plotly_json") else str(c))
+from tests.dashboard.callback_client import text_of
+from tests.dashboard.saved_scenarios import SECRET_HUB, Saved
 
 
 @contextmanager
