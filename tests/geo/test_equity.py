@@ -141,8 +141,6 @@ def test_spend_equity_refuses_missing_columns_and_negative_budgets() -> None:
 
 @pytest.fixture(scope="module")
 def demo_equity():
-    if not (DEMO_FOLDER / "locality.gpkg").is_file():
-        pytest.skip("demo data not generated yet")
     locality = load_locality(DEMO_FOLDER)
     router = routers_for_locality(locality, modes=("drive",))["drive"]
     assert router.n_areas == len(locality.areas) and router.graph.report.nodes_kept > 1000

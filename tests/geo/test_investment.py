@@ -33,7 +33,7 @@ from geo.investment import (
     spend_by_model,
     waterfall,
 )
-from geo.io import DEMO_FOLDER, Locality, load_locality
+from geo.io import Locality, load_locality
 from geo.scenarios import Hub, OutreachPoint, ScenarioContent
 
 LOTS = {"Northdale": "East", "Southdale": "West", "Westdale": "West"}
@@ -338,16 +338,11 @@ def test_district_lots_from_a_table() -> None:
         district_lots_from_frame(table.assign(lot=["East", "West", "West"]))
 
 
-needs_demo = pytest.mark.skipif(not (DEMO_FOLDER / "locality.gpkg").is_file(),
-                                reason="demo locality not generated yet")
-
-
 @pytest.fixture(scope="module")
 def demo() -> Locality:
     return load_locality()
 
 
-@needs_demo
 def test_demo_today_reproduces_the_papers_figures(demo) -> None:
     lots = district_lots_from_frame(demo.districts)
     ledger = investment_ledger(demo.services, NOTHING_NEW, assumptions_from_csv(),
@@ -362,7 +357,6 @@ def test_demo_today_reproduces_the_papers_figures(demo) -> None:
     assert len(demo.services) == 13
 
 
-@needs_demo
 def test_demo_redesign_moves_money_out_of_day_activity(demo) -> None:
     lots = district_lots_from_frame(demo.districts)
     hubs = tuple(PlannedHub(f"H{i}", district) for i, district in enumerate(sorted(lots)))

@@ -12,7 +12,7 @@ import pytest
 from geo.assumptions import Assumptions, assumptions_from_csv
 from geo.errors import PlannerInputError
 from geo.investment import InvestmentPlan, PlannedHub, ips_cost_gbp
-from geo.io import DEMO_FOLDER, load_locality
+from geo.io import load_locality
 from geo.outcomes import (
     OUTCOMES,
     SUPPORT_LINES,
@@ -236,8 +236,6 @@ def test_direct_payments_outlook_follows_edits(assumptions) -> None:
         direct_payments_outlook(-1.0, assumptions)
 
 
-@pytest.mark.skipif(not (DEMO_FOLDER / "locality.gpkg").is_file(),
-                    reason="demo locality not generated yet")
 def test_demo_services_under_reach_young_and_bme_people() -> None:
     demo = load_locality()
     shares = group_shares_from_areas(demo.areas)

@@ -312,8 +312,6 @@ def test_need_from_prevalence_by_hand() -> None:
 
 def test_need_from_prevalence_reproduces_the_demo() -> None:
     demo = Path(__file__).resolve().parents[2] / "data" / "demo" / "locality.gpkg"
-    if not demo.is_file():
-        pytest.skip("demo data not generated")
     areas = gpd.read_file(demo, layer="areas", ignore_geometry=True)
     need = need_from_prevalence(areas["pop_adult"], areas["smi_prevalence_pct"], areas["cmd_prevalence_pct"])
     np.testing.assert_allclose(need["need_index"], areas["need_index"], atol=0.011)
