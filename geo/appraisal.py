@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -78,6 +78,18 @@ class Score:
     score: float
 
 
+_Item = TypeVar("_Item")
+
+
+def _one_by(items: Sequence[_Item], attribute: str, wanted: str, field_name: str) -> _Item:
+    """The item whose `attribute` equals `wanted`, or an error listing the ones there are."""
+    for item in items:
+        if getattr(item, attribute) == wanted:
+            return item
+    raise PlannerInputError(
+        f"{field_name}: expected one of {[getattr(i, attribute) for i in items]}, found {wanted!r}")
+
+
 @dataclass(frozen=True)
 class Appraisal:
     """The criteria, options, participants and scores of one appraisal, all checked."""
@@ -116,32 +128,15 @@ class Appraisal:
 
     def participant(self, participant_id: str) -> Participant:
         """Return the participant with id `participant_id`."""
-        for participant in self.participants:
-            if participant.participant_id == participant_id:
-                return participant
-        raise PlannerInputError(
-            f"participant_id: expected one of {[p.participant_id for p in self.participants]}, "
-            f"found {participant_id!r}"
-        )
+        return _one_by(self.participants, "participant_id", participant_id, "participant_id")
 
     def option(self, option_id: str) -> Option:
         """Return the option with id `option_id`."""
-        for option in self.options:
-            if option.option_id == option_id:
-                return option
-        raise PlannerInputError(
-            f"option_id: expected one of {[o.option_id for o in self.options]}, "
-            f"found {option_id!r}"
-        )
+        return _one_by(self.options, "option_id", option_id, "option_id")
 
     def criterion(self, key: str) -> Criterion:
         """Return the criterion with key `key`."""
-        for criterion in self.criteria:
-            if criterion.key == key:
-                return criterion
-        raise PlannerInputError(
-            f"criterion key: expected one of {[c.key for c in self.criteria]}, found {key!r}"
-        )
+        return _one_by(self.criteria, "key", key, "criterion key")
 
 
 @dataclass(frozen=True)
