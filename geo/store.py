@@ -54,6 +54,7 @@ from sqlalchemy.pool import StaticPool
 
 from geo.accounts import (
     AccessDeniedError,
+    Action,
     Role,
     User,
     Visibility,
@@ -662,23 +663,21 @@ class ScenarioStore:
 
     def rename(self, user: User | None, scenario: ScenarioRef, title: str) -> ScenarioRecord:
         """Change the title of `scenario`; its slug and URLs stay the same."""
-        title = _checked_title(title)
-        with self._transaction() as session:
-            row = self._viewable(session, user, scenario)
-            require(user, "edit", _record(row), what=f"scenario {row.title!r}")
-            row.title = title
-            row.updated_at = _now()
-            session.flush()
-            return _record(row)
+        return self._update(user, scenario, "edit", title=_checked_title(title))
 
     def set_visibility(self, user: User | None, scenario: ScenarioRef,
                        visibility: Visibility) -> ScenarioRecord:
         """Make `scenario` a draft, a confidential steering-group paper or public."""
-        visibility = check_visibility(visibility)
+        return self._update(user, scenario, "manage", visibility=check_visibility(visibility))
+
+    def _update(self, user: User | None, scenario: ScenarioRef, action: Action,
+                **fields: str) -> ScenarioRecord:
+        """Set `fields` of `scenario` in one transaction, if `user` may do `action` to it."""
         with self._transaction() as session:
             row = self._viewable(session, user, scenario)
-            require(user, "manage", _record(row), what=f"scenario {row.title!r}")
-            row.visibility = visibility
+            require(user, action, _record(row), what=f"scenario {row.title!r}")
+            for name, value in fields.items():
+                setattr(row, name, value)
             row.updated_at = _now()
             session.flush()
             return _record(row)
