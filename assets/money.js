@@ -23,6 +23,10 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
   }
 });
 
-window.dash_clientside.dspMoney.highlightHub = function (selected, rows) {
-  return (rows || []).map(function (row) { return row.hub === selected ? "money-row-selected" : ""; });
+// The hub table is HTML in one slot (dashboard/html_slot.py): mark the chosen hub's row in place.
+window.dash_clientside.dspMoney.highlightHub = function (selected) {
+  document.querySelectorAll("#hub-costs tr[data-hub-id]").forEach(function (row) {
+    row.classList.toggle("money-row-selected", row.getAttribute("data-hub-id") === selected);
+  });
+  return selected || "";
 };

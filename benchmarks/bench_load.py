@@ -61,9 +61,9 @@ from typing import IO, Any
 
 import psutil
 import requests
-from pyproj import Transformer
 
 from benchmarks.common import Figure, figure, print_table
+from geo.projection import lonlat
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 WORKER_COUNTS = (1, 2, 4)
@@ -77,7 +77,6 @@ MATRIX_JOB = "matrix-job-result.data"  # the analyst job's callback, by its outp
 PARALLEL_POSTS = 6  # a browser's connections to one host over HTTP/1.1
 MAX_REQUESTS_PER_RUN = 6000
 TARGET_P95_MS = 500.0
-TO_LATLON = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 
 
 # ---------------------------------------------------------------------------------------
@@ -468,8 +467,8 @@ class Browser:
             return
         hub = rng.choice(movable)
         home_x, home_y = homes.setdefault(hub["hub_id"], (hub["x"], hub["y"]))
-        lng, lat = TO_LATLON.transform(home_x + rng.uniform(-DRAG_RADIUS_M, DRAG_RADIUS_M),
-                                       home_y + rng.uniform(-DRAG_RADIUS_M, DRAG_RADIUS_M))
+        lng, lat = lonlat(home_x + rng.uniform(-DRAG_RADIUS_M, DRAG_RADIUS_M),
+                          home_y + rng.uniform(-DRAG_RADIUS_M, DRAG_RADIUS_M))
         errors_before = len(self.tally.errors)
         started = time.perf_counter()
         self.values["hub-event.data"] = {"kind": "move", "hub": hub["hub_id"], "lat": lat, "lng": lng,

@@ -26,10 +26,10 @@ import numpy as np
 import pandas as pd
 from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
-from pyproj import Transformer
 
 from dashboard import data_access, history, ids, outcomes_panel
 from dashboard.engine import DEFAULT_MODE
+from dashboard.html_slot import html_slot, to_html
 from dashboard.money_charts import (
     CONFIG,
     SELECTED_MARK,
@@ -67,9 +67,9 @@ from geo.investment import (
 )
 from geo.io import Locality
 from geo.plan_equity import FIFTH_LABELS, areas_at_points
+from geo.projection import grid_xy
 from geo.scenarios import SERVICE_DECISIONS, ScenarioContent, scenario_from_dict, scenario_to_dict
 
-TO_GRID = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
 DECISION_LABELS = {"keep": "Keep", "reshape": "Re-shape", "decommission": "Close"}
 LOT_ORDER = ("West", "Central", "East", LOCALITY_WIDE)
 NO_DISTRICT = "none"
@@ -181,8 +181,8 @@ def hub_costs_table(costed: CostedPlan, plan: ScenarioContent, selected_hub: str
         places = (workers * a["hub_people_per_worker"] if planned.capacity_places is None
                   else float(planned.capacity_places))
         links = a["links_workers_per_hub"] if planned.links_workers is None else planned.links_workers
-        rows.append(html.Tr(id={"type": ids.HUB_COST_ROW, "hub": hub.hub_id},
-                            className=SELECTED_ROW if hub.hub_id == selected_hub else "", children=[
+        rows.append(html.Tr(**{"data-hub-id": hub.hub_id},
+                            className=SELECTED_ROW if hub.hub_id == selected_hub else None, children=[
             html.Th(f"{number}. {hub.name}", scope="row"),
             html.Td(costed.places[hub.hub_id].district), html.Td(money(cost[hub.hub_id])),
             html.Td(f"{places + links * a['links_caseload']:,.0f}"),
@@ -256,7 +256,7 @@ def place_views(placed: PlacedPlan, plan: ScenarioContent, locality: Locality, *
         fifths_figure(placed.fifths_today, placed.fifths_plan, selected_fifth=_fifth_of(locality, area_row)),
         lorenz_figure(today.lorenz, equity.lorenz, gini_today=today.gini, gini_plan=equity.gini),
         gap_figure(today.by_district, equity.by_district, selected=district),
-        hub_costs_table(placed.costed, plan, hub), district_figure(placed.by_district, district),
+        to_html(hub_costs_table(placed.costed, plan, hub)), district_figure(placed.by_district, district),
         lot_figure(placed.by_lot),
     )
 
@@ -266,7 +266,7 @@ def place_outputs() -> list[Output]:
             Output(ids.KPI_CONCENTRATION_SPEND, "children"), Output(ids.KPI_FAIRNESS_TODAY, "children"),
             Output(ids.BIGGEST_TOWN_NOTE, "children"), Output(ids.SELECTED_AREA_NOTE, "children"),
             Output(ids.EQUITY_FIFTHS_CHART, "figure"), Output(ids.EQUITY_LORENZ_CHART, "figure"),
-            Output(ids.EQUITY_GAP_CHART, "figure"), Output(ids.HUB_COSTS, "children"),
+            Output(ids.EQUITY_GAP_CHART, "figure"), Output(ids.HUB_COSTS_TABLE, "children"),
             Output(ids.LEDGER_DISTRICT_CHART, "figure"), Output(ids.LEDGER_LOT_CHART, "figure")]
 
 
@@ -346,7 +346,7 @@ def money_card(locality: Locality) -> dbc.Card:
                 "Money people hold themselves to buy the support they choose.",
                 value=0, step=10_000, maximum=50_000_000),
             html.Div(id=ids.MONEY_STATUS, className="plan-status", role="status", **{"aria-live": "polite"}),
-            html.Div(id=ids.HUB_COSTS, className="mt-2"),
+            html.Div(html_slot(ids.HUB_COSTS_TABLE), id=ids.HUB_COSTS, className="mt-2", **{"data-selected": ""}),
             html.H3("The ledger", className="h6 mt-3"),
             graph(ids.LEDGER_MODEL_CHART, 358),
             html.P("; ".join(f"{SHORT_MODEL_LABELS[m]}: {MODEL_LABELS[m].lower()}" for m in MODELS) + ".",
@@ -484,7 +484,7 @@ def follow_plan_money(_key, plan_data, boxes, decisions, ips, links, direct):  #
 # ---------------------------------------------------------------------------------------
 def area_row_at(locality: Locality, lat: float, lng: float) -> int:
     """Row of the area under a map point (the nearest area for a point outside the county)."""
-    x, y = TO_GRID.transform(lng, lat)
+    x, y = grid_xy(lng, lat)
     return int(areas_at_points(locality.areas, np.array([[x, y]]))[0])
 
 
@@ -534,8 +534,7 @@ clientside_callback(
 # rewritten on every plan change, and as an input it would make each drag cost two recomputes.
 clientside_callback(
     ClientsideFunction(namespace="dspMoney", function_name="highlightHub"),
-    Output({"type": ids.HUB_COST_ROW, "hub": ALL}, "className"),
-    Input(ids.HUB_SELECT, "value"), State({"type": ids.HUB_COST_ROW, "hub": ALL}, "id"),
+    Output(ids.HUB_COSTS, "data-selected"), Input(ids.HUB_SELECT, "value"),
 )
 
 

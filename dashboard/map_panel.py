@@ -13,6 +13,7 @@ import dash_leaflet as dl
 from dash import ClientsideFunction, Input, Output, clientside_callback, dcc, html
 
 from dashboard import data_access, ids
+from dashboard.html_slot import html_slot
 from dashboard.layers import AREA_LAYERS, LAYERS_BY_KEY, PLAN_LAYERS, class_areas
 from geo.io import SERVICE_FUNCTIONS, Locality
 
@@ -148,7 +149,7 @@ def layer_controls() -> dbc.Card:
                 value=DEFAULT_LAYER,
                 className="layer-picker",
             ),
-            html.Div(id=ids.LEGEND, className="legend mt-3", **{"aria-live": "polite"}),
+            html.Div(html_slot(ids.LEGEND), className="legend mt-3", **{"aria-live": "polite"}),
             html.H3("Existing services", className="h6 mt-3"),
             services_key(),
         ]),

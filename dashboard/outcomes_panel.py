@@ -20,6 +20,7 @@ import pandas as pd
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard import history, ids
+from dashboard.html_slot import html_slot, to_html
 from dashboard.money_charts import CONFIG, money, percent, placeholder, uptake_figure
 from dashboard.plan_money import (
     ACCESS_THRESHOLD_MIN,
@@ -154,7 +155,7 @@ def outcome_outputs() -> list[Output]:
 
 def place_views(placed: PlacedPlan) -> tuple[Any, ...]:
     """The outcome card's outputs that a hub move changes, in the order of :func:`place_outputs`."""
-    return within_threshold_text(placed), reach_table(placed)
+    return within_threshold_text(placed), to_html(reach_table(placed))
 
 
 def place_outputs() -> list[Output]:
@@ -192,7 +193,7 @@ def outcomes_card() -> dbc.Card:
                 "Cost each: the yearly cost of the services whose main aim is that outcome, divided by the "
                 "outcomes they bring. Volunteering is no service's main aim, so it has no cost of its own.")),
             html.Div(id=ids.SUPPORT_TABLE, className="mt-3"),
-            html.Div(id=ids.REACH_TABLE, className="mt-3"),
+            html_slot(ids.REACH_TABLE, class_name="mt-3"),
             html.H3("Direct payments and individual budgets", className="h6 mt-3"),
             html.P(className="small mb-1", children=(
                 "Direct payments and individual budgets are money people hold themselves to buy the support "

@@ -12,12 +12,12 @@ from typing import Any
 import dash_bootstrap_components as dbc
 import dash_leaflet as dl
 import numpy as np
-from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
-from pyproj import Transformer
+from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 from shapely.geometry import Point
 
 from dashboard import data_access, history, ids
 from dashboard.engine import DEFAULT_MODE, score_plan
+from dashboard.html_slot import html_slot, to_html
 from dashboard.layers import PLAN_LAYERS, catchment_classes, minutes_classes
 from dashboard.map_panel import DEFAULT_LAYER, area_fill, legend
 from dashboard.plan_money import plan_spend_classes
@@ -26,10 +26,9 @@ from geo.access import AccessResult
 from geo.errors import PlannerInputError
 from geo.io import Locality
 from geo.network import MODE_LABELS, Mode
+from geo.projection import grid_xy, lonlat
 from geo.scenarios import ScenarioContent, scenario_from_dict, scenario_to_dict
 
-TO_GRID = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
-TO_LATLON = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 STEP_M = 500.0
 WORST_AREA_COUNT = 10
 DEMO_DATASET_VERSION = "demo"
@@ -41,7 +40,7 @@ GROUP_ORDER = ("population", "need", "women", "age_18_24", "bme", "most_deprived
 # Builders: plan -> components
 # ---------------------------------------------------------------------------------------
 def latlon(x: float, y: float) -> list[float]:
-    lon, lat = TO_LATLON.transform(x, y)
+    lon, lat = lonlat(x, y)
     return [round(lat, 6), round(lon, 6)]
 
 
@@ -55,15 +54,15 @@ def hub_markers(plan: ScenarioContent, selected: str | None) -> list[Any]:
     children: list[Any] = []
     for number, hub in enumerate(plan.hubs, start=1):
         main = latlon(hub.x, hub.y)
-        for point in hub.outreach_points:
+        for index, point in enumerate(hub.outreach_points):
             spot = latlon(point.x, point.y)
-            children.append(dl.Polyline(positions=[main, spot], color="#6a1b9a", weight=2, dashArray="5 5",
-                                        interactive=False))
+            children.append(dl.Polyline(id=link_id(hub.hub_id, index), positions=[main, spot], color="#6a1b9a",
+                                        weight=2, dashArray="5 5", interactive=False))
             children.append(dl.CircleMarker(center=spot, radius=7, color="#ffffff", weight=2, fillColor="#6a1b9a",
                                             fillOpacity=1,
                                             children=dl.Tooltip(f"Outreach point: {point.name} ({hub.name})")))
         children.append(dl.DivMarker(
-            id={"type": "hub-marker", "hub": hub.hub_id},
+            id={"type": ids.HUB_MARKER, "hub": hub.hub_id},
             position=main,
             draggable=not hub.locked,
             keyboard=True,
@@ -77,6 +76,30 @@ def hub_markers(plan: ScenarioContent, selected: str | None) -> list[Any]:
             children=dl.Tooltip(f"{hub.name}" + (" (locked)" if hub.locked else " - drag to move")),
         ))
     return children
+
+
+def link_id(hub_id: str, index: int) -> dict[str, Any]:
+    return {"type": ids.HUB_LINK, "hub": hub_id, "point": index}
+
+
+def hub_layer_drawn(plan: ScenarioContent, selected: str | None) -> dict[str, Any]:
+    """Everything the hub layer shows except where the hubs are: while it stays the same, a move
+    only sets marker positions (rebuilding the markers costs the browser far more)."""
+    return {"selected": selected, "hubs": [
+        [hub.hub_id, hub.name, hub.locked, [[p.name, p.x, p.y] for p in hub.outreach_points]] for hub in plan.hubs]}
+
+
+def hub_positions(plan: ScenarioContent, markers: list[dict[str, Any]],
+                  links: list[dict[str, Any]]) -> tuple[list[list[float]], list[list[list[float]]]]:
+    """Positions for the markers and outreach links already drawn (``ctx.outputs_list`` entries)."""
+    hubs = {hub.hub_id: hub for hub in plan.hubs}
+    marker_at = [latlon(hubs[m["id"]["hub"]].x, hubs[m["id"]["hub"]].y) for m in markers]
+    link_at = []
+    for link in links:
+        hub = hubs[link["id"]["hub"]]
+        point = hub.outreach_points[link["id"]["point"]]
+        link_at.append([latlon(hub.x, hub.y), latlon(point.x, point.y)])
+    return marker_at, link_at
 
 
 def _minutes_text(value: float) -> str:
@@ -212,6 +235,7 @@ def layout(locality: Locality, dataset_version: str = DEMO_DATASET_VERSION) -> d
             dcc.Store(id=ids.PLAN, data=initial_plan(locality, dataset_version)),
             dcc.Store(id=ids.PLAN_HISTORY, data=history.empty()),
             dcc.Store(id=ids.HUB_EVENT),
+            dcc.Store(id=ids.HUBS_DRAWN),
             dcc.Store(id=ids.ADD_MODE, data=None),
             html.P(className="small", children=(
                 "Resource hubs offer social contact, structured activity and skills in a safe place. "
@@ -262,9 +286,9 @@ def layout(locality: Locality, dataset_version: str = DEMO_DATASET_VERSION) -> d
                 html.Span(id="add-mode-text"),
                 dbc.Button("Cancel", id=ids.ADD_MODE_CANCEL, size="sm", color="link"),
             ]),
-            html.Div(id=ids.GROUP_TABLE, className="mt-3"),
+            html_slot(ids.GROUP_TABLE, class_name="mt-3"),
             html.H3("The ten areas furthest from a hub", className="h6 mt-3"),
-            html.Div(id=ids.WORST_AREAS),
+            html_slot(ids.WORST_AREAS),
             html.Div(id=ids.AREA_DETAILS, className="mt-3", **{"aria-live": "polite"}),
         ]),
     ])
@@ -287,11 +311,11 @@ def apply_edit(trigger: str, plan: ScenarioContent, *, selected: str | None, eve
         if event.get("kind") == "nudge":
             new = plan_edits.nudge_hub(plan, event["hub"], float(event["dx"]), float(event["dy"]))
         else:
-            x, y = TO_GRID.transform(float(event["lng"]), float(event["lat"]))
+            x, y = grid_xy(float(event["lng"]), float(event["lat"]))
             new = plan_edits.move_hub(plan, event["hub"], x, y)
         return new, f"{names.get(event['hub'], 'Hub')} moved."
     if trigger == ids.MAP and map_click and add_mode:
-        x, y = TO_GRID.transform(float(map_click["latlng"]["lng"]), float(map_click["latlng"]["lat"]))
+        x, y = grid_xy(float(map_click["latlng"]["lng"]), float(map_click["latlng"]["lat"]))
         if add_mode == "outreach" and selected:
             return plan_edits.add_outreach_point(plan, selected, x, y), f"Outreach point added to {names[selected]}."
         new = plan_edits.add_hub(plan, x, y)
@@ -402,14 +426,21 @@ def selection_after(plan: ScenarioContent, selected: str | None, rename_text: st
 
 
 @callback(Output(ids.HUBS, "children"), Output(ids.HUB_SELECT, "options"), Output(ids.HUB_SELECT, "value"),
+          Output(ids.HUBS_DRAWN, "data"), Output({"type": ids.HUB_MARKER, "hub": ALL}, "position"),
+          Output({"type": ids.HUB_LINK, "hub": ALL, "point": ALL}, "positions"),
           Input(ids.PLAN, "data"), State(ids.HUB_SELECT, "value"), State(ids.HUB_RENAME_TEXT, "value"),
-          State(ids.HUB_LOCK, "value"))
-def draw_hubs(plan_data, selected, rename_text, locked):  # type: ignore[no-untyped-def]
+          State(ids.HUB_LOCK, "value"), State(ids.HUBS_DRAWN, "data"))
+def draw_hubs(plan_data, selected, rename_text, locked, drawn):  # type: ignore[no-untyped-def]
+    """Redraw the hub layer when what it shows changes; after a move, only set the positions."""
     plan = scenario_from_dict(plan_data)
     chosen = selection_after(plan, selected, rename_text, locked)
+    shown = hub_layer_drawn(plan, selected if chosen is no_update else chosen)
+    if shown == drawn:
+        return (no_update, no_update, chosen, no_update, *hub_positions(plan, *ctx.outputs_list[4:6]))
     options = [{"label": f"{n}. {h.name}" + (" (locked)" if h.locked else ""), "value": h.hub_id}
                for n, h in enumerate(plan.hubs, start=1)]
-    return hub_markers(plan, selected if chosen is no_update else chosen), options, chosen
+    keep = [[no_update] * len(drawn_items) for drawn_items in ctx.outputs_list[4:6]]
+    return hub_markers(plan, shown["selected"]), options, chosen, shown, *keep
 
 
 @callback(Output(ids.HUB_RENAME_TEXT, "value"), Output(ids.HUB_LOCK, "value"),
@@ -434,11 +465,11 @@ def follow_selection(selected, plan_data, rename_text, locked):  # type: ignore[
 def score(plan_data, mode, layer):  # type: ignore[no-untyped-def]
     locality = data_access.current_locality()
     if ctx.triggered_id == ids.LAYER_PICKER and layer not in PLAN_LAYERS:
-        return (*area_fill(locality, layer), *([no_update] * 9))
+        return (*fill_and_key(area_fill(locality, layer)), *([no_update] * 9))
     plan = scenario_from_dict(plan_data)
     result = score_plan(data_access.current_folder(), plan.hubs, mode or DEFAULT_MODE)
-    fill = (plan_fill(result, plan, layer, mode or DEFAULT_MODE) if layer in PLAN_LAYERS
-            else area_fill(locality, layer or DEFAULT_LAYER))
+    fill = fill_and_key(plan_fill(result, plan, layer, mode or DEFAULT_MODE) if layer in PLAN_LAYERS
+                        else area_fill(locality, layer or DEFAULT_LAYER))
     if ctx.triggered_id not in (None, ids.LAYER_PICKER) and layer not in PLAN_LAYERS:
         fill = (no_update, no_update)
     s = result.summary.set_index("group")
@@ -448,7 +479,13 @@ def score(plan_data, mode, layer):  # type: ignore[no-untyped-def]
             _minutes_text(s.loc["population", "mean_minutes"]), _share_text(s.loc["population", "share_within_30"]),
             _minutes_text(s.loc["population", "p90_minutes"]), _minutes_text(s.loc["need", "mean_minutes"]),
             _share_text(s.loc["need", "share_within_30"]), _minutes_text(s.loc["need", "p90_minutes"]),
-            group_table(result), worst_areas(result, locality, hub_names(plan)), note)
+            to_html(group_table(result)), to_html(worst_areas(result, locality, hub_names(plan))), note)
+
+
+def fill_and_key(fill: tuple[dict[str, Any], list[Any]]) -> tuple[dict[str, Any], str]:
+    """The map's colours and its legend, the legend as HTML for its slot."""
+    colours, key = fill
+    return colours, to_html(key)
 
 
 @callback(Output(ids.AREA_DETAILS, "children"), Input(ids.MAP, "clickData"),
@@ -458,7 +495,7 @@ def show_area(click, plan_data, mode, add_mode):  # type: ignore[no-untyped-def]
     if add_mode or not click:
         return no_update  # the click placed a new hub or outreach point
     locality = data_access.current_locality()
-    x, y = TO_GRID.transform(float(click["latlng"]["lng"]), float(click["latlng"]["lat"]))
+    x, y = grid_xy(float(click["latlng"]["lng"]), float(click["latlng"]["lat"]))
     row = area_at(locality, x, y)
     if row is None:
         return no_update

@@ -43,7 +43,7 @@ def test_a_hub_drag_changes_the_gini_and_closing_a_service_changes_the_ledger(pa
     assert text(page, SHARE) != share_before
     expect(page.locator("#plan-status")).to_contain_text("Kingsmere hub moved")
     page.get_by_title(HUB, exact=True).click()  # choosing a hub highlights its row in the hub table
-    expect(page.locator('[id*="hub-cost-row"][id*="H1"]')).to_have_class("money-row-selected", timeout=30_000)
+    expect(page.locator('#hub-costs tr[data-hub-id="H1"]')).to_have_class("money-row-selected", timeout=30_000)
 
     plan_total, gini_moved = text(page, "#kpi-plan-total"), text(page, GINI)
     released = page.locator('[id*="service-released"][id*="S01"]')

@@ -18,8 +18,12 @@ def _prop(text: str) -> dict[str, str]:
 
 
 def callback_body(client: FlaskClient, output_marker: str, values: dict[str, Any], *,
-                  triggered: str) -> dict[str, Any]:
-    """The body of the callback whose output names ``output_marker`` ("id.prop"), with ``values`` by "id.prop"."""
+                  triggered: str, matched: dict[str, list[Any]] | None = None) -> dict[str, Any]:
+    """The body of the callback whose output names ``output_marker`` ("id.prop"), with ``values`` by "id.prop".
+
+    A pattern-matching output (an id with ALL) stands for the components ``matched`` lists under its
+    type (none when not given), as the browser sends the ones on the page.
+    """
     dependencies = client.get("/_dash-dependencies").get_json()
     matches = [d for d in dependencies if output_marker in d["output"]]
     if len(matches) > 1:  # several write it: the one the triggering input drives
@@ -27,7 +31,8 @@ def callback_body(client: FlaskClient, output_marker: str, values: dict[str, Any
     assert len(matches) == 1, f"{len(matches)} callbacks write {output_marker}"
     dependency = matches[0]
     output = dependency["output"]
-    outputs = [_prop(part) for part in output.strip(".").split("...")] if output.startswith("..") else _prop(output)
+    outputs = ([_output(part, matched or {}) for part in output.strip(".").split("...")] if output.startswith("..")
+               else _output(output, matched or {}))
 
     def filled(items: list[dict[str, str]]) -> list[dict[str, Any]]:
         return [{**item, "value": values.get(f"{item['id']}.{item['property']}")} for item in items]
@@ -36,10 +41,18 @@ def callback_body(client: FlaskClient, output_marker: str, values: dict[str, Any
             "state": filled(dependency["state"]), "changedPropIds": [triggered]}
 
 
+def _output(text: str, matched: dict[str, list[Any]]) -> dict[str, Any] | list[dict[str, Any]]:
+    if not text.startswith("{"):
+        return _prop(text)
+    pattern, _, prop = text.rpartition("}.")
+    kind = json.loads(pattern + "}")["type"]
+    return [{"id": component, "property": prop.split("@")[0]} for component in matched.get(kind, [])]
+
+
 def post_callback(client: FlaskClient, output_marker: str, values: dict[str, Any], *,
-                  triggered: str) -> tuple[int, dict[str, Any]]:
+                  triggered: str, matched: dict[str, list[Any]] | None = None) -> tuple[int, dict[str, Any]]:
     """POST the callback; return the status and {id: {prop: value}} of what it changed."""
-    body = callback_body(client, output_marker, values, triggered=triggered)
+    body = callback_body(client, output_marker, values, triggered=triggered, matched=matched)
     answer = client.post("/_dash-update-component", json=body)
     if answer.status_code == 204:  # Dash: nothing to update
         return 204, {}

@@ -13,9 +13,10 @@ from dash.exceptions import PreventUpdate
 from dashboard import create_app, history, ids, investment_panel, outcomes_panel, plan_money
 from dashboard.config import Settings
 from dashboard.money_charts import before_after_bars, label_margin, money, money_ticks
-from dashboard.planning_panel import TO_LATLON, initial_plan, plan_fill
+from dashboard.planning_panel import initial_plan, plan_fill
 from geo.errors import PlannerInputError
 from geo.io import DEMO_FOLDER, load_locality
+from geo.projection import lonlat
 from geo.scenarios import ScenarioContent, scenario_from_dict, scenario_to_dict
 from tests.dashboard.callback_client import text_of
 
@@ -183,8 +184,10 @@ def test_selections_are_highlighted_in_every_panel(app, plan, locality) -> None:
     assert widths[labels.index("<b>▶ North Moors</b>")] == 3 and sum(widths) == 3
     district_chart = values[position(outputs, ids.LEDGER_DISTRICT_CHART)]
     assert "<b>▶ North Moors</b>" in district_chart["data"][0]["y"]
-    rows = values[position(outputs, ids.HUB_COSTS)].children[2].children
-    marked = [row.id["hub"] for row in rows if row.className == investment_panel.SELECTED_ROW]
+    table = values[position(outputs, ids.HUB_COSTS_TABLE)]
+    rows = [tag for tag in re.findall(r"<tr[^>]*>", table) if "data-hub-id" in tag]
+    marked = [re.search(r'data-hub-id="([^"]+)"', tag).group(1)  # type: ignore[union-attr]
+              for tag in rows if f'class="{investment_panel.SELECTED_ROW}"' in tag]
     assert marked == ["H3"] and len(rows) == len(plan.hubs)
     note = text_of(values[position(outputs, ids.SELECTED_AREA_NOTE)])
     assert str(locality.areas["name"].iat[row]) in note and "per head of need" in note
@@ -194,7 +197,7 @@ def test_selections_are_highlighted_in_every_panel(app, plan, locality) -> None:
 
 def test_clicks_choose_an_area_or_a_district(locality) -> None:  # type: ignore[no-untyped-def]
     row = 42
-    lon, lat = TO_LATLON.transform(*locality.areas.loc[row, ["pwc_x", "pwc_y"]])
+    lon, lat = lonlat(*locality.areas.loc[row, ["pwc_x", "pwc_y"]])
     click = {"latlng": {"lat": lat, "lng": lon}}
     assert investment_panel.place_choice(ids.MAP, locality, map_click=click, bar_click=None, add_mode=None) == (
         row, locality.areas["district"].iat[row])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,17 +16,18 @@ from dashboard.config import Settings
 from dashboard.engine import score_plan
 from dashboard.layers import MINUTES_PALETTE, minutes_classes
 from dashboard.planning_panel import (
-    TO_LATLON,
     apply_edit,
     area_at,
     group_table,
     hub_markers,
     initial_plan,
+    latlon,
     place_xy,
 )
 from dashboard.store_access import close_stores
 from geo.errors import PlannerInputError
 from geo.io import DEMO_FOLDER, load_locality
+from geo.projection import lonlat
 from geo.scenarios import scenario_from_dict
 from tests.dashboard.callback_client import post_callback
 
@@ -43,7 +45,7 @@ def edit(plan, trigger, locality, **kwargs):  # type: ignore[no-untyped-def]
 
 def test_drag_event_moves_the_hub_to_the_dropped_point(locality) -> None:  # type: ignore[no-untyped-def]
     plan = scenario_from_dict(initial_plan(locality))
-    lon, lat = TO_LATLON.transform(433_000.0, 222_000.0)
+    lon, lat = lonlat(433_000.0, 222_000.0)
     new, message = edit(plan, ids.HUB_EVENT, locality, event={"kind": "move", "hub": "H1", "lat": lat, "lng": lon})
     assert new.hubs[0].x == pytest.approx(433_000.0, abs=0.01)
     assert new.hubs[0].y == pytest.approx(222_000.0, abs=0.01)
@@ -56,7 +58,7 @@ def test_buttons_move_to_places_and_map_clicks_add(locality) -> None:  # type: i
     assert north.hubs[0].y == plan.hubs[0].y + 500
     to_town, message = edit(plan, ids.HUB_MOVE_TO_BUTTON, locality, move_to="town:Eastwick Marsh")
     assert (to_town.hubs[0].x, to_town.hubs[0].y) == place_xy(locality, "town:Eastwick Marsh")
-    lon, lat = TO_LATLON.transform(440_000.0, 235_000.0)
+    lon, lat = lonlat(440_000.0, 235_000.0)
     added, message = edit(plan, ids.MAP, locality, add_mode="hub", map_click={"latlng": {"lat": lat, "lng": lon}})
     assert len(added.hubs) == 7 and message == "Hub 7 added."
     with pytest.raises(PlannerInputError, match="Choose a hub first"):
@@ -112,7 +114,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
 
 
 def drop(x: float, y: float) -> dict[str, object]:
-    lon, lat = TO_LATLON.transform(x, y)
+    lon, lat = lonlat(x, y)
     return {"kind": "move", "hub": "H1", "lat": lat, "lng": lon, "at": 1}
 
 
@@ -123,7 +125,7 @@ def test_a_drag_moves_the_hub_without_rewriting_the_add_mode(client, locality) -
     assert status == 200
     assert response[ids.PLAN]["data"]["hubs"][0]["x"] == pytest.approx(433_000.0, abs=0.01)
     assert ids.ADD_MODE not in response  # writing it would wake the add-mode banner on every drag
-    lon, lat = TO_LATLON.transform(440_000.0, 235_000.0)
+    lon, lat = lonlat(440_000.0, 235_000.0)
     status, response = post_callback(client, EDIT_PLAN, {**values, f"{ids.ADD_MODE}.data": "hub",
                                                           f"{ids.MAP}.clickData": {"latlng": {"lat": lat, "lng": lon}}},
                                      triggered=f"{ids.MAP}.clickData")
@@ -144,6 +146,29 @@ def test_a_drag_keeps_the_selection_unless_its_controls_are_out_of_date(client, 
     _, response = post_callback(client, DRAW_HUBS, {**values, f"{ids.HUB_SELECT}.value": "removed"},
                                 triggered=f"{ids.PLAN}.data")
     assert response[ids.HUB_SELECT]["value"] == plan["hubs"][-1]["hub_id"]
+
+
+def test_a_move_sets_marker_positions_and_a_new_hub_redraws_the_layer(client, locality) -> None:  # type: ignore[no-untyped-def]
+    plan = initial_plan(locality)
+    first = plan["hubs"][0]
+    values = {f"{ids.PLAN}.data": plan, f"{ids.HUB_SELECT}.value": first["hub_id"],
+              f"{ids.HUB_RENAME_TEXT}.value": first["name"], f"{ids.HUB_LOCK}.value": first["locked"]}
+    _, drawn = post_callback(client, DRAW_HUBS, values, triggered=f"{ids.PLAN}.data")
+    shown = drawn[ids.HUBS_DRAWN]["data"]
+    markers = {ids.HUB_MARKER: [{"type": ids.HUB_MARKER, "hub": h["hub_id"]} for h in plan["hubs"]]}
+    moved = {**plan, "hubs": [{**first, "x": first["x"] + 2_000.0}, *plan["hubs"][1:]]}
+    status, response = post_callback(client, DRAW_HUBS, {**values, f"{ids.PLAN}.data": moved,
+                                                         f"{ids.HUBS_DRAWN}.data": shown},
+                                     triggered=f"{ids.PLAN}.data", matched=markers)
+    assert status == 200 and ids.HUBS not in response  # the markers stay; only their positions are sent
+    positions = {json.loads(key)["hub"]: props["position"] for key, props in response.items() if key.startswith("{")}
+    assert positions[first["hub_id"]] == latlon(first["x"] + 2_000.0, first["y"])
+    assert positions[plan["hubs"][1]["hub_id"]] == latlon(plan["hubs"][1]["x"], plan["hubs"][1]["y"])
+    grown = {**plan, "hubs": [*plan["hubs"], {**first, "hub_id": "H99", "name": "New hub"}]}
+    _, response = post_callback(client, DRAW_HUBS, {**values, f"{ids.PLAN}.data": grown,
+                                                    f"{ids.HUBS_DRAWN}.data": shown},
+                                triggered=f"{ids.PLAN}.data", matched=markers)
+    assert "Hub: New hub" in [m["props"].get("title") for m in response[ids.HUBS]["children"]]
 
 
 def test_the_money_controls_follow_the_money_key_not_every_plan_change(client) -> None:
