@@ -6,17 +6,23 @@ and Debian's Chromium, driven by Playwright, drags the biggest town's hub with r
 events, 2 warm-up drags then ``DRAGS`` measured ones, each to a new place (a golden-angle
 spiral around the start, so the engine never answers from its cache of searches).
 
+The side panels are in tabs and only the open tab is on the page. The demo is measured
+twice: with the Plan tab open (the default: headline figures, plan card, map) and with the
+Money and fairness tab open (headline figures, map, investment and fairness-of-spend
+panels, charts included). The money figures are worked out on every drag either way.
+
 Timestamps are taken in the page with ``performance.now()``:
 
 - start: the ``pointerup`` that ends the drag (a capture listener on ``window``, before
   Leaflet sees it);
 - end ("every panel updated"): the latest of the frame painted after the map's last
   recolouring (``dsp.paintAreas`` ran) and the frame painted after the last DOM change
-  (a ``MutationObserver``: children, text or attributes) inside any panel a drag can
-  change: the headline figures, the plan card (figures by group, worst-served areas), the
-  investment, fairness-of-spend and outcomes panels (charts included). A panel whose content
+  (a ``MutationObserver``: children, text or attributes) inside any panel on the page
+  that a drag can change: the headline figures, the plan card (figures by group,
+  worst-served areas), the investment, fairness-of-spend and outcomes panels (charts
+  included), whichever the open tab shows. A panel whose content
   rightly stays the same changes nothing in the DOM, so once the page is quiet every figure
-  with a ``kpi-`` id (``kpi-mean-minutes`` ... ``kpi-gini-spend``) is checked against the
+  on the page with a ``kpi-`` id (``kpi-mean-minutes`` ... ``kpi-gini-spend``) is checked against the
   last value the server sent for it, and a mismatch stops the run. "The next painted frame"
   is ``requestAnimationFrame`` then a zero timeout. A drag that no request follows within
   ``MISSED_DRAG_S`` was not taken by the map (the marker was being redrawn) and is redone;
@@ -67,6 +73,7 @@ KPI_IDS = ("kpi-mean-minutes", "kpi-share-within-30", "kpi-p90-minutes",
 PANELS = (("headline figures", ".kpi-band"), ("plan card", "#plan-card"),
           ("investment", "#investment-panel"), ("fairness of spend", "#fairness-panel"),
           ("outcomes", "#outcomes-panel"))
+MONEY_TAB = "Money and fairness"  # the side tab with the investment and fairness-of-spend panels
 SCORE_OUTPUT = "kpi-mean-minutes.children"  # the access callback: map colours and headline figures
 PLACES_OUTPUT = "kpi-gini-spend.children"  # the money-by-place callback: fairness, investment, outcomes
 UPDATE_PATH = "/_dash-update-component"
@@ -117,6 +124,7 @@ PROBE = """
   // Called once the app has drawn: watch every panel and the map's recolouring.
   B.attach = (panels) => {
     for (const [name, selector] of panels) {
+      if (!document.querySelector(selector)) { continue; }  // in a closed tab: not on the page
       new MutationObserver(() => afterFrame((at) => B.changes.push({panel: name, at: at})))
         .observe(document.querySelector(selector),
                  {childList: true, characterData: true, attributes: true, subtree: true});
@@ -132,7 +140,8 @@ PROBE = """
       return result;
     };
   };
-  B.texts = (ids) => Object.fromEntries(ids.map((id) => [id, document.getElementById(id).innerText]));
+  B.texts = (ids) => Object.fromEntries(ids.filter((id) => document.getElementById(id))
+                                            .map((id) => [id, document.getElementById(id).innerText]));
 })();
 """
 
@@ -205,8 +214,10 @@ def wire_bytes(requests: list[Request]) -> tuple[int, int, int, int]:
     return down, decoded, up, count
 
 
-def measure_case(name: str, folder: Path, *, drags: int = DRAGS, start_timeout_s: float = 60.0) -> CaseResult:
-    """Start the app on ``folder``, load the page, then drag the first hub ``drags`` times."""
+def measure_case(name: str, folder: Path, *, drags: int = DRAGS, start_timeout_s: float = 60.0,
+                 tab: str | None = None) -> CaseResult:
+    """Start the app on ``folder``, load the page, open the side ``tab`` (default: the first, Plan),
+    then drag the first hub ``drags`` times."""
     with tempfile.TemporaryDirectory() as instance, \
             running_app({"DATA_FOLDER": str(folder), "INSTANCE_FOLDER": instance}, timeout_s=start_timeout_s) as url, \
             sync_playwright() as playwright:
@@ -232,6 +243,9 @@ def measure_case(name: str, folder: Path, *, drags: int = DRAGS, start_timeout_s
         result.layout_bytes = sum(int(r.sizes()["responseBodySize"]) for r in layout)
         result.layout_bytes_decoded = sum(len(r.response().body()) for r in layout if r.response())
         result.areas = int(page.evaluate("Object.keys(window.dsp.areaLayers).length"))
+        if tab is not None:
+            page.get_by_role("tab", name=tab).click()
+            _settle(page)
         page.evaluate("panels => window.__bench.attach(panels)", [list(p) for p in PANELS])
         hub = page.locator(".leaflet-marker-icon.hub-marker").first.get_attribute("title")
         origin = _centre(page, str(hub))
@@ -341,9 +355,16 @@ def _sample(record: dict[str, Any], before: dict[str, str], updates: list[Reques
         paint_call_ms=paint["returnedAt"] - paint["calledAt"],
         paint_to_frame_ms=paint["at"] - paint["returnedAt"],
         bytes_down=down, bytes_down_decoded=decoded, bytes_up=sent_up, requests=count,
-        figures_changed=sum(before[k] != texts[k] for k in KPI_IDS),
+        figures_changed=sum(before[k] != texts[k] for k in KPI_IDS if k in before and k in texts),
         panel_done_ms=panel_done, last_panel=last_panel,
     )
+
+
+def _when_done(case: CaseResult, panel: str) -> str:
+    done = [s.panel_done_ms[panel] for s in case.samples if panel in s.panel_done_ms]
+    if not done:
+        return "-"
+    return f"{statistics.median(done):,.0f} ({sum(s.last_panel == panel for s in case.samples)})"
 
 
 def report(results: list[CaseResult]) -> None:
@@ -365,8 +386,8 @@ def report(results: list[CaseResult]) -> None:
     names = ["map recolour", *(name for name, _ in PANELS)]
     print_table("When each panel was done (median ms after mouse up; how often it was the last)",
                 ["case", *names],
-                [[c.name, *(f"{statistics.median(s.panel_done_ms.get(n, 0.0) for s in c.samples):,.0f} "
-                            f"({sum(s.last_panel == n for s in c.samples)})" for n in names)] for c in results])
+                [[c.name, *(_when_done(c, n) for n in names)] for c in results])
+    print("  -: the panel never changed in these drags (in a closed tab it is not on the page)")
     print_table("Bytes per drag (all /_dash-update-component responses one drag causes; median)",
                 ["case", "requests", "down, as sent", "down, decoded", "sent up", "headline figures changed"],
                 [[c.name, med(c, "requests"), med(c, "bytes_down"), med(c, "bytes_down_decoded"),
@@ -387,7 +408,7 @@ def run() -> dict[str, Figure]:
     """Measure the demo and, when the shared data is present, England and Wales."""
     print(f"load average at start (1, 5, 15 min): {', '.join(f'{v:.1f}' for v in os.getloadavg())} "
           f"on {os.cpu_count()} cores")
-    results = [measure_case("demo", DEMO_FOLDER)]
+    results = [measure_case("demo", DEMO_FOLDER), measure_case("demo, money tab", DEMO_FOLDER, tab=MONEY_TAB)]
     try:
         national = national_locality()
     except SharedDataMissingError as error:
@@ -405,8 +426,15 @@ def run() -> dict[str, Figure]:
                                              "bytes (compressed, as sent)"),
         "first_page_bytes_demo": figure(demo.first_page_bytes, "bytes (compressed, as sent)"),
     }
-    if len(results) > 1:
-        big = results[1]
+    money_tab = results[1]
+    peer = "the same drags with the Plan tab open"
+    figures |= {
+        "drag_to_panels_ms_median_demo_money_tab": figure(money_tab.median_ms(), "ms", peer=demo.median_ms(),
+                                                          peer_name=peer),
+        "drag_to_panels_ms_p90_demo_money_tab": figure(money_tab.p90_ms(), "ms", peer=demo.p90_ms(), peer_name=peer),
+    }
+    if len(results) > 2:
+        big = results[2]
         peer = "the same drags on the demo (505 areas)"
         figures |= {
             "drag_to_panels_ms_median_35k": figure(big.median_ms(), "ms", peer=demo.median_ms(), peer_name=peer),

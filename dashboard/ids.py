@@ -61,6 +61,7 @@ AREA_DETAILS = "area-details"
 # Navigation
 URL = "url"
 PLANNER_VIEW = "planner-view"
+SIDE_TABS = "side-tabs"  # Plan / Money and fairness / Outcomes: only the open tab is on the page
 PAGE_VIEW = "page-view"
 
 # Scenarios: saving, opening and sharing (dashboard/scenario_bar.py). SCENARIO holds the

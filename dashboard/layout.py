@@ -60,16 +60,34 @@ def page(locality: Locality, folder: str) -> html.Div:
             ]),
             html.Aside(className="side-column", children=[
                 scenario_bar.layout(),
-                map_panel.layer_controls(),
-                planning_panel.layout(locality, dataset_version_of(folder)),
-                suggest_panel.layout(folder),
-                investment_panel.layout(locality),
-                outcomes_panel.layout(),
+                planning_panel.plan_bar(locality, dataset_version_of(folder)),
+                side_tabs(locality, folder),
                 provision_panel.layout(summarise_provision(locality)),
             ]),
         ]),
         html.Div(id=ids.PAGE_VIEW, className="page-view"),
         html.Footer(className="app-footer small", children=footer_text(locality, dataset_version_of(folder))),
+    ])
+
+
+def side_tabs(locality: Locality, folder: str) -> dcc.Tabs:
+    """The panels in three tabs, so a room sees one short column, not a very long one.
+
+    Only the open tab's panels are on the page: a closed tab's figures are still worked
+    out and shown the moment it opens, but a drag does not make the browser redraw them,
+    and every update is cheaper with fewer components on the page.
+    """
+    return dcc.Tabs(id=ids.SIDE_TABS, value="plan", className="side-tabs", parent_className="side-tabs-parent",
+                    children=[
+        dcc.Tab(label="Plan", value="plan", children=html.Div(className="side-tab-body", children=[
+            map_panel.layer_controls(),
+            planning_panel.layout(locality),
+            suggest_panel.layout(folder),
+        ])),
+        dcc.Tab(label="Money and fairness", value="money", children=html.Div(
+            investment_panel.layout(locality), className="side-tab-body")),
+        dcc.Tab(label="Outcomes", value="outcomes", children=html.Div(
+            outcomes_panel.layout(), className="side-tab-body")),
     ])
 
 

@@ -224,19 +224,30 @@ def kpi_band() -> html.Section:
     ])
 
 
-def layout(locality: Locality, dataset_version: str = DEMO_DATASET_VERSION) -> dbc.Card:
-    """The plan card: headline figures, hub tools, figures by group and the worst-served areas.
+def plan_bar(locality: Locality, dataset_version: str = DEMO_DATASET_VERSION) -> html.Div:
+    """The plan itself and what happened to it last, with undo and redo: above the tabs, so
+    they are at hand whichever panel is open. ``dataset_version`` is the version of the area
+    data in use, which a new plan is pinned to."""
+    return html.Div(className="plan-bar", children=[
+        dcc.Store(id=ids.PLAN, data=initial_plan(locality, dataset_version)),
+        dcc.Store(id=ids.PLAN_HISTORY, data=history.empty()),
+        dcc.Store(id=ids.HUB_EVENT),
+        dcc.Store(id=ids.HUBS_DRAWN),
+        dcc.Store(id=ids.ADD_MODE, data=None),
+        html.Div("No changes yet: drag a hub on the map, or use the Plan tab.", id=ids.PLAN_STATUS,
+                 className="plan-status", role="status", **{"aria-live": "polite"}),
+        dbc.ButtonGroup(className="plan-undo", children=[
+            dbc.Button("Undo", id=ids.UNDO, color="secondary", outline=True),
+            dbc.Button("Redo", id=ids.REDO, color="secondary", outline=True),
+        ]),
+    ])
 
-    ``dataset_version`` is the version of the area data in use, which a new plan is pinned to.
-    """
+
+def layout(locality: Locality) -> dbc.Card:
+    """The plan card: travel mode, hub tools, figures by group and the worst-served areas."""
     return dbc.Card(className="panel-card", id="plan-card", children=[
         dbc.CardHeader(html.H2("The plan: proposed resource hubs", className="h5 mb-0")),
         dbc.CardBody([
-            dcc.Store(id=ids.PLAN, data=initial_plan(locality, dataset_version)),
-            dcc.Store(id=ids.PLAN_HISTORY, data=history.empty()),
-            dcc.Store(id=ids.HUB_EVENT),
-            dcc.Store(id=ids.HUBS_DRAWN),
-            dcc.Store(id=ids.ADD_MODE, data=None),
             html.P(className="small", children=(
                 "Resource hubs offer social contact, structured activity and skills in a safe place. "
                 "Drag a numbered hub on the map, or pick one below and move it with the arrow buttons "
@@ -245,7 +256,6 @@ def layout(locality: Locality, dataset_version: str = DEMO_DATASET_VERSION) -> d
             dbc.RadioItems(id=ids.TRAVEL_MODE, inline=True, value=DEFAULT_MODE,
                            options=[{"label": MODE_LABELS[m], "value": m} for m in ("drive", "bus", "walk")]),
             html.P(id=ids.KPI_MODE_NOTE, className="small text-muted mb-2"),
-            html.Div(id=ids.PLAN_STATUS, className="plan-status", role="status", **{"aria-live": "polite"}),
             html.H3("Move or change a hub", className="h6 mt-3"),
             dbc.Label("Hub", html_for=ids.HUB_SELECT, className="visually-hidden"),
             dcc.Dropdown(id=ids.HUB_SELECT, clearable=False, placeholder="Choose a hub",
@@ -256,10 +266,6 @@ def layout(locality: Locality, dataset_version: str = DEMO_DATASET_VERSION) -> d
                     arrow_button("↑", ids.HUB_MOVE_NORTH, "north"),
                     arrow_button("↓", ids.HUB_MOVE_SOUTH, "south"),
                     arrow_button("→", ids.HUB_MOVE_EAST, "east"),
-                ]),
-                dbc.ButtonGroup([
-                    dbc.Button("Undo", id=ids.UNDO, color="secondary", outline=True),
-                    dbc.Button("Redo", id=ids.REDO, color="secondary", outline=True),
                 ]),
             ]),
             dbc.Label("Move it to a town or area", html_for=ids.HUB_MOVE_TO, className="mt-2 mb-1"),

@@ -23,6 +23,11 @@ def text(page: Page, selector: str) -> str:
 def test_a_hub_drag_changes_the_gini_and_closing_a_service_changes_the_ledger(page: Page, app_url: str) -> None:
     page.goto(app_url)
     wait_for_map(page)
+    expect(page.locator(GINI)).to_have_count(0)  # only the open tab's panels are on the page
+    money_tab = page.get_by_role("tab", name="Money and fairness")
+    money_tab.focus()
+    page.keyboard.press("Enter")  # the tabs work from the keyboard
+    expect(money_tab).to_have_attribute("aria-selected", "true")
     expect(page.locator(GINI)).to_have_text(re.compile(r"^0\.\d{3}$"), timeout=20_000)
     expect(page.locator(SHARE)).to_have_text(re.compile(r"^\d{1,3}\.\d%$"))
     expect(page.locator("#kpi-plan-total")).not_to_have_text("-")
