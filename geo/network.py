@@ -450,14 +450,15 @@ def mode_graphs(network: RoadNetwork, *, speeds: TravelSpeeds = DEFAULT_SPEEDS,
 
 @dataclass(frozen=True, eq=False)
 class CoreGraph:
-    """A mode graph with its pass-through nodes contracted away: exact, and much smaller.
+    """A mode graph with most unpinned nodes contracted away: exact, and much smaller.
 
-    Road networks are mostly nodes that only shape a road (two neighbours) and dead ends;
-    no shortest path between other nodes needs them as stops. :func:`contract_graph` removes
-    them (never the ``pinned`` nodes) and joins their neighbours with edges of the summed
-    time, so times between kept nodes are unchanged. Each removed node remembers how it was
-    entered (``link_*``: the neighbours and seconds at the time it was removed), from which
-    :meth:`entries` recovers the exact time from anywhere to it.
+    No shortest path between the nodes that matter (e.g. areas) needs a node that only
+    shapes a road, ends one, or joins a few others, as a stop: :func:`contract_graph`
+    removes such nodes (never the ``pinned`` ones) and joins their neighbours with
+    shortcuts of the summed time, so times between kept nodes are unchanged. Each removed
+    node remembers how it was entered (``link_*``: the neighbours and seconds at the time
+    it was removed), from which :meth:`entries` recovers the exact time from anywhere to
+    it, and :meth:`reversed_from` searches back from it on the core.
     """
 
     graph: ModeGraph
@@ -496,55 +497,90 @@ class CoreGraph:
 
         return resolve(int(node))
 
+    def reversed_from(self, nodes: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+        """The reversed core, grown by a row for each of ``nodes`` it left out, and each node's row.
 
-def contract_graph(graph: ModeGraph, pinned: np.ndarray, *, max_rounds: int = 80) -> CoreGraph:
-    """Contract ``graph`` down to its junctions and the ``pinned`` nodes (e.g. area nodes).
+        A core node is its own row. A left-out node gets a new row with one arc to each of
+        its :meth:`entries` (the seconds from that entry to it), and nothing leads into that
+        row: a search back from it gives the exact seconds from every core node to the node,
+        in one search on the core.
+        """
+        nodes = np.asarray(nodes, dtype=np.int64)
+        rows = self.core_of[nodes]
+        left_out = np.flatnonzero(rows < 0)
+        if not left_out.size:
+            return self.seconds_reversed, rows
+        found = [self.entries(int(nodes[k])) for k in left_out]
+        counts = np.fromiter((len(f) for f in found), dtype=np.int64, count=len(found))
+        total = int(counts.sum())
+        entry = np.fromiter((e for f in found for e in f), dtype=np.int64, count=total)
+        seconds = np.fromiter((s for f in found for s in f.values()), dtype=np.float64, count=total)
+        core = self.seconds_reversed
+        size = self.n_nodes + left_out.size
+        grown = sp.csr_matrix(
+            (np.r_[core.data, seconds], np.r_[core.indices, self.core_of[entry]],
+             np.r_[core.indptr, core.indptr[-1] + np.cumsum(counts)]),
+            shape=(size, size))
+        rows[left_out] = self.n_nodes + np.arange(left_out.size)
+        return grown, rows
 
-    Works in rounds: every unpinned node with at most two distinct neighbours is a
-    candidate; a set of candidates no two of which are neighbours is removed at once, each
-    replaced by shortcuts between its neighbours. Only edges touching candidates are
-    worked on, so the cost follows the number of nodes removed, not the network's size.
+
+def contract_graph(graph: ModeGraph, pinned: np.ndarray, *, max_added_arcs: int = 32,
+                   max_neighbours: int = 12, max_rounds: int = 60) -> CoreGraph:
+    """Contract ``graph`` down to a core that keeps the ``pinned`` nodes (e.g. area nodes).
+
+    Removing a node replaces it by shortcuts from each node leading into it to each node
+    it leads to. Works in rounds, as the node ordering of contraction hierarchies does:
+    an unpinned node with at most ``max_neighbours`` distinct neighbours whose shortcuts
+    would add at most ``max_added_arcs`` arcs more than its removal takes away is a
+    candidate, and every candidate that would add fewer than each of its candidate
+    neighbours (ties broken at random) is removed at once. Pass-through nodes and dead
+    ends go first (they take arcs away), then small junctions. A shortcut slower than an
+    arc already there is dropped. Rounds end when one removes fewer than one node in 500:
+    on the demo's mesh of junctions this leaves about a fifth of the nodes, on
+    OpenStreetMap roads a few percent. Every step works on whole arrays of arcs.
     """
     n = graph.n_nodes
-    coo = graph.seconds.tocoo()
-    tail, head, time = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data.astype(np.float64)
+    csr = graph.seconds
+    key = np.repeat(np.arange(n, dtype=np.int64), np.diff(csr.indptr)) * n + csr.indices
+    order = np.argsort(key, kind="stable")
+    key, time = key[order], csr.data[order].astype(np.float64)
     keep = np.zeros(n, dtype=bool)
     keep[np.asarray(pinned, dtype=np.int64)] = True
     alive = np.ones(n, dtype=bool)
-    priority = np.random.default_rng(0).random(n)
+    tie_break = np.random.default_rng(0).random(n)
+    enough = max(1, n // 500)
     links: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    for _ in range(8):  # a junction can become removable once its dead ends are gone
-        candidate = alive & ~keep & (_neighbour_counts(tail, head, n) <= 2)
-        if candidate.sum() < max(1, n // 2000) and links:
+    for _ in range(max_rounds):
+        if not key.size:
             break
-        active = candidate[tail] | candidate[head]
-        frozen = (tail[~active], head[~active], time[~active])
-        tail, head, time = tail[active], head[active], time[active]
-        removed_before = int((~alive).sum())
-        enough = max(1, int(candidate.sum()) // 100)
-        for _ in range(max_rounds):
-            candidate &= _neighbour_counts(tail, head, n) <= 2
-            if not candidate.any():
-                break
-            low, high = tail[candidate[tail] & candidate[head]], head[candidate[tail] & candidate[head]]
-            chosen = candidate.copy()
-            chosen[np.where(priority[low] < priority[high], low, high)] = False  # no two neighbours
-            into, out_of = chosen[head], chosen[tail]
-            links.append((head[into], tail[into], time[into]))
-            short_tail, short_head, short_time = _shortcuts(
-                head[into], tail[into], time[into], tail[out_of], head[out_of], time[out_of])
-            untouched = ~(into | out_of)
-            tail, head, time = _fastest_simple_edges(
-                np.r_[tail[untouched], short_tail], np.r_[head[untouched], short_head],
-                np.r_[time[untouched], short_time], n)
-            alive[chosen] = False
-            candidate[chosen] = False
-            if chosen.sum() < enough:  # the last stragglers are not worth more rounds
-                break
-        tail, head, time = _fastest_simple_edges(
-            np.r_[frozen[0], tail], np.r_[frozen[1], head], np.r_[frozen[2], time], n)
-        if int((~alive).sum()) == removed_before:
+        tail, head = np.divmod(key, n)
+        reverse = head * n + tail
+        two_way = key[np.searchsorted(key, reverse).clip(max=key.size - 1)] == reverse
+        ways_in = np.bincount(head, minlength=n)
+        ways_out = np.bincount(tail, minlength=n)
+        back_and_forth = np.bincount(tail[two_way], minlength=n)
+        added = ways_in * ways_out - back_and_forth - ways_in - ways_out
+        candidate = (alive & ~keep & (ways_in + ways_out - back_and_forth <= max_neighbours)
+                     & (added <= max_added_arcs))
+        score = added + tie_break
+        between = candidate[tail] & candidate[head]
+        low, high = tail[between], head[between]
+        chosen = candidate.copy()
+        chosen[np.where(score[low] < score[high], high, low)] = False  # no two neighbours
+        removed = int(chosen.sum())
+        if not removed:
             break
+        into, out_of = chosen[head], chosen[tail]
+        links.append((head[into], tail[into], time[into]))
+        short_tail, short_head, short_time = _shortcuts(
+            head[into], tail[into], time[into], tail[out_of], head[out_of], time[out_of])
+        untouched = ~(into | out_of)
+        key, time = _add_arcs(key[untouched], time[untouched], short_tail * n + short_head, short_time)
+        alive[chosen] = False
+        if removed < enough:  # the last stragglers are not worth more rounds
+            break
+    tail, head = np.divmod(key, n)
     link_node = np.concatenate([a for a, _, _ in links]) if links else np.zeros(0, dtype=np.int64)
     link_from = np.concatenate([b for _, b, _ in links]) if links else np.zeros(0, dtype=np.int64)
     link_seconds = np.concatenate([c for _, _, c in links]) if links else np.zeros(0)
@@ -579,14 +615,19 @@ def _shortcuts(in_node: np.ndarray, in_from: np.ndarray, in_time: np.ndarray, ou
     return tail[distinct], head[distinct], (in_time[pair_in] + out_time[pair_out])[distinct]
 
 
-def removable_share(graph: ModeGraph) -> float:
-    """Share of nodes with at most two neighbours: what :func:`contract_graph` could remove."""
-    coo = graph.seconds.tocoo()
-    counts = _neighbour_counts(coo.row.astype(np.int64), coo.col.astype(np.int64), graph.n_nodes)
-    return float((counts <= 2).mean()) if graph.n_nodes else 0.0
+def _add_arcs(key: np.ndarray, seconds: np.ndarray, new_key: np.ndarray,
+              new_seconds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Merge arcs into arcs sorted by ``key`` (tail x n + head), keeping the fastest per key.
 
-
-def _neighbour_counts(tail: np.ndarray, head: np.ndarray, n_nodes: int) -> np.ndarray:
-    """Number of distinct neighbours of each node, whichever way the edges run."""
-    pairs = np.unique(np.minimum(tail, head) * n_nodes + np.maximum(tail, head))
-    return np.bincount(pairs // n_nodes, minlength=n_nodes) + np.bincount(pairs % n_nodes, minlength=n_nodes)
+    ``seconds`` is changed in place.
+    """
+    order = np.lexsort((new_seconds, new_key))
+    new_key, new_seconds = new_key[order], new_seconds[order]
+    first = np.r_[True, new_key[1:] != new_key[:-1]] if new_key.size else np.zeros(0, dtype=bool)
+    new_key, new_seconds = new_key[first], new_seconds[first]
+    at = np.searchsorted(key, new_key)
+    known = at < key.size
+    known[known] = key[at[known]] == new_key[known]
+    seconds[at[known]] = np.minimum(seconds[at[known]], new_seconds[known])
+    fresh = ~known
+    return np.insert(key, at[fresh], new_key[fresh]), np.insert(seconds, at[fresh], new_seconds[fresh])
