@@ -12,6 +12,7 @@ change.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -497,32 +498,33 @@ class CoreGraph:
 
         return resolve(int(node))
 
-    def reversed_from(self, nodes: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
-        """The reversed core, grown by a row for each of ``nodes`` it left out, and each node's row.
+    def reversed_from(self, entries: Sequence[dict[int, float]]) -> tuple[sp.csr_matrix, np.ndarray]:
+        """The reversed core with a source row for each of ``entries`` (from :meth:`entries`).
 
-        A core node is its own row. A left-out node gets a new row with one arc to each of
-        its :meth:`entries` (the seconds from that entry to it), and nothing leads into that
-        row: a search back from it gives the exact seconds from every core node to the node,
-        in one search on the core.
+        A core node's own entries (itself at 0 seconds) give its row. Any other node gets a
+        new row with one arc to each of its entry nodes (the seconds from that entry to the
+        node), and nothing leads into that row: a search back from it gives the exact
+        seconds from every core node to the node, in one search on the core.
         """
-        nodes = np.asarray(nodes, dtype=np.int64)
-        rows = self.core_of[nodes]
-        left_out = np.flatnonzero(rows < 0)
-        if not left_out.size:
+        own = [len(found) == 1 and next(iter(found.values())) == 0.0 for found in entries]
+        rows = np.array([self.core_of[next(iter(found))] if is_own else -1
+                         for found, is_own in zip(entries, own, strict=True)], dtype=np.int64)
+        grown = [found for found, is_own in zip(entries, own, strict=True) if not is_own]
+        if not grown:
             return self.seconds_reversed, rows
-        found = [self.entries(int(nodes[k])) for k in left_out]
-        counts = np.fromiter((len(f) for f in found), dtype=np.int64, count=len(found))
+        counts = np.fromiter((len(found) for found in grown), dtype=np.int64, count=len(grown))
         total = int(counts.sum())
-        entry = np.fromiter((e for f in found for e in f), dtype=np.int64, count=total)
-        seconds = np.fromiter((s for f in found for s in f.values()), dtype=np.float64, count=total)
+        entry = np.fromiter((e for found in grown for e in found), dtype=np.int64, count=total)
+        seconds = np.fromiter((s for found in grown for s in found.values()), dtype=np.float64, count=total)
         core = self.seconds_reversed
-        size = self.n_nodes + left_out.size
-        grown = sp.csr_matrix(
-            (np.r_[core.data, seconds], np.r_[core.indices, self.core_of[entry]],
-             np.r_[core.indptr, core.indptr[-1] + np.cumsum(counts)]),
+        size = self.n_nodes + len(grown)
+        graph = sp.csr_matrix(
+            (np.concatenate([core.data, seconds]),
+             np.concatenate([core.indices, self.core_of[entry].astype(core.indices.dtype)]),
+             np.concatenate([core.indptr, core.indptr[-1] + np.cumsum(counts, dtype=core.indptr.dtype)])),
             shape=(size, size))
-        rows[left_out] = self.n_nodes + np.arange(left_out.size)
-        return grown, rows
+        rows[rows < 0] = self.n_nodes + np.arange(len(grown))
+        return graph, rows
 
 
 def contract_graph(graph: ModeGraph, pinned: np.ndarray, *, max_added_arcs: int = 32,

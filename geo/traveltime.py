@@ -182,10 +182,11 @@ class AreaRouter:
     def _search(self, targets: np.ndarray) -> np.ndarray:
         """Shortest network seconds, areas (rows) x ``targets`` (distinct nodes, any order).
 
-        Uses the contracted core graph when there is one: searching back from each target
-        (a target the core left out starts from its own row, joined to its entry nodes), or,
-        when there are more targets than area nodes, forward from each area node, reaching
-        a left-out target through its entry nodes, each with a fixed extra time.
+        Uses the contracted core graph when there is one. A target the core left out is
+        reached through its entry nodes, each with a fixed extra time: the search runs from
+        the entry nodes, or from the area nodes, when either are no more than the targets;
+        otherwise it runs back from each target, from a row of its own joined to its entries
+        (:meth:`geo.network.CoreGraph.reversed_from`).
         """
         core = self._core
         if core is not None:
@@ -202,24 +203,25 @@ class AreaRouter:
         return _seconds_between(graph.seconds, graph.seconds_reversed, targets, self.area_nodes).T[self._area_row]
 
     def _search_core(self, core: CoreGraph, targets: np.ndarray) -> np.ndarray:
-        """:meth:`_search` on the contracted ``core`` (the area nodes are all in it)."""
-        out = np.empty((self.n_areas, targets.size))
-        area_columns = core.core_of[self.origins.node]
-        if targets.size <= self.area_nodes.size:
-            graph, rows = core.reversed_from(targets)
-            block = _block_rows(graph.shape[0])
-            for start in range(0, targets.size, block):
-                sources = rows[start:start + block]
-                out[:, start:start + sources.size] = dijkstra(graph, indices=sources)[:, area_columns].T
-            return out
+        """:meth:`_search` on the contracted ``core`` (which holds every area node)."""
         entries = [core.entries(int(t)) for t in targets]
-        entry_nodes = np.unique(np.fromiter((e for d in entries for e in d), dtype=np.int64))
-        from_entry = _seconds_between(core.seconds, core.seconds_reversed,
-                                      core.core_of[entry_nodes], core.core_of[self.area_nodes])
-        for k, found in enumerate(entries):
-            rows = np.searchsorted(entry_nodes, np.fromiter(found, dtype=np.int64))
-            extra = np.fromiter(found.values(), dtype=np.float64)
-            out[:, k] = (from_entry[rows] + extra[:, None]).min(axis=0)[self._area_row]
+        entry_nodes = np.unique(np.fromiter((e for found in entries for e in found), dtype=np.int64))
+        out = np.empty((self.n_areas, targets.size))
+        if min(entry_nodes.size, self.area_nodes.size) <= targets.size:
+            # No more searches than targets: from the entry nodes or the area nodes, the fewer.
+            from_entry = _seconds_between(core.seconds, core.seconds_reversed,
+                                          core.core_of[entry_nodes], core.core_of[self.area_nodes])
+            for k, found in enumerate(entries):
+                rows = np.searchsorted(entry_nodes, np.fromiter(found, dtype=np.int64))
+                extra = np.fromiter(found.values(), dtype=np.float64)
+                out[:, k] = (from_entry[rows] + extra[:, None]).min(axis=0)[self._area_row]
+            return out
+        graph, sources = core.reversed_from(entries)
+        area_columns = core.core_of[self.origins.node]
+        block = _block_rows(graph.shape[0])
+        for start in range(0, targets.size, block):
+            rows = sources[start:start + block]
+            out[:, start:start + rows.size] = dijkstra(graph, indices=rows)[:, area_columns].T
         return out
 
     def snap(self, xy: np.ndarray, *, labels: Sequence[str] | None = None) -> Snap:

@@ -187,7 +187,7 @@ def test_contracted_core_keeps_every_time_exact(seed: int, n_pinned: int, max_ad
         via = np.min([full[:, entry] + extra for entry, extra in found.items()], axis=0)
         np.testing.assert_allclose(via, full[:, node], rtol=1e-12)
     targets = np.arange(graph.n_nodes)
-    grown, rows = core.reversed_from(targets)
+    grown, rows = core.reversed_from([core.entries(node) for node in targets])
     back = dijkstra(grown, indices=rows)[:, :core.n_nodes]
     np.testing.assert_allclose(back.T, full[:, targets], rtol=1e-12)
     np.testing.assert_array_equal(rows[core.core_nodes], np.arange(core.n_nodes))
