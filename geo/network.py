@@ -481,22 +481,32 @@ class CoreGraph:
         The time from any core node ``x`` to ``node`` is the least of
         ``time(x, entry) + seconds`` over these entries (one entry, itself, for a core node).
         """
+        return self.entries_of([node])[0]
+
+    def entries_of(self, nodes: Sequence[int] | np.ndarray) -> list[dict[int, float]]:
+        """:meth:`entries` of each of ``nodes``, following each removed node's links once.
+
+        Nodes near each other share most of their links; the dictionaries returned may be
+        shared between them too, so they are for reading only.
+        """
         memo: dict[int, dict[int, float]] = {}
 
         def resolve(v: int) -> dict[int, float]:
-            if self.core_of[v] >= 0:
-                return {v: 0.0}
-            if v not in memo:
-                best: dict[int, float] = {}
-                for k in range(self.link_start[v], self.link_start[v + 1]):
-                    extra = float(self.link_seconds[k])
-                    for entry, seconds in resolve(int(self.link_from[k])).items():
-                        if seconds + extra < best.get(entry, np.inf):
-                            best[entry] = seconds + extra
-                memo[v] = best
-            return memo[v]
+            found = memo.get(v)
+            if found is None:
+                if self.core_of[v] >= 0:
+                    found = {v: 0.0}
+                else:
+                    found = {}
+                    for k in range(self.link_start[v], self.link_start[v + 1]):
+                        extra = float(self.link_seconds[k])
+                        for entry, seconds in resolve(int(self.link_from[k])).items():
+                            if seconds + extra < found.get(entry, np.inf):
+                                found[entry] = seconds + extra
+                memo[v] = found
+            return found
 
-        return resolve(int(node))
+        return [resolve(int(v)) for v in nodes]
 
     def reversed_from(self, entries: Sequence[dict[int, float]]) -> tuple[sp.csr_matrix, np.ndarray]:
         """The reversed core with a source row for each of ``entries`` (from :meth:`entries`).

@@ -206,7 +206,7 @@ class AreaRouter:
 
     def _search_core(self, core: CoreGraph, targets: np.ndarray) -> np.ndarray:
         """:meth:`_search` on the contracted ``core`` (which holds every area node)."""
-        entries = [core.entries(int(t)) for t in targets]
+        entries = core.entries_of(targets)
         entry_nodes = np.unique(np.fromiter((e for found in entries for e in found), dtype=np.int64))
         out = np.empty((self.n_areas, targets.size))
         if min(entry_nodes.size, self.area_nodes.size) <= targets.size:
