@@ -12,6 +12,7 @@ change.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -47,6 +48,8 @@ BRITISH_NATIONAL_GRID = "EPSG:27700"
 
 # Zero-length edges (duplicate nodes in OSM) still need a positive time to stay edges.
 MIN_EDGE_SECONDS = 0.01
+# Two-arc paths checked at once when contracting (about 40 bytes each).
+WITNESS_BLOCK_PATHS = 250_000
 
 
 @dataclass(frozen=True)
@@ -569,16 +572,8 @@ def contract_graph(graph: ModeGraph, pinned: np.ndarray, *, max_added_arcs: int 
         if not key.size:
             break
         tail, head = np.divmod(key, n)
-        ways_in = np.bincount(head, minlength=n)
-        ways_out = np.bincount(tail, minlength=n)
-        neighbours = np.maximum(ways_in, ways_out)  # as if every road ran both ways
-        added = ways_in * ways_out - np.minimum(ways_in, ways_out) - ways_in - ways_out
-        candidate = alive & ~keep & (neighbours <= max_neighbours) & (added <= max_added_arcs)
-        score = added + tie_break
-        between = candidate[tail] & candidate[head]
-        low, high = tail[between], head[between]
-        chosen = candidate.copy()
-        chosen[np.where(score[low] < score[high], high, low)] = False  # no two neighbours
+        chosen = _nodes_to_remove(tail, head, alive & ~keep, tie_break, max_added_arcs=max_added_arcs,
+                                  max_neighbours=max_neighbours)
         removed = int(chosen.sum())
         if not removed:
             break
@@ -610,6 +605,22 @@ def contract_graph(graph: ModeGraph, pinned: np.ndarray, *, max_added_arcs: int 
         link_start=np.searchsorted(link_node[order], np.arange(n + 1)),
         link_from=link_from[order], link_seconds=link_seconds[order],
     )
+
+
+def _nodes_to_remove(tail: np.ndarray, head: np.ndarray, removable: np.ndarray, tie_break: np.ndarray, *,
+                     max_added_arcs: int, max_neighbours: int) -> np.ndarray:
+    """One round's choice of :func:`contract_graph`: candidates adding fewer arcs than their candidate neighbours."""
+    n = removable.size
+    ways_in = np.bincount(head, minlength=n)
+    ways_out = np.bincount(tail, minlength=n)
+    neighbours = np.maximum(ways_in, ways_out)  # as if every road ran both ways
+    added = ways_in * ways_out - np.minimum(ways_in, ways_out) - ways_in - ways_out
+    candidate = removable & (neighbours <= max_neighbours) & (added <= max_added_arcs)
+    score = added + tie_break
+    between = candidate[tail] & candidate[head]
+    low, high = tail[between], head[between]
+    candidate[np.where(score[low] < score[high], high, low)] = False  # no two neighbours
+    return candidate
 
 
 def _shortcuts(in_node: np.ndarray, in_from: np.ndarray, in_time: np.ndarray, out_node: np.ndarray,
@@ -649,19 +660,28 @@ def _add_shortcuts(key: np.ndarray, seconds: np.ndarray, new_key: np.ndarray, ne
 
 def _witnessed(key: np.ndarray, seconds: np.ndarray, new_key: np.ndarray, new_seconds: np.ndarray,
                n: int) -> np.ndarray:
-    """Which new arcs have a path of two arcs among ``key`` as fast or faster."""
+    """Which new arcs have a path of two arcs among ``key`` as fast or faster.
+
+    Works through the new arcs in blocks of about WITNESS_BLOCK_PATHS paths, to bound memory.
+    """
     tail, head = np.divmod(new_key, n)
     start = np.searchsorted(key, np.arange(n + 1, dtype=np.int64) * n)
     count = start[tail + 1] - start[tail]
-    total = int(count.sum())
-    if not total:
-        return np.zeros(new_key.size, dtype=bool)
-    which = np.repeat(np.arange(tail.size), count)
-    arc = np.repeat(start[tail], count) + (np.arange(total) - np.repeat(np.cumsum(count) - count, count))
-    second = (key[arc] % n) * n + head[which]
-    at = np.searchsorted(key, second).clip(max=key.size - 1)
-    via = np.where(key[at] == second, seconds[arc] + seconds[at], np.inf)
+    ends = np.cumsum(count)
+    bounds = np.unique(np.r_[0, np.searchsorted(ends, np.arange(WITNESS_BLOCK_PATHS, int(ends[-1]) if ends.size else 0,
+                                                                   WITNESS_BLOCK_PATHS)), tail.size])
     best = np.full(tail.size, np.inf)
-    some = count > 0
-    best[some] = np.minimum.reduceat(via, (np.cumsum(count) - count)[some])
+    for low, high in itertools.pairwise(bounds.tolist()):
+        block_count = count[low:high]
+        total = int(block_count.sum())
+        if not total:
+            continue
+        first = np.cumsum(block_count) - block_count
+        which = np.repeat(np.arange(low, high), block_count)
+        arc = np.repeat(start[tail[low:high]], block_count) + (np.arange(total) - np.repeat(first, block_count))
+        second = (key[arc] % n) * n + head[which]
+        at = np.searchsorted(key, second).clip(max=key.size - 1)
+        via = np.where(key[at] == second, seconds[arc] + seconds[at], np.inf)
+        some = block_count > 0
+        best[low:high][some] = np.minimum.reduceat(via, first[some])
     return best <= new_seconds

@@ -170,10 +170,13 @@ def random_graph(seed: int, *, n: int = 300, n_edges: int = 700) -> ModeGraph:
     return build_mode_graph(network_from_tables(nodes, edges), "drive")
 
 
-@pytest.mark.parametrize(("seed", "n_pinned", "max_added_arcs"), [(0, 5, 32), (1, 40, 0), (2, 10, 4), (3, 0, 2)])
-def test_contracted_core_keeps_every_time_exact(seed: int, n_pinned: int, max_added_arcs: int) -> None:
+@pytest.mark.parametrize(("seed", "n_pinned", "max_added_arcs", "witness_block"),
+                         [(0, 5, 32, 250_000), (1, 40, 0, 250_000), (2, 10, 4, 7), (3, 0, 2, 1)])
+def test_contracted_core_keeps_every_time_exact(seed: int, n_pinned: int, max_added_arcs: int, witness_block: int,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
     from scipy.sparse.csgraph import dijkstra
 
+    monkeypatch.setattr("geo.network.WITNESS_BLOCK_PATHS", witness_block)  # a few paths at a time, too
     graph = random_graph(seed)
     pinned = np.random.default_rng(seed).choice(graph.n_nodes, n_pinned, replace=False)
     core = contract_graph(graph, pinned, max_added_arcs=max_added_arcs)
