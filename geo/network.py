@@ -456,10 +456,10 @@ def mode_graphs(network: RoadNetwork, *, speeds: TravelSpeeds = DEFAULT_SPEEDS,
 class CoreGraph:
     """A mode graph with most unpinned nodes contracted away: exact, and much smaller.
 
-    No shortest path between the nodes that matter (e.g. areas) needs a node that only
-    shapes a road, ends one, or joins a few others, as a stop: :func:`contract_graph`
-    removes such nodes (never the ``pinned`` ones) and joins their neighbours with
-    shortcuts of the summed time, so times between kept nodes are unchanged. Each removed
+    Searches between the nodes that matter (e.g. areas) need not visit a node that only
+    shapes a road, ends one, or joins a few others: :func:`contract_graph` removes such
+    nodes (never the ``pinned`` ones) and joins their neighbours with shortcuts of the
+    summed time, so times between kept nodes are unchanged. Each removed
     node remembers how it was entered (``link_*``: the neighbours and seconds at the time
     it was removed), from which :meth:`entries` recovers the exact time from anywhere to
     it, and :meth:`reversed_from` searches back from it on the core.
