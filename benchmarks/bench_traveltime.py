@@ -3,8 +3,8 @@
 Four measurements on three networks (the demo, Rutland's OpenStreetMap roads, and a
 synthetic case of 35,000 areas on about 200,000 nodes generated here):
 
-- matrix build: areas x candidate sites, from a cold start (our router: snapping and, on
-  road-shaped networks, contraction; then the searches) and warm (the router already
+- matrix build: areas x candidate sites, from a cold start (our router: snapping and
+  contracting the graph around the areas; then the searches) and warm (the router already
   built, as in the running app); the networkx peer builds its DiGraph (cold only) and runs
   ``single_source_dijkstra_path_length`` from the same sources (the smaller side, as ours
   does). The peer is timed on a sample of its sources and extrapolated linearly (stated

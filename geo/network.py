@@ -12,6 +12,8 @@ change.
 from __future__ import annotations
 
 import hashlib
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -46,6 +48,8 @@ BRITISH_NATIONAL_GRID = "EPSG:27700"
 
 # Zero-length edges (duplicate nodes in OSM) still need a positive time to stay edges.
 MIN_EDGE_SECONDS = 0.01
+# Two-arc paths checked at once when contracting (about 40 bytes each).
+WITNESS_BLOCK_PATHS = 250_000
 
 
 @dataclass(frozen=True)
@@ -450,14 +454,15 @@ def mode_graphs(network: RoadNetwork, *, speeds: TravelSpeeds = DEFAULT_SPEEDS,
 
 @dataclass(frozen=True, eq=False)
 class CoreGraph:
-    """A mode graph with its pass-through nodes contracted away: exact, and much smaller.
+    """A mode graph with most unpinned nodes contracted away: exact, and much smaller.
 
-    Road networks are mostly nodes that only shape a road (two neighbours) and dead ends;
-    no shortest path between other nodes needs them as stops. :func:`contract_graph` removes
-    them (never the ``pinned`` nodes) and joins their neighbours with edges of the summed
-    time, so times between kept nodes are unchanged. Each removed node remembers how it was
-    entered (``link_*``: the neighbours and seconds at the time it was removed), from which
-    :meth:`entries` recovers the exact time from anywhere to it.
+    Searches between the nodes that matter (e.g. areas) need not visit a node that only
+    shapes a road, ends one, or joins a few others: :func:`contract_graph` removes such
+    nodes (never the ``pinned`` ones) and joins their neighbours with shortcuts of the
+    summed time, so times between kept nodes are unchanged. Each removed
+    node remembers how it was entered (``link_*``: the neighbours and seconds at the time
+    it was removed), from which :meth:`entries` recovers the exact time from anywhere to
+    it, and :meth:`reversed_from` searches back from it on the core.
     """
 
     graph: ModeGraph
@@ -479,72 +484,109 @@ class CoreGraph:
         The time from any core node ``x`` to ``node`` is the least of
         ``time(x, entry) + seconds`` over these entries (one entry, itself, for a core node).
         """
+        return self.entries_of([node])[0]
+
+    def entries_of(self, nodes: Sequence[int] | np.ndarray) -> list[dict[int, float]]:
+        """:meth:`entries` of each of ``nodes``, following each removed node's links once.
+
+        Nodes near each other share most of their links; the dictionaries returned may be
+        shared between them too, so they are for reading only.
+        """
         memo: dict[int, dict[int, float]] = {}
 
         def resolve(v: int) -> dict[int, float]:
-            if self.core_of[v] >= 0:
-                return {v: 0.0}
-            if v not in memo:
-                best: dict[int, float] = {}
-                for k in range(self.link_start[v], self.link_start[v + 1]):
-                    extra = float(self.link_seconds[k])
-                    for entry, seconds in resolve(int(self.link_from[k])).items():
-                        if seconds + extra < best.get(entry, np.inf):
-                            best[entry] = seconds + extra
-                memo[v] = best
-            return memo[v]
+            found = memo.get(v)
+            if found is None:
+                if self.core_of[v] >= 0:
+                    found = {v: 0.0}
+                else:
+                    found = {}
+                    for k in range(self.link_start[v], self.link_start[v + 1]):
+                        extra = float(self.link_seconds[k])
+                        for entry, seconds in resolve(int(self.link_from[k])).items():
+                            if seconds + extra < found.get(entry, np.inf):
+                                found[entry] = seconds + extra
+                memo[v] = found
+            return found
 
-        return resolve(int(node))
+        return [resolve(int(v)) for v in nodes]
+
+    def reversed_from(self, entries: Sequence[dict[int, float]]) -> tuple[sp.csr_matrix, np.ndarray]:
+        """The reversed core with a source row for each of ``entries`` (from :meth:`entries`).
+
+        A core node's own entries (itself at 0 seconds) give its row. Any other node gets a
+        new row with one arc to each of its entry nodes (the seconds from that entry to the
+        node), and nothing leads into that row: a search back from it gives the exact
+        seconds from every core node to the node, in one search on the core.
+        """
+        own = [len(found) == 1 and next(iter(found.values())) == 0.0 for found in entries]
+        rows = np.array([self.core_of[next(iter(found))] if is_own else -1
+                         for found, is_own in zip(entries, own, strict=True)], dtype=np.int64)
+        grown = [found for found, is_own in zip(entries, own, strict=True) if not is_own]
+        if not grown:
+            return self.seconds_reversed, rows
+        counts = np.fromiter((len(found) for found in grown), dtype=np.int64, count=len(grown))
+        total = int(counts.sum())
+        entry = np.fromiter((e for found in grown for e in found), dtype=np.int64, count=total)
+        seconds = np.fromiter((s for found in grown for s in found.values()), dtype=np.float64, count=total)
+        core = self.seconds_reversed
+        size = self.n_nodes + len(grown)
+        graph = sp.csr_matrix(
+            (np.concatenate([core.data, seconds]),
+             np.concatenate([core.indices, self.core_of[entry].astype(core.indices.dtype)]),
+             np.concatenate([core.indptr, core.indptr[-1] + np.cumsum(counts, dtype=core.indptr.dtype)])),
+            shape=(size, size))
+        rows[rows < 0] = self.n_nodes + np.arange(len(grown))
+        return graph, rows
 
 
-def contract_graph(graph: ModeGraph, pinned: np.ndarray, *, max_rounds: int = 80) -> CoreGraph:
-    """Contract ``graph`` down to its junctions and the ``pinned`` nodes (e.g. area nodes).
+def contract_graph(graph: ModeGraph, pinned: np.ndarray, *, max_added_arcs: int = 64,
+                   max_neighbours: int = 16, max_rounds: int = 60) -> CoreGraph:
+    """Contract ``graph`` down to a core that keeps the ``pinned`` nodes (e.g. area nodes).
 
-    Works in rounds: every unpinned node with at most two distinct neighbours is a
-    candidate; a set of candidates no two of which are neighbours is removed at once, each
-    replaced by shortcuts between its neighbours. Only edges touching candidates are
-    worked on, so the cost follows the number of nodes removed, not the network's size.
+    Removing a node replaces it by shortcuts from each node leading into it to each node
+    it leads to. Works in rounds, as the node ordering of contraction hierarchies does: an
+    unpinned node with at most ``max_neighbours`` neighbours whose shortcuts would add at
+    most ``max_added_arcs`` arcs more than its removal takes away (counted as if every
+    road ran both ways: only the choice of nodes depends on it) is a candidate, and every
+    candidate that would add fewer than each of its candidate neighbours (ties broken at
+    random) is removed at once. Pass-through nodes and dead ends go first (they take arcs
+    away), then junctions. A shortcut is left out when an arc already there, or a path of
+    two, is as fast (a witness). Rounds end when one removes fewer than one node in 500.
+    With the area nodes pinned, the demo's mesh of junctions keeps about 12% of its nodes
+    (and 37% of its arcs), Rutland's OpenStreetMap roads under 1%. Every step works on
+    whole arrays of arcs: about 0.4 s for the demo.
     """
     n = graph.n_nodes
-    coo = graph.seconds.tocoo()
-    tail, head, time = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data.astype(np.float64)
+    csr = graph.seconds
+    key = np.repeat(np.arange(n, dtype=np.int64), np.diff(csr.indptr)) * n + csr.indices
+    order = np.argsort(key, kind="stable")
+    key, time = key[order], csr.data[order].astype(np.float64)
     keep = np.zeros(n, dtype=bool)
     keep[np.asarray(pinned, dtype=np.int64)] = True
     alive = np.ones(n, dtype=bool)
-    priority = np.random.default_rng(0).random(n)
+    tie_break = np.random.default_rng(0).random(n)
+    enough = max(1, n // 500)
     links: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    for _ in range(8):  # a junction can become removable once its dead ends are gone
-        candidate = alive & ~keep & (_neighbour_counts(tail, head, n) <= 2)
-        if candidate.sum() < max(1, n // 2000) and links:
+    for _ in range(max_rounds):
+        if not key.size:
             break
-        active = candidate[tail] | candidate[head]
-        frozen = (tail[~active], head[~active], time[~active])
-        tail, head, time = tail[active], head[active], time[active]
-        removed_before = int((~alive).sum())
-        enough = max(1, int(candidate.sum()) // 100)
-        for _ in range(max_rounds):
-            candidate &= _neighbour_counts(tail, head, n) <= 2
-            if not candidate.any():
-                break
-            low, high = tail[candidate[tail] & candidate[head]], head[candidate[tail] & candidate[head]]
-            chosen = candidate.copy()
-            chosen[np.where(priority[low] < priority[high], low, high)] = False  # no two neighbours
-            into, out_of = chosen[head], chosen[tail]
-            links.append((head[into], tail[into], time[into]))
-            short_tail, short_head, short_time = _shortcuts(
-                head[into], tail[into], time[into], tail[out_of], head[out_of], time[out_of])
-            untouched = ~(into | out_of)
-            tail, head, time = _fastest_simple_edges(
-                np.r_[tail[untouched], short_tail], np.r_[head[untouched], short_head],
-                np.r_[time[untouched], short_time], n)
-            alive[chosen] = False
-            candidate[chosen] = False
-            if chosen.sum() < enough:  # the last stragglers are not worth more rounds
-                break
-        tail, head, time = _fastest_simple_edges(
-            np.r_[frozen[0], tail], np.r_[frozen[1], head], np.r_[frozen[2], time], n)
-        if int((~alive).sum()) == removed_before:
+        tail, head = np.divmod(key, n)
+        chosen = _nodes_to_remove(tail, head, alive & ~keep, tie_break, max_added_arcs=max_added_arcs,
+                                  max_neighbours=max_neighbours)
+        removed = int(chosen.sum())
+        if not removed:
             break
+        into, out_of = chosen[head], chosen[tail]
+        links.append((head[into], tail[into], time[into]))
+        short_tail, short_head, short_time = _shortcuts(
+            head[into], tail[into], time[into], tail[out_of], head[out_of], time[out_of])
+        untouched = ~(into | out_of)
+        key, time = _add_shortcuts(key[untouched], time[untouched], short_tail * n + short_head, short_time, n)
+        alive[chosen] = False
+        if removed < enough:  # the last stragglers are not worth more rounds
+            break
+    tail, head = np.divmod(key, n)
     link_node = np.concatenate([a for a, _, _ in links]) if links else np.zeros(0, dtype=np.int64)
     link_from = np.concatenate([b for _, b, _ in links]) if links else np.zeros(0, dtype=np.int64)
     link_seconds = np.concatenate([c for _, _, c in links]) if links else np.zeros(0)
@@ -565,6 +607,22 @@ def contract_graph(graph: ModeGraph, pinned: np.ndarray, *, max_rounds: int = 80
     )
 
 
+def _nodes_to_remove(tail: np.ndarray, head: np.ndarray, removable: np.ndarray, tie_break: np.ndarray, *,
+                     max_added_arcs: int, max_neighbours: int) -> np.ndarray:
+    """One round's choice of :func:`contract_graph`: candidates adding fewer arcs than their candidate neighbours."""
+    n = removable.size
+    ways_in = np.bincount(head, minlength=n)
+    ways_out = np.bincount(tail, minlength=n)
+    neighbours = np.maximum(ways_in, ways_out)  # as if every road ran both ways
+    added = ways_in * ways_out - np.minimum(ways_in, ways_out) - ways_in - ways_out
+    candidate = removable & (neighbours <= max_neighbours) & (added <= max_added_arcs)
+    score = added + tie_break
+    between = candidate[tail] & candidate[head]
+    low, high = tail[between], head[between]
+    candidate[np.where(score[low] < score[high], high, low)] = False  # no two neighbours
+    return candidate
+
+
 def _shortcuts(in_node: np.ndarray, in_from: np.ndarray, in_time: np.ndarray, out_node: np.ndarray,
                out_to: np.ndarray, out_time: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Edges ``from -> to`` replacing each removed node: every way in joined to every way out."""
@@ -579,14 +637,51 @@ def _shortcuts(in_node: np.ndarray, in_from: np.ndarray, in_time: np.ndarray, ou
     return tail[distinct], head[distinct], (in_time[pair_in] + out_time[pair_out])[distinct]
 
 
-def removable_share(graph: ModeGraph) -> float:
-    """Share of nodes with at most two neighbours: what :func:`contract_graph` could remove."""
-    coo = graph.seconds.tocoo()
-    counts = _neighbour_counts(coo.row.astype(np.int64), coo.col.astype(np.int64), graph.n_nodes)
-    return float((counts <= 2).mean()) if graph.n_nodes else 0.0
+def _add_shortcuts(key: np.ndarray, seconds: np.ndarray, new_key: np.ndarray, new_seconds: np.ndarray,
+                   n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Merge shortcuts into arcs sorted by ``key`` (tail x n + head), keeping the fastest per key.
+
+    A shortcut with no arc of its own yet is left out when two arcs already there make a
+    path as fast (a witness: those arcs stay, so no time changes). ``seconds`` is changed
+    in place.
+    """
+    order = np.lexsort((new_seconds, new_key))
+    new_key, new_seconds = new_key[order], new_seconds[order]
+    first = np.r_[True, new_key[1:] != new_key[:-1]] if new_key.size else np.zeros(0, dtype=bool)
+    new_key, new_seconds = new_key[first], new_seconds[first]
+    at = np.searchsorted(key, new_key)
+    known = at < key.size
+    known[known] = key[at[known]] == new_key[known]
+    seconds[at[known]] = np.minimum(seconds[at[known]], new_seconds[known])
+    fresh = ~known
+    fresh[fresh] = ~_witnessed(key, seconds, new_key[fresh], new_seconds[fresh], n)
+    return np.insert(key, at[fresh], new_key[fresh]), np.insert(seconds, at[fresh], new_seconds[fresh])
 
 
-def _neighbour_counts(tail: np.ndarray, head: np.ndarray, n_nodes: int) -> np.ndarray:
-    """Number of distinct neighbours of each node, whichever way the edges run."""
-    pairs = np.unique(np.minimum(tail, head) * n_nodes + np.maximum(tail, head))
-    return np.bincount(pairs // n_nodes, minlength=n_nodes) + np.bincount(pairs % n_nodes, minlength=n_nodes)
+def _witnessed(key: np.ndarray, seconds: np.ndarray, new_key: np.ndarray, new_seconds: np.ndarray,
+               n: int) -> np.ndarray:
+    """Which new arcs have a path of two arcs among ``key`` as fast or faster.
+
+    Works through the new arcs in blocks of about WITNESS_BLOCK_PATHS paths, to bound memory.
+    """
+    tail, head = np.divmod(new_key, n)
+    start = np.searchsorted(key, np.arange(n + 1, dtype=np.int64) * n)
+    count = start[tail + 1] - start[tail]
+    ends = np.cumsum(count)
+    bounds = np.unique(np.r_[0, np.searchsorted(ends, np.arange(WITNESS_BLOCK_PATHS, int(ends[-1]) if ends.size else 0,
+                                                                   WITNESS_BLOCK_PATHS)), tail.size])
+    best = np.full(tail.size, np.inf)
+    for low, high in itertools.pairwise(bounds.tolist()):
+        block_count = count[low:high]
+        total = int(block_count.sum())
+        if not total:
+            continue
+        first = np.cumsum(block_count) - block_count
+        which = np.repeat(np.arange(low, high), block_count)
+        arc = np.repeat(start[tail[low:high]], block_count) + (np.arange(total) - np.repeat(first, block_count))
+        second = (key[arc] % n) * n + head[which]
+        at = np.searchsorted(key, second).clip(max=key.size - 1)
+        via = np.where(key[at] == second, seconds[arc] + seconds[at], np.inf)
+        some = block_count > 0
+        best[low:high][some] = np.minimum.reduceat(via, first[some])
+    return best <= new_seconds

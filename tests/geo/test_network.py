@@ -14,8 +14,10 @@ from geo.errors import NetworkError, PlannerInputError
 from geo.network import (
     DEFAULT_SPEEDS,
     ROAD_CLASSES,
+    ModeGraph,
     TravelSpeeds,
     build_mode_graph,
+    contract_graph,
     network_from_pbf,
     network_from_tables,
 )
@@ -153,6 +155,45 @@ def test_shortest_paths_match_networkx_after_renumbering() -> None:
         expected = nx.single_source_dijkstra_path_length(reference, int(kept[i]))
         for j in range(graph.n_nodes):
             assert dist[i, j] == pytest.approx(expected[int(kept[j])])
+
+
+def random_graph(seed: int, *, n: int = 300, n_edges: int = 700) -> ModeGraph:
+    """Random roads of every class between nearby nodes, a third of them one-way."""
+    rng = np.random.default_rng(seed)
+    x, y = rng.uniform(0, 1e4, n), rng.uniform(0, 1e4, n)
+    u = rng.integers(0, n, n_edges)
+    v = np.argsort(np.hypot(x[u, None] - x, y[u, None] - y), axis=1)[np.arange(n_edges), rng.integers(1, 6, n_edges)]
+    nodes = pd.DataFrame({"node_id": np.arange(n), "x": x, "y": y})
+    edges = pd.DataFrame({"u": u, "v": v, "road_class": rng.choice(ROAD_CLASSES[:4], n_edges),
+                          "length_m": np.hypot(x[u] - x[v], y[u] - y[v]) * rng.uniform(1.0, 1.5, n_edges),
+                          "oneway": rng.random(n_edges) < 0.3})
+    return build_mode_graph(network_from_tables(nodes, edges), "drive")
+
+
+@pytest.mark.parametrize(("seed", "n_pinned", "max_added_arcs", "witness_block"),
+                         [(0, 5, 32, 250_000), (1, 40, 0, 250_000), (2, 10, 4, 7), (3, 0, 2, 1)])
+def test_contracted_core_keeps_every_time_exact(seed: int, n_pinned: int, max_added_arcs: int, witness_block: int,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from scipy.sparse.csgraph import dijkstra
+
+    monkeypatch.setattr("geo.network.WITNESS_BLOCK_PATHS", witness_block)  # a few paths at a time, too
+    graph = random_graph(seed)
+    pinned = np.random.default_rng(seed).choice(graph.n_nodes, n_pinned, replace=False)
+    core = contract_graph(graph, pinned, max_added_arcs=max_added_arcs)
+    assert 0 < core.n_nodes < graph.n_nodes / 2
+    assert (core.core_of[pinned] >= 0).all()
+    full = dijkstra(graph.seconds, indices=core.core_nodes)
+    np.testing.assert_allclose(dijkstra(core.seconds, indices=np.arange(core.n_nodes)),
+                               full[:, core.core_nodes], rtol=1e-12)
+    for node in range(graph.n_nodes):  # entries: the time from every core node to any node
+        found = core.entries(node)
+        via = np.min([full[:, entry] + extra for entry, extra in found.items()], axis=0)
+        np.testing.assert_allclose(via, full[:, node], rtol=1e-12)
+    targets = np.arange(graph.n_nodes)
+    grown, rows = core.reversed_from([core.entries(node) for node in targets])
+    back = dijkstra(grown, indices=rows)[:, :core.n_nodes]
+    np.testing.assert_allclose(back.T, full[:, targets], rtol=1e-12)
+    np.testing.assert_array_equal(rows[core.core_nodes], np.arange(core.n_nodes))
 
 
 @pytest.mark.shared_data

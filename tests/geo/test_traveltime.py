@@ -13,7 +13,7 @@ import pytest
 from shapely.geometry import box
 
 from geo.errors import PlannerInputError
-from geo.network import ModeGraph, build_mode_graph, network_from_tables, removable_share
+from geo.network import ModeGraph, build_mode_graph, network_from_tables
 from geo.snapping import area_origins, snap_points
 from geo.traveltime import AreaRouter, travel_time_matrix
 
@@ -122,17 +122,20 @@ def test_contracted_graph_gives_networkx_times(mode: str) -> None:
         np.testing.assert_allclose(router.minutes_to_point(x, y), plain.minutes_to_point(x, y), rtol=1e-12)
 
 
-def test_contraction_is_chosen_for_road_shaped_networks_only() -> None:
-    origins = np.random.default_rng(0).uniform(0, 2400, (5, 2))
-    assert removable_share(shaped_graph()) > 0.5
-    assert AreaRouter(shaped_graph(), origins, list("abcde"))._core is not None
-    ids = np.arange(100).reshape(10, 10)  # a full mesh: only its 4 corners have two neighbours
+def test_contraction_shrinks_meshes_of_junctions_too() -> None:
+    ids = np.arange(400).reshape(20, 20)  # a full mesh: all but its 4 corners have 3 or 4 neighbours
     u, v = np.r_[ids[:, :-1].ravel(), ids[:-1, :].ravel()], np.r_[ids[:, 1:].ravel(), ids[1:, :].ravel()]
     mesh = build_mode_graph(network_from_tables(
-        pd.DataFrame({"node_id": ids.ravel(), "x": (ids % 10).ravel() * 250.0, "y": (ids // 10).ravel() * 250.0}),
+        pd.DataFrame({"node_id": ids.ravel(), "x": (ids % 20).ravel() * 250.0, "y": (ids // 20).ravel() * 250.0}),
         pd.DataFrame({"u": u, "v": v, "road_class": "minor", "length_m": 250.0, "oneway": False})))
-    assert removable_share(mesh) == pytest.approx(0.04)
-    assert AreaRouter(mesh, origins, list("abcde"))._core is None
+    rng = np.random.default_rng(0)
+    origins, sites = rng.uniform(0, 4750, (30, 2)), rng.uniform(0, 4750, (9, 2))
+    router = AreaRouter(mesh, origins, [f"A{i}" for i in range(30)])
+    assert router._core is not None and router._core.n_nodes < mesh.n_nodes / 2
+    assert set(router.area_nodes.tolist()) <= set(router._core.core_nodes.tolist())
+    np.testing.assert_allclose(router.matrix(sites, [f"S{j}" for j in range(9)]).minutes,
+                               networkx_minutes(mesh, origins, sites), rtol=1e-9)
+    assert AreaRouter(mesh, origins, [f"A{i}" for i in range(30)], contract=False)._core is None
 
 
 def test_searching_from_areas_or_from_sites_gives_the_same_matrix() -> None:
