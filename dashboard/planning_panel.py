@@ -234,7 +234,7 @@ def plan_bar(locality: Locality, dataset_version: str = DEMO_DATASET_VERSION) ->
         dcc.Store(id=ids.HUB_EVENT),
         dcc.Store(id=ids.HUBS_DRAWN),
         dcc.Store(id=ids.ADD_MODE, data=None),
-        html.Div("No changes yet: drag a hub on the map, or use the Plan tab.", id=ids.PLAN_STATUS,
+        html.Div("No changes yet: drag a hub to start.", id=ids.PLAN_STATUS,
                  className="plan-status", role="status", **{"aria-live": "polite"}),
         dbc.ButtonGroup(className="plan-undo", children=[
             dbc.Button("Undo", id=ids.UNDO, color="secondary", outline=True),
