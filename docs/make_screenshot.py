@@ -1,6 +1,7 @@
-"""Make the README's screenshot: start the app, open it in headless Chromium, save a PNG.
+"""Make the README's screenshots: start the app, open it in headless Chromium, save PNGs.
 
-Usage: ``python -m docs.make_screenshot [output.png]`` (default docs/screenshot.png).
+Usage: ``python -m docs.make_screenshot [folder]`` (default docs/): ``screenshot.png``, the
+planner as it opens, and ``money.png``, the Money and fairness tab open (a taller page).
 """
 
 from __future__ import annotations
@@ -8,24 +9,35 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Browser, sync_playwright
 
 from dashboard.live_server import CHROMIUM, CHROMIUM_ARGS, running_app
 
-DEFAULT_OUTPUT = Path(__file__).resolve().parent / "screenshot.png"
+DEFAULT_FOLDER = Path(__file__).resolve().parent
+MAP_DRAWN = "window.dsp && window.dsp.lastPaint && Object.keys(window.dsp.areaLayers).length > 0"
+
+
+def take(browser: Browser, url: str, output: Path, *, height: int, tab: str | None = None) -> None:
+    """One screenshot of the planner, with ``tab`` of the side panels open if given."""
+    page = browser.new_page(viewport={"width": 1600, "height": height})
+    page.goto(url)
+    page.wait_for_function(MAP_DRAWN)
+    if tab is not None:
+        page.get_by_role("tab", name=tab).click()
+        page.wait_for_function("document.getElementById('kpi-gini-spend').innerText !== '-'")
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(output))
+    page.close()
+    print(f"Saved {output}")
 
 
 def main(argv: list[str]) -> None:
-    output = Path(argv[0]) if argv else DEFAULT_OUTPUT
+    folder = Path(argv[0]) if argv else DEFAULT_FOLDER
     with running_app() as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1600, "height": 1000})
-        page.goto(url)
-        page.wait_for_function("window.dsp && window.dsp.lastPaint && Object.keys(window.dsp.areaLayers).length > 0")
-        page.wait_for_timeout(800)
-        page.screenshot(path=str(output))
+        take(browser, url, folder / "screenshot.png", height=1000)
+        take(browser, url, folder / "money.png", height=2200, tab="Money and fairness")
         browser.close()
-    print(f"Saved {output}")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -132,11 +133,17 @@ def test_a_drag_moves_the_hub_without_rewriting_the_add_mode(client, locality) -
     assert status == 200 and response[ids.ADD_MODE]["data"] is None  # placing a hub ends the add mode
 
 
+def hub_layer_values(plan: dict[str, Any]) -> dict[str, Any]:
+    """What the hub layer's callback reads: the plan, with its first hub chosen and its controls in step."""
+    first = plan["hubs"][0]
+    return {f"{ids.PLAN}.data": plan, f"{ids.HUB_SELECT}.value": first["hub_id"],
+            f"{ids.HUB_RENAME_TEXT}.value": first["name"], f"{ids.HUB_LOCK}.value": first["locked"]}
+
+
 def test_a_drag_keeps_the_selection_unless_its_controls_are_out_of_date(client, locality) -> None:  # type: ignore[no-untyped-def]
     plan = initial_plan(locality)
     first = plan["hubs"][0]
-    values = {f"{ids.PLAN}.data": plan, f"{ids.HUB_SELECT}.value": first["hub_id"],
-              f"{ids.HUB_RENAME_TEXT}.value": first["name"], f"{ids.HUB_LOCK}.value": first["locked"]}
+    values = hub_layer_values(plan)
     status, response = post_callback(client, DRAW_HUBS, values, triggered=f"{ids.PLAN}.data")
     assert status == 200 and len(response[ids.HUBS]["children"]) >= len(plan["hubs"])
     assert "value" not in response[ids.HUB_SELECT]  # no name box, lock switch and lock edit to follow
@@ -151,8 +158,7 @@ def test_a_drag_keeps_the_selection_unless_its_controls_are_out_of_date(client, 
 def test_a_move_sets_marker_positions_and_a_new_hub_redraws_the_layer(client, locality) -> None:  # type: ignore[no-untyped-def]
     plan = initial_plan(locality)
     first = plan["hubs"][0]
-    values = {f"{ids.PLAN}.data": plan, f"{ids.HUB_SELECT}.value": first["hub_id"],
-              f"{ids.HUB_RENAME_TEXT}.value": first["name"], f"{ids.HUB_LOCK}.value": first["locked"]}
+    values = hub_layer_values(plan)
     _, drawn = post_callback(client, DRAW_HUBS, values, triggered=f"{ids.PLAN}.data")
     shown = drawn[ids.HUBS_DRAWN]["data"]
     markers = {ids.HUB_MARKER: [{"type": ids.HUB_MARKER, "hub": h["hub_id"]} for h in plan["hubs"]]}
