@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -33,8 +34,13 @@ def test_layout_builds_with_the_ids_outside_checks_rely_on(app) -> None:  # type
 
 
 def test_responses_are_compressed(app) -> None:  # type: ignore[no-untyped-def]
-    response = app.server.test_client().get("/_dash-layout", headers={"Accept-Encoding": "gzip"})
+    client = app.server.test_client()
+    response = client.get("/_dash-layout", headers={"Accept-Encoding": "gzip"})
     assert response.headers.get("Content-Encoding") == "gzip"
+    script = re.findall(r'/_dash-component-suites/[^"]+/dash_renderer[^"]+\.js', client.get("/").get_data(as_text=True))
+    assert script, "the page names Dash's renderer script"
+    response = client.get(script[0], headers={"Accept-Encoding": "gzip"})
+    assert response.headers.get("Content-Encoding") == "gzip"  # scripts are most of a first page
 
 
 @pytest.mark.parametrize("layer", [layer.key for layer in AREA_LAYERS])
