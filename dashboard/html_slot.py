@@ -74,7 +74,7 @@ def _attributes(props: Mapping[str, Any]) -> list[tuple[str, str]]:
             found.append((name, str(value)))
         else:
             raise TypeError(f"to_html: the property {name} has no HTML attribute here")
-    return found
+    return sorted(found)  # Dash keeps aria-/data- properties in no fixed order: the same table, the same text
 
 
 def _style(style: Mapping[str, Any]) -> str:

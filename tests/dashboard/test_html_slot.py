@@ -14,7 +14,7 @@ def test_elements_attributes_and_styles_are_written_as_html() -> None:
         html.Caption("Who"), html.Tr([html.Th("Everyone", scope="row"), html.Td(9.5, colSpan=2)],
                                      **{"data-hub-id": "H1", "aria-label": "first"}),
     ])
-    assert to_html(table) == ('<table class="table"><caption>Who</caption><tr data-hub-id="H1" aria-label="first">'
+    assert to_html(table) == ('<table class="table"><caption>Who</caption><tr aria-label="first" data-hub-id="H1">'
                               '<th scope="row">Everyone</th><td colspan="2">9.5</td></tr></table>')
     assert to_html(html.Span(style={"backgroundColor": "#0072b2"})) == '<span style="background-color: #0072b2"></span>'
     assert to_html([html.Br(), "a", None, 3]) == "<br>a3"
