@@ -16,7 +16,8 @@ project's gunicorn.conf.py) on a free loopback port with a fresh instance folder
   next ones, a callback waits while another one still to answer writes one of its
   inputs, and up to six are in flight at once. The plan and its undo history travel
   back and forth as in the browser. Clientside callbacks that wake server callbacks are
-  run here as the browser would (:data:`CLIENTSIDE`). A drag's latency runs from the
+  run here as the browser would (:data:`CLIENTSIDE`; the hub edit itself is one of them,
+  so a drag's first request is already for the figures). A drag's latency runs from the
   hub-event to the last answer of the whole cascade.
 - One analyst keeps a background job running the whole time: the travel-time matrix
   from every area to every candidate site (dashboard/jobs.py), for a changing mode and
@@ -63,7 +64,7 @@ import psutil
 import requests
 
 from benchmarks.common import Figure, figure, print_table
-from geo.projection import lonlat
+from geo.projection import grid_xy, lonlat
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 WORKER_COUNTS = (1, 2, 4)
@@ -184,9 +185,24 @@ def money_key(plan: dict[str, Any] | None, previous: str | None) -> str | None:
     return None if key == previous else key
 
 
+def hub_edit(event: dict[str, Any] | None, plan: dict[str, Any] | None, _history: Any,
+             _add_mode: Any) -> dict[str, Any] | None:
+    """assets/dsp.js ``dsp.editHub`` (a drag or an arrow key on a hub), in Python: the new plan, or
+    None when nothing moves (the undo history and status it also writes wake nothing on the server)."""
+    hubs = list((plan or {}).get("hubs") or [])
+    index = next((i for i, hub in enumerate(hubs) if event and hub["hub_id"] == event.get("hub")), None)
+    if event is None or plan is None or index is None or hubs[index].get("locked"):
+        return None
+    hub = hubs[index]
+    x, y = ((hub["x"] + event["dx"], hub["y"] + event["dy"]) if event.get("kind") == "nudge"
+            else grid_xy(event["lng"], event["lat"]))
+    hubs[index] = {**hub, "x": x, "y": y}
+    return {**plan, "hubs": hubs}
+
+
 # Clientside callbacks whose outputs wake server callbacks, run here as the browser runs them;
 # the others (painting the map, highlighting a row) wake nothing on the server and are skipped.
-CLIENTSIDE = {("dspMoney", "moneyKey"): money_key}
+CLIENTSIDE = {("dspMoney", "moneyKey"): money_key, ("dsp", "editHub"): hub_edit}
 
 
 @dataclass(frozen=True)

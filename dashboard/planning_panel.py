@@ -307,19 +307,14 @@ NUDGES = {ids.HUB_MOVE_NORTH: (0.0, STEP_M), ids.HUB_MOVE_SOUTH: (0.0, -STEP_M),
           ids.HUB_MOVE_WEST: (-STEP_M, 0.0), ids.HUB_MOVE_EAST: (STEP_M, 0.0)}
 
 
-def apply_edit(trigger: str, plan: ScenarioContent, *, selected: str | None, event: dict[str, Any] | None,
+def apply_edit(trigger: str, plan: ScenarioContent, *, selected: str | None,
                move_to: str | None, rename_text: str | None, locked: bool | None,
                map_click: dict[str, Any] | None, add_mode: str | None,
                locality: Locality) -> tuple[ScenarioContent, str]:
-    """Apply the edit the ``trigger`` control asks for; return the new plan and what happened."""
+    """Apply the edit the ``trigger`` control asks for; return the new plan and what happened.
+
+    A drag or an arrow key on a hub is applied in the browser (``dsp.editHub`` below)."""
     names = hub_names(plan)
-    if trigger == ids.HUB_EVENT and event:
-        if event.get("kind") == "nudge":
-            new = plan_edits.nudge_hub(plan, event["hub"], float(event["dx"]), float(event["dy"]))
-        else:
-            x, y = grid_xy(float(event["lng"]), float(event["lat"]))
-            new = plan_edits.move_hub(plan, event["hub"], x, y)
-        return new, f"{names.get(event['hub'], 'Hub')} moved."
     if trigger == ids.MAP and map_click and add_mode:
         x, y = grid_xy(float(map_click["latlng"]["lng"]), float(map_click["latlng"]["lat"]))
         if add_mode == "outreach" and selected:
@@ -349,7 +344,7 @@ def apply_edit(trigger: str, plan: ScenarioContent, *, selected: str | None, eve
 @callback(
     Output(ids.PLAN, "data"), Output(ids.PLAN_HISTORY, "data"), Output(ids.PLAN_STATUS, "children"),
     Output(ids.ADD_MODE, "data", allow_duplicate=True),
-    Input(ids.HUB_EVENT, "data"), Input(ids.HUB_MOVE_NORTH, "n_clicks"), Input(ids.HUB_MOVE_SOUTH, "n_clicks"),
+    Input(ids.HUB_MOVE_NORTH, "n_clicks"), Input(ids.HUB_MOVE_SOUTH, "n_clicks"),
     Input(ids.HUB_MOVE_WEST, "n_clicks"), Input(ids.HUB_MOVE_EAST, "n_clicks"),
     Input(ids.HUB_MOVE_TO_BUTTON, "n_clicks"), Input(ids.HUB_RENAME_BUTTON, "n_clicks"),
     Input(ids.HUB_LOCK, "value"), Input(ids.HUB_REMOVE, "n_clicks"), Input(ids.MAP, "clickData"),
@@ -357,7 +352,7 @@ def apply_edit(trigger: str, plan: ScenarioContent, *, selected: str | None, eve
     State(ids.HUB_MOVE_TO, "value"), State(ids.HUB_RENAME_TEXT, "value"), State(ids.ADD_MODE, "data"),
     prevent_initial_call=True,
 )
-def edit_plan(event, _n, _s, _w, _e, _to, _rename, locked, _remove, map_click,
+def edit_plan(_n, _s, _w, _e, _to, _rename, locked, _remove, map_click,
               plan_data, history_data, selected, move_to, rename_text, add_mode):  # type: ignore[no-untyped-def]
     trigger = str(ctx.triggered_id)
     if trigger == ids.MAP and not add_mode:
@@ -366,7 +361,7 @@ def edit_plan(event, _n, _s, _w, _e, _to, _rename, locked, _remove, map_click,
     if trigger == ids.HUB_LOCK and any(h.hub_id == selected and h.locked == bool(locked) for h in plan.hubs):
         return no_update, no_update, no_update, no_update  # the switch followed the selection
     try:
-        new, message = apply_edit(trigger, plan, selected=selected, event=event, move_to=move_to,
+        new, message = apply_edit(trigger, plan, selected=selected, move_to=move_to,
                                   rename_text=rename_text, locked=locked, map_click=map_click,
                                   add_mode=add_mode, locality=data_access.current_locality())
     except PlannerInputError as error:
@@ -374,6 +369,17 @@ def edit_plan(event, _n, _s, _w, _e, _to, _rename, locked, _remove, map_click,
     # Leave the add mode alone unless it was on: writing it would make the browser ask the
     # server for the banner again on every drag.
     return scenario_to_dict(new), history.record(history_data, plan_data), message, None if add_mode else no_update
+
+
+# A drag or an arrow key on a hub (the hub-event store, from assets/dsp.js) is applied in the
+# browser: the figures' callbacks then start at once, not after a round trip for the edit.
+clientside_callback(
+    ClientsideFunction(namespace="dsp", function_name="editHub"),
+    Output(ids.PLAN, "data", allow_duplicate=True), Output(ids.PLAN_HISTORY, "data", allow_duplicate=True),
+    Output(ids.PLAN_STATUS, "children", allow_duplicate=True), Output(ids.ADD_MODE, "data", allow_duplicate=True),
+    Input(ids.HUB_EVENT, "data"), State(ids.PLAN, "data"), State(ids.PLAN_HISTORY, "data"), State(ids.ADD_MODE, "data"),
+    prevent_initial_call=True,
+)
 
 
 # Undo and redo run in the browser, so quick repeated clicks each take one step.

@@ -25,7 +25,15 @@ from typing import Any
 import pytest
 import requests
 
-from benchmarks.bench_load import MATRIX_JOB, Browser, Tally, running_gunicorn, stop_group, wait_for_health
+from benchmarks.bench_load import (
+    MATRIX_JOB,
+    Browser,
+    Tally,
+    hub_edit,
+    running_gunicorn,
+    stop_group,
+    wait_for_health,
+)
 from dashboard import create_app
 from dashboard.config import Settings
 from dashboard.health import data_version
@@ -43,7 +51,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # ---------------------------------------------------------------------------------------
 # A page in a "browser": enough of the renderer to drag a hub and run a job over HTTP
 # ---------------------------------------------------------------------------------------
-EDIT_PLAN = "..plan.data..."  # the hub edits' callback, by its output
+SCORE = "..area-fill.data..."  # the access figures' callback, by its output: the first request of a drag
 
 
 class Page:
@@ -60,8 +68,12 @@ class Page:
                               json=self.browser.body(self.callbacks.named(output), changed), timeout=60)
 
     def drag_body(self, hub_id: str) -> dict[str, Any]:
-        self.values["hub-event.data"] = {"kind": "move", "hub": hub_id, "lat": 52.3, "lng": -1.1, "at": 1}
-        return self.browser.body(self.callbacks.named(EDIT_PLAN), ["hub-event.data"])
+        """What the browser posts for the figures once a drag has moved the hub (in the browser)."""
+        event = {"kind": "move", "hub": hub_id, "lat": 52.3, "lng": -1.1, "at": 1}
+        moved = hub_edit(event, self.values["plan.data"], None, None)
+        assert moved is not None and moved != self.values["plan.data"]  # the hub did move
+        self.values["plan.data"] = moved
+        return self.browser.body(self.callbacks.named(SCORE), ["plan.data"])
 
     def run_job(self, request: dict[str, Any], timeout_s: float = 90) -> dict[str, Any]:
         self.values["matrix-job-request.data"] = request
@@ -125,8 +137,7 @@ def test_every_worker_gives_the_same_answer_to_the_same_drag(served: Served) -> 
         answers = list(pool.map(send, range(24)))
     assert {status for status, _ in answers} == {200}
     assert len({text for _, text in answers}) == 1  # no worker keeps anyone's state
-    plan = json.loads(answers[0][1])["response"]["plan"]["data"]
-    assert plan["hubs"][0]["x"] != page.values["plan.data"]["hubs"][0]["x"]  # the hub did move
+    assert json.loads(answers[0][1])["response"]["kpi-mean-minutes"]["children"] != "-"
     time.sleep(0.5)  # let the access lines reach the log
     served_by = {line["pid"] for line in log_lines(log)
                  if line.get("logger") == "gunicorn.access" and line.get("path") == "/_dash-update-component"}
@@ -175,7 +186,7 @@ def test_the_app_starts_cleanly_after_being_killed_mid_job(served: Served, tmp_p
         page = Page(url)
         moved = page.http.post(f"{url}/_dash-update-component", params={"endId": page.end_id},
                                json=page.drag_body(page.values["plan.data"]["hubs"][1]["hub_id"]), timeout=60)
-        assert moved.status_code == 200 and "plan" in moved.json()["response"]
+        assert moved.status_code == 200 and "kpi-mean-minutes" in moved.json()["response"]
         assert page.run_job({"mode": "walk", "n_lattice": 20})["status"] == "done"
 
 

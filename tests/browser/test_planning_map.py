@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from geo.io import load_locality
+from geo.projection import grid_xy
 from tests.browser.conftest import wait_for_map
 
 pytestmark = pytest.mark.browser
@@ -58,6 +59,15 @@ def test_dragging_a_hub_changes_figures_and_colours(page: Page, app_url: str) ->
     page.wait_for_function("n => window.dsp.paintCount > n", arg=1)
     assert area_colours(page) != colours_before
     expect(page.locator("#plan-status")).to_contain_text("Kingsmere hub moved")
+
+
+def test_the_browser_puts_a_dropped_hub_where_the_server_would(page: Page, app_url: str) -> None:
+    """A drag is applied in the browser (dsp.editHub): its grid metres must equal geo/projection.py's."""
+    ready(page, app_url)
+    points = [(-1.278, 51.697), (-0.1, 51.5), (-3.2, 55.95), (-5.5, 50.1), (1.5, 52.6)]
+    in_browser = page.evaluate("points => points.map(([lng, lat]) => window.dsp.gridXY(lng, lat))", points)
+    for (lng, lat), (x, y) in zip(points, in_browser, strict=True):
+        assert (x, y) == pytest.approx(grid_xy(lng, lat), abs=0.01)
 
 
 def test_keyboard_move_then_undo_and_redo(page: Page, app_url: str) -> None:

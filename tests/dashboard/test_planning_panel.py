@@ -39,18 +39,9 @@ def locality():  # type: ignore[no-untyped-def]
 
 
 def edit(plan, trigger, locality, **kwargs):  # type: ignore[no-untyped-def]
-    options = {"selected": "H1", "event": None, "move_to": None, "rename_text": None, "locked": None,
+    options = {"selected": "H1", "move_to": None, "rename_text": None, "locked": None,
                "map_click": None, "add_mode": None}
     return apply_edit(trigger, plan, locality=locality, **{**options, **kwargs})
-
-
-def test_drag_event_moves_the_hub_to_the_dropped_point(locality) -> None:  # type: ignore[no-untyped-def]
-    plan = scenario_from_dict(initial_plan(locality))
-    lon, lat = lonlat(433_000.0, 222_000.0)
-    new, message = edit(plan, ids.HUB_EVENT, locality, event={"kind": "move", "hub": "H1", "lat": lat, "lng": lon})
-    assert new.hubs[0].x == pytest.approx(433_000.0, abs=0.01)
-    assert new.hubs[0].y == pytest.approx(222_000.0, abs=0.01)
-    assert message == "Kingsmere hub moved."
 
 
 def test_buttons_move_to_places_and_map_clicks_add(locality) -> None:  # type: ignore[no-untyped-def]
@@ -114,23 +105,18 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
     close_stores()
 
 
-def drop(x: float, y: float) -> dict[str, object]:
-    lon, lat = lonlat(x, y)
-    return {"kind": "move", "hub": "H1", "lat": lat, "lng": lon, "at": 1}
-
-
-def test_a_drag_moves_the_hub_without_rewriting_the_add_mode(client, locality) -> None:  # type: ignore[no-untyped-def]
-    values = {f"{ids.HUB_EVENT}.data": drop(433_000.0, 222_000.0), f"{ids.PLAN}.data": initial_plan(locality),
-              f"{ids.PLAN_HISTORY}.data": history.empty(), f"{ids.HUB_SELECT}.value": "H1"}
-    status, response = post_callback(client, EDIT_PLAN, values, triggered=f"{ids.HUB_EVENT}.data")
-    assert status == 200
-    assert response[ids.PLAN]["data"]["hubs"][0]["x"] == pytest.approx(433_000.0, abs=0.01)
-    assert ids.ADD_MODE not in response  # writing it would wake the add-mode banner on every drag
+def test_a_drag_is_applied_in_the_browser_and_a_map_click_ends_the_add_mode(client, locality) -> None:  # type: ignore[no-untyped-def]
+    dependencies = client.get("/_dash-dependencies").get_json()
+    on_hub_event = [d for d in dependencies if any(i["id"] == ids.HUB_EVENT for i in d["inputs"])]
+    assert [d.get("clientside_function", {}).get("function_name") for d in on_hub_event] == ["editHub"]
+    values = {f"{ids.PLAN}.data": initial_plan(locality), f"{ids.PLAN_HISTORY}.data": history.empty(),
+              f"{ids.HUB_SELECT}.value": "H1"}
     lon, lat = lonlat(440_000.0, 235_000.0)
     status, response = post_callback(client, EDIT_PLAN, {**values, f"{ids.ADD_MODE}.data": "hub",
                                                           f"{ids.MAP}.clickData": {"latlng": {"lat": lat, "lng": lon}}},
                                      triggered=f"{ids.MAP}.clickData")
     assert status == 200 and response[ids.ADD_MODE]["data"] is None  # placing a hub ends the add mode
+    assert response[ids.PLAN]["data"]["hubs"][-1]["x"] == pytest.approx(440_000.0, abs=0.01)
 
 
 def hub_layer_values(plan: dict[str, Any]) -> dict[str, Any]:
