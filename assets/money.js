@@ -30,3 +30,11 @@ window.dash_clientside.dspMoney.highlightHub = function (selected) {
   });
   return selected || "";
 };
+
+// The plan for the money-by-place figures, passed on only while a tab that shows them is open
+// (dashboard/investment_panel.py), and only when it differs from the one last passed on.
+window.dash_clientside.dspMoney.planForOpenTab = function (plan, tab, passed) {
+  var noUpdate = window.dash_clientside.no_update;
+  if (!plan || (tab !== "money" && tab !== "outcomes")) { return noUpdate; }
+  return JSON.stringify(plan) === JSON.stringify(passed) ? noUpdate : plan;
+};

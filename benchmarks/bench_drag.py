@@ -9,7 +9,8 @@ spiral around the start, so the engine never answers from its cache of searches)
 The side panels are in tabs and only the open tab is on the page. The demo is measured
 twice: with the Plan tab open (the default: headline figures, plan card, map) and with the
 Money and fairness tab open (headline figures, map, investment and fairness-of-spend
-panels, charts included). The money figures are worked out on every drag either way.
+panels, charts included). Money by place is worked out only while a tab showing it is
+open, so with the Plan tab a drag does not ask for it.
 
 Timestamps are taken in the page with ``performance.now()``:
 
@@ -153,7 +154,7 @@ class DragSample:
     ms: float
     to_first_request_ms: float
     score_round_trip_ms: float
-    places_round_trip_ms: float
+    places_round_trip_ms: float | None  # None: not asked for (its tabs closed)
     response_to_panels_ms: float
     reply_to_paint_call_ms: float
     paint_call_ms: float
@@ -255,7 +256,7 @@ def measure_case(name: str, folder: Path, *, drags: int = DRAGS, start_timeout_s
             for _ in range(MISSED_DRAG_RETRIES + 1):
                 target = next(p for p in spiral if _open_map_at(page, p))
                 finished.clear()
-                sample = _drag(page, str(hub), target, finished)
+                sample = _drag(page, str(hub), target, finished, places=tab is not None)
                 if sample is not None:
                     break
                 result.missed_drags += 1
@@ -288,9 +289,11 @@ def _centre(page: Page, title: str) -> tuple[float, float]:
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
 
-def _drag(page: Page, title: str, target: tuple[float, float], finished: list[Request]) -> DragSample | None:
+def _drag(page: Page, title: str, target: tuple[float, float], finished: list[Request], *,
+          places: bool) -> DragSample | None:
     """One real mouse drag of the hub to ``target``; None when the map did not take it as a drag
-    (no request followed within MISSED_DRAG_S: e.g. the marker was being redrawn at mouse down)."""
+    (no request followed within MISSED_DRAG_S: e.g. the marker was being redrawn at mouse down).
+    ``places``: the open tab shows money by place, so the drag must also bring its answer."""
     x, y = _centre(page, title)
     page.mouse.move(x, y)
     page.mouse.down()
@@ -303,7 +306,7 @@ def _drag(page: Page, title: str, target: tuple[float, float], finished: list[Re
                                polling=50)
     except PlaywrightTimeoutError:
         return None
-    record = _settle(page, scored=True)
+    record = _settle(page, scored=True, places=places)
     updates = [r for r in finished if UPDATE_PATH in r.url]
     while len(updates) < len(record["requests"]):  # let Playwright deliver the last events
         page.wait_for_timeout(20)
@@ -311,11 +314,12 @@ def _drag(page: Page, title: str, target: tuple[float, float], finished: list[Re
     return _sample(record, before, updates)
 
 
-def _settle(page: Page, *, scored: bool = False) -> dict[str, Any]:
-    """Wait until the page has no request in flight for QUIET_MS (after a drag: both answers and a repaint)."""
+def _settle(page: Page, *, scored: bool = False, places: bool = False) -> dict[str, Any]:
+    """Wait until the page has no request in flight for QUIET_MS (after a drag: its answers and a repaint)."""
     condition = ("q => { const B = window.__bench; return B.inFlight === 0 && performance.now() - B.lastActivity > q"
                  + (" && B.upAt !== null && B.paints.length > 0 && 'kpi-mean-minutes' in B.expected"
-                    " && 'kpi-gini-spend' in B.expected" if scored else "") + "; }")
+                    if scored else "")
+                 + (" && 'kpi-gini-spend' in B.expected" if places else "") + "; }")
     try:
         page.wait_for_function(condition, arg=QUIET_MS, timeout=120_000, polling=50)
     except PlaywrightTimeoutError:
@@ -343,14 +347,15 @@ def _sample(record: dict[str, Any], before: dict[str, str], updates: list[Reques
     last_panel = max(panel_done, key=lambda name: panel_done[name])
     done = up + panel_done[last_panel]
     scoring = [r for r in record["requests"] if SCORE_OUTPUT in r["output"]][-1]
-    places = [r for r in record["requests"] if PLACES_OUTPUT in r["output"]][-1]
+    asked = [r for r in record["requests"] if PLACES_OUTPUT in r["output"]]
+    places = asked[-1] if asked else None  # not asked for while its tabs are closed
     down, decoded, sent_up, count = wire_bytes(updates)
     return DragSample(
         ms=done - up,
         to_first_request_ms=record["requests"][0]["sentAt"] - up,
         score_round_trip_ms=scoring["headersAt"] - scoring["sentAt"],
-        places_round_trip_ms=places["headersAt"] - places["sentAt"],
-        response_to_panels_ms=done - max(scoring["bodyAt"], places["bodyAt"]),
+        places_round_trip_ms=None if places is None else places["headersAt"] - places["sentAt"],
+        response_to_panels_ms=done - max(scoring["bodyAt"], places["bodyAt"] if places else 0.0),
         reply_to_paint_call_ms=paint["calledAt"] - scoring["bodyAt"],
         paint_call_ms=paint["returnedAt"] - paint["calledAt"],
         paint_to_frame_ms=paint["at"] - paint["returnedAt"],
@@ -369,8 +374,9 @@ def _when_done(case: CaseResult, panel: str) -> str:
 
 def report(results: list[CaseResult]) -> None:
     """Print the tables people read."""
-    def med(case: CaseResult, attribute: str) -> float:
-        return statistics.median(getattr(s, attribute) for s in case.samples)
+    def med(case: CaseResult, attribute: str) -> float | str:
+        values = [getattr(s, attribute) for s in case.samples if getattr(s, attribute) is not None]
+        return statistics.median(values) if values else "-"
 
     print_table("Drag end to every panel updated (real Chromium, real mouse drags)",
                 ["case", "areas", "drags", "median ms", "p90 ms", "min ms", "max ms"],

@@ -202,7 +202,13 @@ def hub_edit(event: dict[str, Any] | None, plan: dict[str, Any] | None, _history
 
 # Clientside callbacks whose outputs wake server callbacks, run here as the browser runs them;
 # the others (painting the map, highlighting a row) wake nothing on the server and are skipped.
-CLIENTSIDE = {("dspMoney", "moneyKey"): money_key, ("dsp", "editHub"): hub_edit}
+def plan_for_open_tab(plan: dict[str, Any] | None, tab: str | None, passed: Any) -> dict[str, Any] | None:
+    """assets/money.js ``dspMoney.planForOpenTab``, in Python: the plan for money by place, or None."""
+    return plan if plan and tab in ("money", "outcomes") and plan != passed else None
+
+
+CLIENTSIDE = {("dspMoney", "moneyKey"): money_key, ("dsp", "editHub"): hub_edit,
+              ("dspMoney", "planForOpenTab"): plan_for_open_tab}
 
 
 @dataclass(frozen=True)

@@ -45,12 +45,14 @@ def _outputs(key: str) -> list[dict[str, Any]]:
 
 
 def _places_request(key: str, plan: ScenarioContent) -> dict[str, Any]:
-    return {"output": key, "outputs": _outputs(key), "changedPropIds": ["plan.data"],
-            "inputs": [{"id": "plan", "property": "data", "value": scenario_to_dict(plan)},
+    plan_data = scenario_to_dict(plan)
+    return {"output": key, "outputs": _outputs(key), "changedPropIds": ["places-plan.data"],
+            "inputs": [{"id": "places-plan", "property": "data", "value": plan_data},
                        {"id": "travel-mode", "property": "value", "value": "drive"},
                        {"id": "district-select", "property": "value", "value": "Kingsmere"},
                        {"id": "selected-area", "property": "data", "value": 42}],
-            "state": [{"id": "hub-select", "property": "value", "value": "H1"}]}
+            "state": [{"id": "hub-select", "property": "value", "value": "H1"},
+                      {"id": "plan", "property": "data", "value": plan_data}]}
 
 
 def _money_request(key: str, plan: ScenarioContent, service_ids: list[str]) -> dict[str, Any]:

@@ -62,6 +62,7 @@ AREA_DETAILS = "area-details"
 URL = "url"
 PLANNER_VIEW = "planner-view"
 SIDE_TABS = "side-tabs"  # Plan / Money and fairness / Outcomes: only the open tab is on the page
+PLACES_PLAN = "places-plan"  # the plan, passed on while a tab showing money by place is open (assets/money.js)
 PAGE_VIEW = "page-view"
 
 # Scenarios: saving, opening and sharing (dashboard/scenario_bar.py). SCENARIO holds the

@@ -10,10 +10,11 @@ need, the biggest town's share, spend by deprivation fifth and each district's g
 its fair share.
 
 Two callbacks fill both these cards and the outcome card, split by what a hub move
-changes: ``recompute_places`` (every plan change: fairness, spend by place, the hubs, who
-is reached; :func:`dashboard.plan_money.placed_plan`) and ``recompute_money`` (only when
-the money changes, keyed in the browser by assets/money.js: totals, the ledger by kind of
-support, year one and the expected outcomes; :func:`dashboard.plan_money.plan_outcomes`).
+changes: ``recompute_places`` (every plan change while a tab showing them is open:
+fairness, spend by place, the hubs, who is reached; :func:`dashboard.plan_money.placed_plan`)
+and ``recompute_money`` (only when the money changes, keyed in the browser by
+assets/money.js: totals, the ledger by kind of support, year one and the expected outcomes;
+:func:`dashboard.plan_money.plan_outcomes`).
 """
 
 from __future__ import annotations
@@ -538,12 +539,23 @@ clientside_callback(
 )
 
 
+# Money by place shows only in the Money and fairness and the Outcomes tabs: while they are
+# closed a drag does not ask for it (at 35,000 areas it is half a second of the server's time);
+# opening one passes the plan on, and the figures follow.
+clientside_callback(
+    ClientsideFunction(namespace="dspMoney", function_name="planForOpenTab"),
+    Output(ids.PLACES_PLAN, "data"), Input(ids.PLAN, "data"), Input(ids.SIDE_TABS, "value"),
+    State(ids.PLACES_PLAN, "data"),
+)
+
+
 @callback(
     *place_outputs(), *outcomes_panel.place_outputs(), Output(ids.MONEY_PROBLEM, "children"),
-    Input(ids.PLAN, "data"), Input(ids.TRAVEL_MODE, "value"), Input(ids.DISTRICT_SELECT, "value"),
-    Input(ids.SELECTED_AREA, "data"), State(ids.HUB_SELECT, "value"),
+    Input(ids.PLACES_PLAN, "data"), Input(ids.TRAVEL_MODE, "value"), Input(ids.DISTRICT_SELECT, "value"),
+    Input(ids.SELECTED_AREA, "data"), State(ids.HUB_SELECT, "value"), State(ids.PLAN, "data"),
 )
-def recompute_places(plan_data, mode, district, area_row, hub):  # type: ignore[no-untyped-def]
+def recompute_places(_opened, mode, district, area_row, hub, plan_data):  # type: ignore[no-untyped-def]
+    """Fairness, spend by place, the hubs' costs and who is reached, for the plan as it is now."""
     plan = scenario_from_dict(plan_data)
     try:
         placed = placed_plan(data_access.current_folder(), plan, mode or DEFAULT_MODE)

@@ -70,15 +70,15 @@ def page(locality: Locality, folder: str) -> html.Div:
     ])
 
 
-def side_tabs(locality: Locality, folder: str) -> dcc.Tabs:
+def side_tabs(locality: Locality, folder: str) -> html.Div:
     """The panels in three tabs, so a room sees one short column, not a very long one.
 
-    Only the open tab's panels are on the page: a closed tab's figures are still worked
-    out and shown the moment it opens, but a drag does not make the browser redraw them,
-    and every update is cheaper with fewer components on the page.
+    Only the open tab's panels are on the page, so every update is cheaper with fewer
+    components on it; money by place is worked out only while a tab showing it is open
+    (its figures follow a moment after the tab opens).
     """
-    return dcc.Tabs(id=ids.SIDE_TABS, value="plan", className="side-tabs", parent_className="side-tabs-parent",
-                    children=[
+    return html.Div([dcc.Store(id=ids.PLACES_PLAN), dcc.Tabs(
+        id=ids.SIDE_TABS, value="plan", className="side-tabs", parent_className="side-tabs-parent", children=[
         dcc.Tab(label="Plan", value="plan", children=html.Div(className="side-tab-body", children=[
             map_panel.layer_controls(),
             planning_panel.layout(locality),
@@ -88,7 +88,7 @@ def side_tabs(locality: Locality, folder: str) -> dcc.Tabs:
             investment_panel.layout(locality), className="side-tab-body")),
         dcc.Tab(label="Outcomes", value="outcomes", children=html.Div(
             outcomes_panel.layout(), className="side-tab-body")),
-    ])
+    ])])
 
 
 def footer_text(locality: Locality, dataset_version: str) -> str:

@@ -62,3 +62,11 @@ def test_a_hub_drag_changes_the_gini_and_closing_a_service_changes_the_ledger(pa
     page.get_by_role("button", name="Undo").click()  # undo restores the decision and the ledger
     expect(page.locator('select[id*="service-decision"][id*="S01"]')).to_have_value("keep", timeout=45_000)
     expect(released).to_have_text("£0", timeout=45_000)
+
+    # With the Plan tab open a change does not ask for money by place; opening the tab again does.
+    expect(page.locator(GINI)).to_have_text(gini_moved, timeout=45_000)
+    page.get_by_role("tab", name="Plan").click()
+    page.get_by_role("button", name="Undo").click()  # the hub goes back to where it started
+    expect(page.locator("#plan-status")).to_have_text("Undone.")
+    page.get_by_role("tab", name="Money and fairness").click()
+    expect(page.locator(GINI)).to_have_text(gini_before, timeout=45_000)

@@ -151,8 +151,8 @@ def test_money_views_match_their_outputs(plan, service_ids) -> None:  # type: ig
 def headline_values(app, plan: ScenarioContent, **selection: Any) -> tuple[Any, ...]:  # type: ignore[no-untyped-def]
     options = {"district": "none", "hub": None, "area_row": None, **selection}
     with app.server.test_request_context():
-        return investment_panel.recompute_places(scenario_to_dict(plan), "drive", options["district"],
-                                                 options["area_row"], options["hub"])
+        return investment_panel.recompute_places(None, "drive", options["district"], options["area_row"],
+                                                 options["hub"], scenario_to_dict(plan))
 
 
 def test_gini_and_biggest_town_share_follow_a_hub_move(app, plan) -> None:  # type: ignore[no-untyped-def]
