@@ -251,7 +251,8 @@ def parse_number(value: object) -> float | _Bad | None:
     text = _clean_number_text(text)
     if not _PLAIN_NUMBER.match(text):
         return _Bad(value)
-    return float(text)
+    number = float(text)
+    return number if math.isfinite(number) else _Bad(value)  # "1E310" overflows: not a usable number
 
 
 def parse_bool(value: object) -> bool | _Bad:
