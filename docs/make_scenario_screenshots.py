@@ -7,7 +7,6 @@ steering-group scenarios of the single-user mode's local account.
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 import tempfile
 from pathlib import Path
@@ -16,10 +15,7 @@ from PIL import Image
 from playwright.sync_api import sync_playwright
 
 from dashboard.live_server import CHROMIUM, CHROMIUM_ARGS, running_app
-from dashboard.planning_panel import initial_plan
-from geo import plan_edits
-from geo.io import load_locality
-from geo.scenarios import scenario_from_dict
+from data.example_plans import example_plans
 from geo.store import init_store, sqlite_url
 
 DEFAULT_FOLDER = Path(__file__).resolve().parent
@@ -28,15 +24,13 @@ VIEWPORT = {"width": 1440, "height": 900}
 
 def saved_slugs(instance: Path) -> list[str]:
     """Save three scenarios that differ: six hubs, four hubs closing a service, two hubs moved."""
-    six = scenario_from_dict(initial_plan(load_locality()))
-    four = dataclasses.replace(plan_edits.remove_hub(plan_edits.remove_hub(six, "H6"), "H5"),
-                               service_decisions={"S01": "decommission"})
-    north = plan_edits.nudge_hub(plan_edits.nudge_hub(six, "H2", 0, 9000), "H4", 3000, 12000)
+    plans = example_plans()
     with init_store(sqlite_url(instance)) as store:
         local = store.create_user("local", "a long random password", "admin", steering_group=True)
         return [store.create_scenario(local, title, content, visibility="group").scenario.slug
-                for title, content in (("Six hubs in the towns", six), ("Four hubs, day centre closed", four),
-                                       ("Two hubs moved north", north))]
+                for title, content in (("Six hubs in the towns", plans["six"]),
+                                       ("Four hubs, day centre closed", plans["four"]),
+                                       ("Two hubs moved north", plans["north"]))]
 
 
 def shrink(path: Path) -> None:

@@ -10,10 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from dashboard.live_server import running_app
-from dashboard.planning_panel import initial_plan
-from geo import plan_edits
-from geo.io import load_locality
-from geo.scenarios import scenario_from_dict
+from data.example_plans import example_plans
 from geo.store import init_store, sqlite_url
 
 pytestmark = pytest.mark.browser
@@ -35,14 +32,12 @@ class Served:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """The app on a store holding three saved scenarios of the single-user mode's local account."""
     instance: Path = tmp_path_factory.mktemp("present-instance")
-    six = scenario_from_dict(initial_plan(load_locality()))
-    four = dataclasses.replace(plan_edits.remove_hub(plan_edits.remove_hub(six, "H6"), "H5"),
-                               service_decisions={"S01": "decommission"})
-    north = plan_edits.nudge_hub(plan_edits.nudge_hub(six, "H2", 0, 9000), "H4", 3000, 12000)
+    plans = example_plans()
     with init_store(sqlite_url(instance)) as store:
         local = store.create_user("local", "a long random password", "admin", steering_group=True)
         slugs = [store.create_scenario(local, title, content, visibility="group").scenario.slug
-                 for title, content in (("Six hubs", six), ("Four hubs", four), ("Two moved north", north))]
+                 for title, content in (("Six hubs", plans["six"]), ("Four hubs", plans["four"]),
+                                                ("Two moved north", plans["north"]))]
     with running_app({"INSTANCE_FOLDER": str(instance)}) as url:
         yield Served(url, *slugs)
 
