@@ -43,17 +43,55 @@ window.dsp = Object.assign(window.dsp || {}, {
     return tagged ? tagged.getAttribute("data-hub-id") : null;
   },
 
-  sendHubEvent: function (event) {
-    event.at = Date.now();
-    window.dsp.lastHubEventAt = event.at;
-    window.dash_clientside.set_props("hub-event", {data: event});
+  // The current value of a Dash property, read outside a callback (Dash's component API).
+  propOf: function (id, prop) {
+    var component = window.dash_component_api.getLayout(id);
+    return component ? component.props[prop] : undefined;
+  },
+
+  // A drag or an arrow-key nudge, applied to the plan here and at once: no callback runs for the
+  // edit itself (each callback costs the page's bookkeeping tens of milliseconds), so the figures'
+  // request leaves as soon as the plan is written. The same rules as geo/plan_edits.py move_hub,
+  // the undo history as dashboard/history.py record, the status as the server words it.
+  // event: {kind: "move", hub, lat, lng} or {kind: "nudge", hub, dx, dy}.
+  moveHub: function (event) {
+    var dsp = window.dsp;
+    var set = window.dash_clientside.set_props;
+    var plan = dsp.propOf("plan", "data");
+    var edit = dsp.editHub(event, plan);
+    if (edit.plan) {
+      var history = dsp.propOf("plan-history", "data");
+      set("plan", {data: edit.plan});
+      set("plan-history", {data: {past: ((history && history.past) || []).concat([plan]).slice(-dsp.MAX_UNDO_STEPS),
+                                  future: []}});
+      if (dsp.propOf("add-mode", "data")) { set("add-mode", {data: null}); }  // a move ends adding
+    }
+    set("plan-status", {children: edit.status});
+  },
+
+  // The edit itself: {plan, status}, plan null when nothing moves.
+  editHub: function (event, plan) {
+    var dsp = window.dsp;
+    var hubs = (plan && plan.hubs) || [];
+    var index = hubs.findIndex(function (hub) { return hub.hub_id === event.hub; });
+    if (index < 0) { return {plan: null, status: "That hub is no longer in the plan."}; }
+    var hub = hubs[index];
+    if (hub.locked) { return {plan: null, status: "hub '" + hub.name + "' is locked: unlock it before moving it"}; }
+    var xy = event.kind === "nudge" ? [hub.x + event.dx, hub.y + event.dy] : dsp.gridXY(event.lng, event.lat);
+    if (!(xy[0] >= dsp.GRID_X_RANGE_M[0] && xy[0] <= dsp.GRID_X_RANGE_M[1] &&
+          xy[1] >= dsp.GRID_Y_RANGE_M[0] && xy[1] <= dsp.GRID_Y_RANGE_M[1])) {
+      return {plan: null, status: hub.name + " cannot go there: it is outside Great Britain's grid."};
+    }
+    var moved = hubs.slice();
+    moved[index] = Object.assign({}, hub, {x: xy[0], y: xy[1]});
+    return {plan: Object.assign({}, plan, {hubs: moved}), status: hub.name + " moved."};
   },
 
   // dash-leaflet does not write a dragged marker's position back to Dash on its own.
   hubDragEnd: function (e) {
     var hub = window.dsp.hubIdOf(e.target);
     var position = e.target.getLatLng();
-    if (hub) { window.dsp.sendHubEvent({kind: "move", hub: hub, lat: position.lat, lng: position.lng}); }
+    if (hub) { window.dsp.moveHub({kind: "move", hub: hub, lat: position.lat, lng: position.lng}); }
   },
 
   // British National Grid (EPSG:27700) from longitude and latitude, with proj4js (assets/00-proj4.js)
@@ -67,6 +105,47 @@ window.dsp = Object.assign(window.dsp || {}, {
 
   gridXY: function (lng, lat) {
     return window.proj4("EPSG:4326", window.dsp.BRITISH_NATIONAL_GRID, [lng, lat]);
+  },
+
+  // [lat, lng] of grid metres, to 6 decimals as the server's planning_panel.latlon writes them.
+  latLng: function (x, y) {
+    var lngLat = window.proj4(window.dsp.BRITISH_NATIONAL_GRID, "EPSG:4326", [x, y]);
+    var round = function (v) { return Math.round(v * 1e6) / 1e6; };
+    return [round(lngLat[1]), round(lngLat[0])];
+  },
+
+  // What the hub layer shows apart from where the hubs are (dashboard/planning_panel.py draw_hubs
+  // redraws the markers when it changes; a move only sets positions).
+  hubLayerKey: function (plan) {
+    return JSON.stringify(((plan && plan.hubs) || []).map(function (hub) {
+      return [hub.hub_id, hub.name, !!hub.locked, (hub.outreach_points || []).map(function (point) {
+        return [point.name, point.x, point.y];
+      })];
+    }));
+  },
+
+  // Put the drawn hub markers and outreach links where the plan has them, writing only those that
+  // moved: each write is a prop change the whole page hears about. ``markers`` and ``links`` are
+  // the callback's pattern-matching states ({id, value} per component on the page).
+  placeHubs: function (plan, markers, links) {
+    var dsp = window.dsp;
+    var set = window.dash_clientside.set_props;
+    var hubs = {};
+    ((plan && plan.hubs) || []).forEach(function (hub) { hubs[hub.hub_id] = hub; });
+    var same = function (a, b) { return JSON.stringify(a) === JSON.stringify(b); };
+    markers.forEach(function (marker) {
+      var hub = hubs[marker.id.hub];
+      if (!hub) { return; }
+      var at = dsp.latLng(hub.x, hub.y);
+      if (!same(at, marker.value)) { set(marker.id, {position: at}); }
+    });
+    links.forEach(function (link) {
+      var hub = hubs[link.id.hub];
+      var point = hub && (hub.outreach_points || [])[link.id.point];
+      if (!point) { return; }
+      var at = [dsp.latLng(hub.x, hub.y), dsp.latLng(point.x, point.y)];
+      if (!same(at, link.value)) { set(link.id, {positions: at}); }
+    });
   },
 
   hubClick: function (e) {
@@ -87,6 +166,23 @@ window.dsp = Object.assign(window.dsp || {}, {
     }, 50);
   },
 
+  // Recolour the areas in place: fill = {layer, palette, classes} (dashboard/map_panel.py area_fill).
+  // After a drag only the areas around the hub change class: restyling only those keeps the
+  // canvas redraw to their corner of the map (at 35,000 areas a full repaint is a fifth of a second).
+  paintAreas: function (fill) {
+    var before = window.dsp.areaFill;
+    var sameKey = before && before.layer === fill.layer && JSON.stringify(before.palette) === JSON.stringify(fill.palette);
+    window.dsp.areaFill = fill;
+    var layers = window.dsp.areaLayers;
+    for (var i in layers) {
+      if (Object.prototype.hasOwnProperty.call(layers, i) && !(sameKey && before.classes[i] === fill.classes[i])) {
+        layers[i].setStyle({fillColor: window.dsp.fillFor(i)});
+      }
+    }
+    window.dsp.paintCount += 1;
+    window.dsp.lastPaint = {layer: fill.layer, at: Date.now(), count: window.dsp.paintCount};
+  },
+
   registerArea: function (feature, layer) {
     var i = feature.properties.i;
     window.dsp.areaLayers[i] = layer;
@@ -97,33 +193,6 @@ window.dsp = Object.assign(window.dsp || {}, {
 
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   dsp: {
-    // A drag or an arrow-key nudge, applied here rather than on the server (one round trip
-    // fewer before the figures are worked out): the same rules as geo/plan_edits.py move_hub,
-    // the undo history as dashboard/history.py record, the status as the server words it.
-    // Returns [plan, history, status, add mode].
-    editHub: function (event, plan, history, addMode) {
-      var noUpdate = window.dash_clientside.no_update;
-      var hubs = (plan && plan.hubs) || [];
-      var index = hubs.findIndex(function (hub) { return event && hub.hub_id === event.hub; });
-      if (index < 0) { return [noUpdate, noUpdate, "That hub is no longer in the plan.", noUpdate]; }
-      var hub = hubs[index];
-      if (hub.locked) {
-        return [noUpdate, noUpdate, "hub '" + hub.name + "' is locked: unlock it before moving it", noUpdate];
-      }
-      var xy = event.kind === "nudge" ? [hub.x + event.dx, hub.y + event.dy]
-        : window.dsp.gridXY(event.lng, event.lat);
-      var dsp = window.dsp;
-      if (!(xy[0] >= dsp.GRID_X_RANGE_M[0] && xy[0] <= dsp.GRID_X_RANGE_M[1] &&
-            xy[1] >= dsp.GRID_Y_RANGE_M[0] && xy[1] <= dsp.GRID_Y_RANGE_M[1])) {
-        return [noUpdate, noUpdate, hub.name + " cannot go there: it is outside Great Britain's grid.", noUpdate];
-      }
-      var moved = hubs.slice();
-      moved[index] = Object.assign({}, hub, {x: xy[0], y: xy[1]});
-      var past = ((history && history.past) || []).concat([plan]).slice(-dsp.MAX_UNDO_STEPS);
-      return [Object.assign({}, plan, {hubs: moved}), {past: past, future: []}, hub.name + " moved.",
-              addMode ? null : noUpdate];
-    },
-
     // Undo/redo: history = {past: [plans], future: [plans]}, written by the server on each edit.
     stepHistory: function (undoClicks, redoClicks, plan, history) {
       var undo = window.dash_clientside.callback_context.triggered_id === "plan-undo";
@@ -139,18 +208,34 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       return [target, next, undo ? "Undone." : "Redone."];
     },
 
-    paintAreas: function (fill) {
-      if (!fill) { return window.dash_clientside.no_update; }
-      window.dsp.areaFill = fill;
-      var layers = window.dsp.areaLayers;
-      for (var i in layers) {
-        if (Object.prototype.hasOwnProperty.call(layers, i)) {
-          layers[i].setStyle({fillColor: window.dsp.fillFor(i)});
-        }
+    // Everything the browser keeps in step with the plan, in one callback (every callback a drag
+    // wakes costs the page's bookkeeping more than its own work): the money key and the plan for
+    // money by place (assets/money.js), the hub layer's key, and the markers' positions. Each is
+    // written only when it changed. States 3 and 4 are the drawn markers and outreach links.
+    followPlan: function (plan, tab, moneyKey, placesPlan, layerKey) {
+      if (!plan) { return; }
+      var money = window.dash_clientside.dspMoney;
+      var noUpdate = window.dash_clientside.no_update;
+      var set = window.dash_clientside.set_props;
+      var states = window.dash_clientside.callback_context.states_list;
+      var key = money.moneyKey(plan, moneyKey);
+      if (key !== noUpdate) { set("money-key", {data: key}); }
+      var passed = money.planForOpenTab(plan, tab, placesPlan);
+      if (passed !== noUpdate) { set("places-plan", {data: passed}); }
+      var layer = window.dsp.hubLayerKey(plan);
+      if (layer !== layerKey) {
+        set("hub-layer-key", {data: layer});  // the markers are redrawn where the plan has them
+      } else {
+        window.dsp.placeHubs(plan, states[3], states[4]);
       }
-      window.dsp.paintCount += 1;
-      window.dsp.lastPaint = {layer: fill.layer, at: Date.now(), count: window.dsp.paintCount};
-      return window.dsp.lastPaint;
+    },
+
+    // The chosen hub's marker is outlined; choosing another changes classes in place (the markers'
+    // own icons carry the choice as of their last redraw).
+    markSelectedHub: function (selected) {
+      document.querySelectorAll(".hub-marker [data-hub-id]").forEach(function (icon) {
+        icon.classList.toggle("hub-icon-selected", icon.getAttribute("data-hub-id") === selected);
+      });
     }
   }
 });
@@ -168,6 +253,21 @@ document.addEventListener("keydown", function (event) {
   event.stopPropagation();
   var metres = event.shiftKey ? 2000 : 500;
   var hub = tagged.getAttribute("data-hub-id");
-  window.dsp.sendHubEvent({kind: "nudge", hub: hub, dx: step[0] * metres, dy: step[1] * metres});
+  window.dsp.moveHub({kind: "nudge", hub: hub, dx: step[0] * metres, dy: step[1] * metres});
   window.dsp.keepFocus(hub);
 }, true);
+
+// The map's colours arrive as the data-fill attribute (JSON) of a hidden element, written by the
+// server's score callback (dashboard/planning_panel.py); they are painted when the attribute
+// changes. A clientside callback would do the same a few tens of milliseconds later: each
+// callback costs the page's bookkeeping, and this one would run after every drag.
+new MutationObserver(function (changes) {
+  var painted = [];
+  changes.forEach(function (change) {
+    var text = change.target.getAttribute("data-fill");
+    if (text && painted.indexOf(change.target) < 0) {
+      painted.push(change.target);
+      window.dsp.paintAreas(JSON.parse(text));
+    }
+  });
+}).observe(document.documentElement, {subtree: true, attributes: true, attributeFilter: ["data-fill"]});

@@ -3,7 +3,8 @@
  * A hub drag changes where money lands but not how much there is or what it buys. This
  * key holds everything in the plan except hub positions and names, and changes only when
  * one of those does, so the ledger totals and the expected outcomes are worked out again
- * only when the money changes, not on every drag.
+ * only when the money changes, not on every drag. moneyKey and planForOpenTab are called by
+ * dsp.followPlan (assets/dsp.js), the one callback that follows every plan change.
  */
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   dspMoney: {

@@ -17,14 +17,16 @@ Timestamps are taken in the page with ``performance.now()``:
 - start: the ``pointerup`` that ends the drag (a capture listener on ``window``, before
   Leaflet sees it);
 - end ("every panel updated"): the latest of the frame painted after the map's last
-  recolouring (``dsp.paintAreas`` ran) and the frame painted after the last DOM change
+  recolouring (``dsp.paintAreas`` ran; an answer whose colours are the same as before
+  changes nothing on the page and is not painted again) and the frame painted after the last DOM change
   (a ``MutationObserver``: children, text or attributes) inside any panel on the page
   that a drag can change: the headline figures, the plan card (figures by group,
   worst-served areas), the investment, fairness-of-spend and outcomes panels (charts
   included), whichever the open tab shows. A panel whose content
   rightly stays the same changes nothing in the DOM, so once the page is quiet every figure
   on the page with a ``kpi-`` id (``kpi-mean-minutes`` ... ``kpi-gini-spend``) is checked against the
-  last value the server sent for it, and a mismatch stops the run. "The next painted frame"
+  last value the server sent for it in this or an earlier drag (a figure that reads as before
+  is not sent again), and a mismatch stops the run. "The next painted frame"
   is ``requestAnimationFrame`` then a zero timeout. A drag that no request follows within
   ``MISSED_DRAG_S`` was not taken by the map (the marker was being redrawn) and is redone;
   drag targets are only places where the map itself is on top (no control or other marker).
@@ -89,7 +91,7 @@ PROBE = """
                               paints: [], changes: [], paintBase: 0};
   const now = () => performance.now();
   const afterFrame = (record) => requestAnimationFrame(() => setTimeout(() => record(now()), 0));
-  B.reset = () => { B.upAt = null; B.requests = []; B.expected = {}; B.paints = []; B.changes = [];
+  B.reset = () => { B.upAt = null; B.requests = []; B.paints = []; B.changes = [];
                     B.paintBase = (window.dsp && window.dsp.paintCount) || 0; };
   window.addEventListener("pointerup", () => { if (B.upAt === null) { B.upAt = now(); } }, true);
   const originalFetch = window.fetch;
@@ -130,9 +132,8 @@ PROBE = """
         .observe(document.querySelector(selector),
                  {childList: true, characterData: true, attributes: true, subtree: true});
     }
-    const namespace = window.dash_clientside.dsp;
-    const paint = namespace.paintAreas;
-    namespace.paintAreas = function () {
+    const paint = window.dsp.paintAreas;
+    window.dsp.paintAreas = function () {
       const calledAt = now();
       const result = paint.apply(this, arguments);
       const count = window.dsp.paintCount;
@@ -141,6 +142,7 @@ PROBE = """
       return result;
     };
   };
+  B.answered = (output) => B.requests.some((r) => r.output.includes(output) && r.bodyAt !== null);
   B.texts = (ids) => Object.fromEntries(ids.filter((id) => document.getElementById(id))
                                             .map((id) => [id, document.getElementById(id).innerText]));
 })();
@@ -156,9 +158,9 @@ class DragSample:
     score_round_trip_ms: float
     places_round_trip_ms: float | None  # None: not asked for (its tabs closed)
     response_to_panels_ms: float
-    reply_to_paint_call_ms: float
-    paint_call_ms: float
-    paint_to_frame_ms: float
+    reply_to_paint_call_ms: float | None  # None: the map's colours did not change
+    paint_call_ms: float | None
+    paint_to_frame_ms: float | None
     bytes_down: int
     bytes_down_decoded: int
     bytes_up: int
@@ -317,9 +319,9 @@ def _drag(page: Page, title: str, target: tuple[float, float], finished: list[Re
 def _settle(page: Page, *, scored: bool = False, places: bool = False) -> dict[str, Any]:
     """Wait until the page has no request in flight for QUIET_MS (after a drag: its answers and a repaint)."""
     condition = ("q => { const B = window.__bench; return B.inFlight === 0 && performance.now() - B.lastActivity > q"
-                 + (" && B.upAt !== null && B.paints.length > 0 && 'kpi-mean-minutes' in B.expected"
+                 + (" && B.upAt !== null && B.answered('" + SCORE_OUTPUT + "')"
                     if scored else "")
-                 + (" && 'kpi-gini-spend' in B.expected" if places else "") + "; }")
+                 + (" && B.answered('" + PLACES_OUTPUT + "')" if places else "") + "; }")
     try:
         page.wait_for_function(condition, arg=QUIET_MS, timeout=120_000, polling=50)
     except PlaywrightTimeoutError:
@@ -340,13 +342,15 @@ def _sample(record: dict[str, Any], before: dict[str, str], updates: list[Reques
     wrong = {k: (texts[k], v) for k, v in expected.items() if k in texts and texts[k] != v}
     if wrong:
         raise RuntimeError(f"figures on screen differ from the server's answer: {wrong}")
-    paint = record["paints"][-1]
-    panel_done = {"map recolour": paint["at"] - up}
+    scoring = [r for r in record["requests"] if SCORE_OUTPUT in r["output"]][-1]
+    paint = record["paints"][-1] if record["paints"] else None
+    panel_done = {} if paint is None else {"map recolour": paint["at"] - up}
     for change in record["changes"]:
         panel_done[change["panel"]] = max(panel_done.get(change["panel"], 0.0), change["at"] - up)
+    if not panel_done:  # the answer changed nothing on the page: done when it arrived
+        panel_done["nothing changed"] = scoring["bodyAt"] - up
     last_panel = max(panel_done, key=lambda name: panel_done[name])
     done = up + panel_done[last_panel]
-    scoring = [r for r in record["requests"] if SCORE_OUTPUT in r["output"]][-1]
     asked = [r for r in record["requests"] if PLACES_OUTPUT in r["output"]]
     places = asked[-1] if asked else None  # not asked for while its tabs are closed
     down, decoded, sent_up, count = wire_bytes(updates)
@@ -356,9 +360,9 @@ def _sample(record: dict[str, Any], before: dict[str, str], updates: list[Reques
         score_round_trip_ms=scoring["headersAt"] - scoring["sentAt"],
         places_round_trip_ms=None if places is None else places["headersAt"] - places["sentAt"],
         response_to_panels_ms=done - max(scoring["bodyAt"], places["bodyAt"] if places else 0.0),
-        reply_to_paint_call_ms=paint["calledAt"] - scoring["bodyAt"],
-        paint_call_ms=paint["returnedAt"] - paint["calledAt"],
-        paint_to_frame_ms=paint["at"] - paint["returnedAt"],
+        reply_to_paint_call_ms=None if paint is None else paint["calledAt"] - scoring["bodyAt"],
+        paint_call_ms=None if paint is None else paint["returnedAt"] - paint["calledAt"],
+        paint_to_frame_ms=None if paint is None else paint["at"] - paint["returnedAt"],
         bytes_down=down, bytes_down_decoded=decoded, bytes_up=sent_up, requests=count,
         figures_changed=sum(before[k] != texts[k] for k in KPI_IDS if k in before and k in texts),
         panel_done_ms=panel_done, last_panel=last_panel,

@@ -12,13 +12,12 @@ project's gunicorn.conf.py) on a free loopback port with a fresh instance folder
   workshop, all 30 at it at once, not its average (most of a workshop is talk).
 - A drag is what the renderer would send, worked out from the app's own
   ``/_dash-dependencies`` rather than written down here (:class:`Browser`): the
-  hub-event wakes the callbacks that take it as an input, what they return wakes the
-  next ones, a callback waits while another one still to answer writes one of its
-  inputs, and up to six are in flight at once. The plan and its undo history travel
-  back and forth as in the browser. Clientside callbacks that wake server callbacks are
-  run here as the browser would (:data:`CLIENTSIDE`; the hub edit itself is one of them,
-  so a drag's first request is already for the figures). A drag's latency runs from the
-  hub-event to the last answer of the whole cascade.
+  moved plan (written in the browser by ``dsp.moveHub``, here by its twin
+  :func:`hub_edit`) wakes the callbacks that take it as an input, what they return wakes
+  the next ones, a callback waits while another one still to answer writes one of its
+  inputs, and up to six are in flight at once. Clientside callbacks that wake server
+  callbacks are run here as the browser would (:data:`CLIENTSIDE`). A drag's latency runs
+  from the plan's change to the last answer of the whole cascade.
 - One analyst keeps a background job running the whole time: the travel-time matrix
   from every area to every candidate site (dashboard/jobs.py), for a changing mode and
   number of sites so no build comes from the cache, started and polled every second
@@ -26,7 +25,7 @@ project's gunicorn.conf.py) on a free loopback port with a fresh instance folder
   backend the job is a process forked from a web worker: it competes for the same cores.
 
 Reported per worker count: latency p50/p95/p99 of every request, of a whole drag (from
-sending the hub-event to the last figure arriving) and of the page load; the p95 of the
+the plan's change to the last figure arriving) and of the page load; the p95 of the
 requests sent once every user has the page (the room dragging, without the opening
 rush; an extra view, the headline p95 is over every request); the error
 count (HTTP status 400 or more, timeouts, refused connections) and the analyst jobs
@@ -176,7 +175,7 @@ def parse_outputs(output: str) -> list[dict[str, str]] | dict[str, str]:
 
 
 def money_key(plan: dict[str, Any] | None, previous: str | None) -> str | None:
-    """assets/money.js ``dspMoney.moneyKey`` (a clientside callback), in Python: None for no update."""
+    """assets/money.js ``dspMoney.moneyKey``, in Python: None for no update."""
     if not plan:
         return None
     hubs = [[h["hub_id"], h.get("capacity_places"), len(h.get("outreach_points") or [])] for h in plan.get("hubs", [])]
@@ -185,13 +184,13 @@ def money_key(plan: dict[str, Any] | None, previous: str | None) -> str | None:
     return None if key == previous else key
 
 
-def hub_edit(event: dict[str, Any] | None, plan: dict[str, Any] | None, _history: Any,
-             _add_mode: Any) -> dict[str, Any] | None:
+def hub_edit(event: dict[str, Any], plan: dict[str, Any] | None) -> dict[str, Any] | None:
     """assets/dsp.js ``dsp.editHub`` (a drag or an arrow key on a hub), in Python: the new plan, or
-    None when nothing moves (the undo history and status it also writes wake nothing on the server)."""
+    None when nothing moves. In the browser ``dsp.moveHub`` writes it (and the undo history and
+    status, which wake nothing on the server) without a callback."""
     hubs = list((plan or {}).get("hubs") or [])
-    index = next((i for i, hub in enumerate(hubs) if event and hub["hub_id"] == event.get("hub")), None)
-    if event is None or plan is None or index is None or hubs[index].get("locked"):
+    index = next((i for i, hub in enumerate(hubs) if hub["hub_id"] == event.get("hub")), None)
+    if plan is None or index is None or hubs[index].get("locked"):
         return None
     hub = hubs[index]
     x, y = ((hub["x"] + event["dx"], hub["y"] + event["dy"]) if event.get("kind") == "nudge"
@@ -200,15 +199,38 @@ def hub_edit(event: dict[str, Any] | None, plan: dict[str, Any] | None, _history
     return {**plan, "hubs": hubs}
 
 
-# Clientside callbacks whose outputs wake server callbacks, run here as the browser runs them;
-# the others (painting the map, highlighting a row) wake nothing on the server and are skipped.
 def plan_for_open_tab(plan: dict[str, Any] | None, tab: str | None, passed: Any) -> dict[str, Any] | None:
     """assets/money.js ``dspMoney.planForOpenTab``, in Python: the plan for money by place, or None."""
     return plan if plan and tab in ("money", "outcomes") and plan != passed else None
 
 
-CLIENTSIDE = {("dspMoney", "moneyKey"): money_key, ("dsp", "editHub"): hub_edit,
-              ("dspMoney", "planForOpenTab"): plan_for_open_tab}
+def hub_layer_key(plan: dict[str, Any]) -> str:
+    """assets/dsp.js ``dsp.hubLayerKey``, in Python (the same changes change it; the text may differ)."""
+    return json.dumps([[h["hub_id"], h["name"], bool(h.get("locked")),
+                        [[p["name"], p["x"], p["y"]] for p in h.get("outreach_points") or []]]
+                       for h in plan.get("hubs", [])])
+
+
+def follow_plan(plan: dict[str, Any] | None, tab: str | None, money: str | None, places: Any,
+                layer: str | None, *_drawn: Any) -> dict[str, Any]:
+    """assets/dsp.js ``dsp.followPlan``, in Python: what it writes that wakes server callbacks
+    ("id.prop": value). Marker positions wake nothing and are left out."""
+    if not plan:
+        return {}
+    writes: dict[str, Any] = {}
+    if (key := money_key(plan, money)) is not None:
+        writes["money-key.data"] = key
+    if (passed := plan_for_open_tab(plan, tab, places)) is not None:
+        writes["places-plan.data"] = passed
+    if (drawn := hub_layer_key(plan)) != layer:
+        writes["hub-layer-key.data"] = drawn
+    return writes
+
+
+# Clientside callbacks whose writes wake server callbacks, run here as the browser runs them
+# (each returns what it writes, "id.prop": value); the others (highlighting a row or a marker)
+# wake nothing on the server and are skipped.
+CLIENTSIDE = {("dsp", "followPlan"): follow_plan}
 
 
 @dataclass(frozen=True)
@@ -431,12 +453,13 @@ class Browser:
                 del waiting[dependency.name]
                 if dependency.clientside is not None:
                     function = CLIENTSIDE.get(dependency.clientside)
-                    value = None if function is None else function(
+                    writes = {} if function is None else function(
                         *(self.values.get(prop_key(i["id"], i["property"]))
                           for i in [*dependency.spec["inputs"], *dependency.spec["state"]]))
-                    if value is not None:
-                        self.fold({dependency.name.rsplit(".", 1)[0]: {dependency.name.rsplit(".", 1)[1]: value}})
-                        wake(self.callbacks.woken_by({dependency.name}), {dependency.name})
+                    with self.lock:
+                        self.values.update(writes)
+                    if writes:
+                        wake(self.callbacks.woken_by(set(writes)), set(writes))
                     continue
                 running[self.pool.submit(self._timed, dependency, sorted(changed), record)] = dependency
                 posted += 1
@@ -493,11 +516,12 @@ class Browser:
                           home_y + rng.uniform(-DRAG_RADIUS_M, DRAG_RADIUS_M))
         errors_before = len(self.tally.errors)
         started = time.perf_counter()
-        self.values["hub-event.data"] = {"kind": "move", "hub": hub["hub_id"], "lat": lat, "lng": lng,
-                                         "at": int(time.time() * 1000)}
-        posted = self.cascade([(d, {"hub-event.data"}) for d in self.callbacks.woken_by({"hub-event.data"})],
-                              record=True)
-        if len(self.tally.errors) == errors_before:  # from the hub-event to the last answer of the cascade
+        moved = hub_edit({"kind": "move", "hub": hub["hub_id"], "lat": lat, "lng": lng}, plan)
+        if moved is None:
+            return
+        self.values["plan.data"] = moved  # as dsp.moveHub writes it
+        posted = self.cascade([(d, {"plan.data"}) for d in self.callbacks.woken_by({"plan.data"})], record=True)
+        if len(self.tally.errors) == errors_before:  # from the plan's change to the last answer of the cascade
             self.tally.add(self.tally.drags_ms, 1000 * (time.perf_counter() - started))
             with self.tally.lock:
                 self.tally.requests_per_drag.append(posted)

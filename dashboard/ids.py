@@ -9,7 +9,6 @@ TOWNS = "map-towns"
 LAYER_PICKER = "layer-picker"
 LEGEND = "map-legend"
 AREA_FILL = "area-fill"
-MAP_PAINTED = "map-painted"
 
 PROVISION_SUMMARY = "provision-summary"
 PROVISION_TOTAL_SPEND = "provision-total-spend"
@@ -21,9 +20,8 @@ PROVISION_BIGGEST_TOWN = "provision-biggest-town"
 # The plan: proposed hubs and how they do
 PLAN = "plan"
 PLAN_HISTORY = "plan-history"
-HUB_EVENT = "hub-event"  # written by assets/dsp.js on drag end and arrow keys
 HUBS = "map-hubs"
-HUBS_DRAWN = "map-hubs-drawn"  # what the hub layer shows, bar positions: redrawn only when it changes
+HUB_LAYER_KEY = "hub-layer-key"  # what the hub layer shows, bar positions (assets/dsp.js hubLayerKey)
 HUB_MARKER = "hub-marker"  # pattern-matching type: {"type": ..., "hub": hub_id}
 HUB_LINK = "hub-link"  # pattern-matching type: {"type": ..., "hub": hub_id, "point": index}
 HUB_SELECT = "hub-select"

@@ -523,14 +523,9 @@ def choose_place(map_click, district_click, gap_click, add_mode):  # type: ignor
 
 # ---------------------------------------------------------------------------------------
 # Recompute. A hub move changes where money lands: fairness, spend by place, who is reached.
-# Only a change of money (the key from assets/money.js) changes the totals and the outcomes.
+# Only a change of money (the key from assets/money.js, via dashboard/plan_followers.py)
+# changes the totals and the outcomes.
 # ---------------------------------------------------------------------------------------
-clientside_callback(
-    ClientsideFunction(namespace="dspMoney", function_name="moneyKey"),
-    Output(ids.MONEY_KEY, "data"), Input(ids.PLAN, "data"), State(ids.MONEY_KEY, "data"),
-)
-
-
 # Choosing a hub only moves the highlight in the hub table, in the browser: the hub list is
 # rewritten on every plan change, and as an input it would make each drag cost two recomputes.
 clientside_callback(
@@ -541,14 +536,8 @@ clientside_callback(
 
 # Money by place shows only in the Money and fairness and the Outcomes tabs: while they are
 # closed a drag does not ask for it (at 35,000 areas it is half a second of the server's time);
-# opening one passes the plan on, and the figures follow.
-clientside_callback(
-    ClientsideFunction(namespace="dspMoney", function_name="planForOpenTab"),
-    Output(ids.PLACES_PLAN, "data"), Input(ids.PLAN, "data"), Input(ids.SIDE_TABS, "value"),
-    State(ids.PLACES_PLAN, "data"),
-)
-
-
+# opening one passes the plan on (PLACES_PLAN, from dashboard/plan_followers.py), and the
+# figures follow. The money key (MONEY_KEY) comes from there too.
 @callback(
     *place_outputs(), *outcomes_panel.place_outputs(), Output(ids.MONEY_PROBLEM, "children"),
     Input(ids.PLACES_PLAN, "data"), Input(ids.TRAVEL_MODE, "value"), Input(ids.DISTRICT_SELECT, "value"),

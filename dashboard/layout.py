@@ -5,11 +5,12 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import (
+from dashboard import (  # plan_followers: imported for its callback
     ids,
     investment_panel,
     map_panel,
     outcomes_panel,
+    plan_followers,  # noqa: F401
     planning_panel,
     provision_panel,
     scenario_bar,
@@ -53,7 +54,7 @@ def page(locality: Locality, folder: str) -> html.Div:
         html.A("Skip to the summary", href="#provision-summary", className="visually-hidden-focusable skip-link"),
         header(locality),
         dcc.Location(id=ids.URL, refresh="callback-nav"),
-        html.Main(id=ids.PLANNER_VIEW, className="app-main", children=[
+        html.Main(id=ids.PLANNER_VIEW, className="app-main", disable_n_clicks=True, children=[
             html.Div(className="map-column", children=[
                 planning_panel.kpi_band(),
                 map_panel.layout(locality, folder),

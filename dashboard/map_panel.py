@@ -10,7 +10,7 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 import dash_leaflet as dl
-from dash import ClientsideFunction, Input, Output, clientside_callback, dcc, html
+from dash import html
 
 from dashboard import data_access, ids
 from dashboard.html_slot import html_slot
@@ -18,6 +18,11 @@ from dashboard.layers import AREA_LAYERS, LAYERS_BY_KEY, PLAN_LAYERS, class_area
 from geo.io import SERVICE_FUNCTIONS, Locality
 
 DEFAULT_LAYER = "access"
+# dash-leaflet's layers write every click and hover into Dash properties by default (n_clicks,
+# clickData, hoverData): each write is a change every component on the page is told about, twice
+# per mouse move while a hub is dragged over the areas. Nothing listens to them (the map's own
+# clickData, which does, is kept), so the layers and markers are quiet.
+QUIET = {"disableDefaultEventHandlers": True}
 DEFAULT_STATIC_LAYER = "need"
 
 # One shape per kind of service, so type is readable without colour.
@@ -64,6 +69,7 @@ def service_markers(locality: Locality) -> list[dl.DivMarker]:
     markers = []
     for (lat, lon), (_, row) in zip(data_access.lat_lon(services), services.iterrows(), strict=True):
         markers.append(dl.DivMarker(
+            **QUIET,
             id={"type": "service-marker", "service": row["service_id"]},
             position=[lat, lon],
             title=f"Service: {row['name']}",
@@ -82,6 +88,7 @@ def town_labels(locality: Locality) -> list[dl.DivMarker]:
     for (lat, lon), (_, row) in zip(data_access.lat_lon(towns), towns.iterrows(), strict=True):
         size = "town-label town-label-big" if row["is_biggest"] else "town-label"
         labels.append(dl.DivMarker(
+            **QUIET,
             position=[lat, lon], interactive=False, keyboard=False,
             iconOptions={"html": f"<span>{row['name']}</span>", "className": size,
                          "iconSize": [160, 24], "iconAnchor": [80, 34]},
@@ -117,12 +124,13 @@ def layout(locality: Locality, folder: str) -> html.Div:
         className="planner-map",
         children=[
             dl.GeoJSON(id=ids.AREAS, data=data_access.area_geojson(folder),
+                       **QUIET,
                        style={"variable": "dsp.areaStyle"},
                        onEachFeature={"variable": "dsp.registerArea"},
                        hoverStyle={"variable": "dsp.areaHoverStyle"}),
-            dl.GeoJSON(id=ids.COUNTY, data=data_access.county_geojson(folder),
+            dl.GeoJSON(id=ids.COUNTY, data=data_access.county_geojson(folder), **QUIET,
                        style={"variable": "dsp.countyStyle"}, interactive=False),
-            dl.GeoJSON(id=ids.ROADS, data=data_access.roads_geojson(folder),
+            dl.GeoJSON(id=ids.ROADS, data=data_access.roads_geojson(folder), **QUIET,
                        style={"variable": "dsp.roadStyle"}, interactive=False),
             dl.LayerGroup(id=ids.TOWNS, children=town_labels(locality)),
             dl.LayerGroup(id=ids.SERVICES, children=service_markers(locality)),
@@ -134,8 +142,7 @@ def layout(locality: Locality, folder: str) -> html.Div:
     return html.Div(children=[
         html.Div(className="map-frame", children=[the_map],
                  **{"aria-label": f"Map of {locality.name}{fictional}", "role": "region"}),
-        dcc.Store(id=ids.AREA_FILL),
-        dcc.Store(id=ids.MAP_PAINTED),
+        html.Div(id=ids.AREA_FILL, hidden=True, **{"data-fill": ""}),  # painted by assets/dsp.js
     ])
 
 
@@ -180,8 +187,3 @@ def area_fill(locality: Locality, layer_key: str | None) -> tuple[dict[str, Any]
     return fill, legend(layer.label, layer.explanation, classed.legend_rows)
 
 
-clientside_callback(
-    ClientsideFunction(namespace="dsp", function_name="paintAreas"),
-    Output(ids.MAP_PAINTED, "data"),
-    Input(ids.AREA_FILL, "data"),
-)

@@ -7,19 +7,20 @@ class per area and the headline figures. Area polygons are never sent again.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import dash_bootstrap_components as dbc
 import dash_leaflet as dl
 import numpy as np
-from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 from shapely.geometry import Point
 
 from dashboard import data_access, history, ids
 from dashboard.engine import DEFAULT_MODE, score_plan
 from dashboard.html_slot import html_slot, to_html
 from dashboard.layers import PLAN_LAYERS, catchment_classes, minutes_classes
-from dashboard.map_panel import DEFAULT_LAYER, area_fill, legend
+from dashboard.map_panel import DEFAULT_LAYER, QUIET, area_fill, legend
 from dashboard.plan_money import plan_spend_classes
 from geo import plan_edits
 from geo.access import AccessResult
@@ -62,6 +63,7 @@ def hub_markers(plan: ScenarioContent, selected: str | None) -> list[Any]:
                                             fillOpacity=1,
                                             children=dl.Tooltip(f"Outreach point: {point.name} ({hub.name})")))
         children.append(dl.DivMarker(
+            **QUIET,
             id={"type": ids.HUB_MARKER, "hub": hub.hub_id},
             position=main,
             draggable=not hub.locked,
@@ -80,26 +82,6 @@ def hub_markers(plan: ScenarioContent, selected: str | None) -> list[Any]:
 
 def link_id(hub_id: str, index: int) -> dict[str, Any]:
     return {"type": ids.HUB_LINK, "hub": hub_id, "point": index}
-
-
-def hub_layer_drawn(plan: ScenarioContent, selected: str | None) -> dict[str, Any]:
-    """Everything the hub layer shows except where the hubs are: while it stays the same, a move
-    only sets marker positions (rebuilding the markers costs the browser far more)."""
-    return {"selected": selected, "hubs": [
-        [hub.hub_id, hub.name, hub.locked, [[p.name, p.x, p.y] for p in hub.outreach_points]] for hub in plan.hubs]}
-
-
-def hub_positions(plan: ScenarioContent, markers: list[dict[str, Any]],
-                  links: list[dict[str, Any]]) -> tuple[list[list[float]], list[list[list[float]]]]:
-    """Positions for the markers and outreach links already drawn (``ctx.outputs_list`` entries)."""
-    hubs = {hub.hub_id: hub for hub in plan.hubs}
-    marker_at = [latlon(hubs[m["id"]["hub"]].x, hubs[m["id"]["hub"]].y) for m in markers]
-    link_at = []
-    for link in links:
-        hub = hubs[link["id"]["hub"]]
-        point = hub.outreach_points[link["id"]["point"]]
-        link_at.append([latlon(hub.x, hub.y), latlon(point.x, point.y)])
-    return marker_at, link_at
 
 
 def _minutes_text(value: float) -> str:
@@ -231,8 +213,7 @@ def plan_bar(locality: Locality, dataset_version: str = DEMO_DATASET_VERSION) ->
     return html.Div(className="plan-bar", children=[
         dcc.Store(id=ids.PLAN, data=initial_plan(locality, dataset_version)),
         dcc.Store(id=ids.PLAN_HISTORY, data=history.empty()),
-        dcc.Store(id=ids.HUB_EVENT),
-        dcc.Store(id=ids.HUBS_DRAWN),
+        dcc.Store(id=ids.HUB_LAYER_KEY),
         dcc.Store(id=ids.ADD_MODE, data=None),
         html.Div("No changes yet: drag a hub to start.", id=ids.PLAN_STATUS,
                  className="plan-status", role="status", **{"aria-live": "polite"}),
@@ -313,7 +294,7 @@ def apply_edit(trigger: str, plan: ScenarioContent, *, selected: str | None,
                locality: Locality) -> tuple[ScenarioContent, str]:
     """Apply the edit the ``trigger`` control asks for; return the new plan and what happened.
 
-    A drag or an arrow key on a hub is applied in the browser (``dsp.editHub`` below)."""
+    A drag or an arrow key on a hub is applied in the browser (``dsp.moveHub`` in assets/dsp.js)."""
     names = hub_names(plan)
     if trigger == ids.MAP and map_click and add_mode:
         x, y = grid_xy(float(map_click["latlng"]["lng"]), float(map_click["latlng"]["lat"]))
@@ -371,17 +352,6 @@ def edit_plan(_n, _s, _w, _e, _to, _rename, locked, _remove, map_click,
     return scenario_to_dict(new), history.record(history_data, plan_data), message, None if add_mode else no_update
 
 
-# A drag or an arrow key on a hub (the hub-event store, from assets/dsp.js) is applied in the
-# browser: the figures' callbacks then start at once, not after a round trip for the edit.
-clientside_callback(
-    ClientsideFunction(namespace="dsp", function_name="editHub"),
-    Output(ids.PLAN, "data", allow_duplicate=True), Output(ids.PLAN_HISTORY, "data", allow_duplicate=True),
-    Output(ids.PLAN_STATUS, "children", allow_duplicate=True), Output(ids.ADD_MODE, "data", allow_duplicate=True),
-    Input(ids.HUB_EVENT, "data"), State(ids.PLAN, "data"), State(ids.PLAN_HISTORY, "data"), State(ids.ADD_MODE, "data"),
-    prevent_initial_call=True,
-)
-
-
 # Undo and redo run in the browser, so quick repeated clicks each take one step.
 clientside_callback(
     ClientsideFunction(namespace="dsp", function_name="stepHistory"),
@@ -427,8 +397,8 @@ def selection_after(plan: ScenarioContent, selected: str | None, rename_text: st
     """The hub to select after a plan change, or ``no_update`` when the selection and its controls still fit.
 
     Writing the selection makes the browser ask for the name box and lock switch again
-    (and the lock switch then asks for an edit), so a plain drag, which changes neither,
-    leaves it alone: two requests fewer for every drag.
+    (and the lock switch then asks for an edit), so a redraw that changes neither (a new
+    outreach point, say) leaves it alone.
     """
     known = {h.hub_id: h for h in plan.hubs}
     if selected not in known:
@@ -438,21 +408,21 @@ def selection_after(plan: ScenarioContent, selected: str | None, rename_text: st
 
 
 @callback(Output(ids.HUBS, "children"), Output(ids.HUB_SELECT, "options"), Output(ids.HUB_SELECT, "value"),
-          Output(ids.HUBS_DRAWN, "data"), Output({"type": ids.HUB_MARKER, "hub": ALL}, "position"),
-          Output({"type": ids.HUB_LINK, "hub": ALL, "point": ALL}, "positions"),
-          Input(ids.PLAN, "data"), State(ids.HUB_SELECT, "value"), State(ids.HUB_RENAME_TEXT, "value"),
-          State(ids.HUB_LOCK, "value"), State(ids.HUBS_DRAWN, "data"))
-def draw_hubs(plan_data, selected, rename_text, locked, drawn):  # type: ignore[no-untyped-def]
-    """Redraw the hub layer when what it shows changes; after a move, only set the positions."""
+          Input(ids.HUB_LAYER_KEY, "data"), State(ids.PLAN, "data"), State(ids.HUB_SELECT, "value"),
+          State(ids.HUB_RENAME_TEXT, "value"), State(ids.HUB_LOCK, "value"), prevent_initial_call=True)
+def draw_hubs(_layer_key, plan_data, selected, rename_text, locked):  # type: ignore[no-untyped-def]
+    """Redraw the hub layer when what it shows changes (the key comes from dashboard/plan_followers.py,
+    which also moves the drawn markers after a move, in the browser)."""
     plan = scenario_from_dict(plan_data)
     chosen = selection_after(plan, selected, rename_text, locked)
-    shown = hub_layer_drawn(plan, selected if chosen is no_update else chosen)
-    if shown == drawn:
-        return (no_update, no_update, chosen, no_update, *hub_positions(plan, *ctx.outputs_list[4:6]))
     options = [{"label": f"{n}. {h.name}" + (" (locked)" if h.locked else ""), "value": h.hub_id}
                for n, h in enumerate(plan.hubs, start=1)]
-    keep = [[no_update] * len(drawn_items) for drawn_items in ctx.outputs_list[4:6]]
-    return hub_markers(plan, shown["selected"]), options, chosen, shown, *keep
+    return hub_markers(plan, selected if chosen is no_update else chosen), options, chosen
+
+
+# The chosen hub's marker is outlined at once, in the browser, without redrawing the layer.
+clientside_callback(ClientsideFunction(namespace="dsp", function_name="markSelectedHub"),
+                    Input(ids.HUB_SELECT, "value"))
 
 
 @callback(Output(ids.HUB_RENAME_TEXT, "value"), Output(ids.HUB_LOCK, "value"),
@@ -466,38 +436,55 @@ def follow_selection(selected, plan_data, rename_text, locked):  # type: ignore[
     return (no_update if name == rename_text else name), (no_update if lock == bool(locked) else lock)
 
 
+HEADLINE_KPIS = (ids.KPI_MEAN_MINUTES, ids.KPI_SHARE_WITHIN_30, ids.KPI_P90_MINUTES, ids.KPI_MEAN_MINUTES_NEED,
+                 ids.KPI_SHARE_WITHIN_30_NEED, ids.KPI_P90_MINUTES_NEED)
+
+
 @callback(
-    Output(ids.AREA_FILL, "data"), Output(ids.LEGEND, "children"),
-    Output(ids.KPI_MEAN_MINUTES, "children"), Output(ids.KPI_SHARE_WITHIN_30, "children"),
-    Output(ids.KPI_P90_MINUTES, "children"), Output(ids.KPI_MEAN_MINUTES_NEED, "children"),
-    Output(ids.KPI_SHARE_WITHIN_30_NEED, "children"), Output(ids.KPI_P90_MINUTES_NEED, "children"),
-    Output(ids.GROUP_TABLE, "children"), Output(ids.WORST_AREAS, "children"), Output(ids.KPI_MODE_NOTE, "children"),
+    Output(ids.AREA_FILL, "data-fill"), Output(ids.LEGEND, "children"),
+    *(Output(kpi, "children") for kpi in HEADLINE_KPIS),
+    Output(ids.GROUP_TABLE, "children"), Output(ids.WORST_AREAS, "children"),
     Input(ids.PLAN, "data"), Input(ids.TRAVEL_MODE, "value"), Input(ids.LAYER_PICKER, "value"),
+    State(ids.LEGEND, "children"), *(State(kpi, "children") for kpi in HEADLINE_KPIS),
 )
-def score(plan_data, mode, layer):  # type: ignore[no-untyped-def]
+def score(plan_data, mode, layer, *shown):  # type: ignore[no-untyped-def]
+    """The access layer, the headline figures and the tables for the plan. A legend or figure that
+    reads as it did is not sent: every property the browser is sent costs it a pass over the page."""
     locality = data_access.current_locality()
     if ctx.triggered_id == ids.LAYER_PICKER and layer not in PLAN_LAYERS:
-        return (*fill_and_key(area_fill(locality, layer)), *([no_update] * 9))
+        return (*fill_and_key(area_fill(locality, layer)), *([no_update] * 8))
     plan = scenario_from_dict(plan_data)
     result = score_plan(data_access.current_folder(), plan.hubs, mode or DEFAULT_MODE)
     fill = fill_and_key(plan_fill(result, plan, layer, mode or DEFAULT_MODE) if layer in PLAN_LAYERS
                         else area_fill(locality, layer or DEFAULT_LAYER))
     if ctx.triggered_id not in (None, ids.LAYER_PICKER) and layer not in PLAN_LAYERS:
         fill = (no_update, no_update)
+    area_colours, key = fill
     s = result.summary.set_index("group")
-    note = ("Bus times are an estimate: road speeds scaled down plus an average wait; no timetable is used."
-            if mode == "bus" else f"Journey times by {MODE_LABELS[mode or DEFAULT_MODE].lower()} on the road network.")
-    return (*fill,
-            _minutes_text(s.loc["population", "mean_minutes"]), _share_text(s.loc["population", "share_within_30"]),
-            _minutes_text(s.loc["population", "p90_minutes"]), _minutes_text(s.loc["need", "mean_minutes"]),
-            _share_text(s.loc["need", "share_within_30"]), _minutes_text(s.loc["need", "p90_minutes"]),
-            to_html(group_table(result)), to_html(worst_areas(result, locality, hub_names(plan))), note)
+    figures = (_minutes_text(s.loc["population", "mean_minutes"]), _share_text(s.loc["population", "share_within_30"]),
+               _minutes_text(s.loc["population", "p90_minutes"]), _minutes_text(s.loc["need", "mean_minutes"]),
+               _share_text(s.loc["need", "share_within_30"]), _minutes_text(s.loc["need", "p90_minutes"]))
+    return (area_colours, *changed_only((key, *figures), shown),
+            to_html(group_table(result)), to_html(worst_areas(result, locality, hub_names(plan))))
 
 
-def fill_and_key(fill: tuple[dict[str, Any], list[Any]]) -> tuple[dict[str, Any], str]:
-    """The map's colours and its legend, the legend as HTML for its slot."""
+def changed_only(values: tuple[Any, ...], shown: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``values`` with ``no_update`` wherever the page already shows the same."""
+    return tuple(no_update if value == now else value for value, now in zip(values, shown, strict=True))
+
+
+@callback(Output(ids.KPI_MODE_NOTE, "children"), Input(ids.TRAVEL_MODE, "value"))
+def explain_mode(mode):  # type: ignore[no-untyped-def]
+    """What the journey times mean for the chosen way of travelling (a move does not change it)."""
+    if mode == "bus":
+        return "Bus times are an estimate: road speeds scaled down plus an average wait; no timetable is used."
+    return f"Journey times by {MODE_LABELS[mode or DEFAULT_MODE].lower()} on the road network."
+
+
+def fill_and_key(fill: tuple[dict[str, Any], list[Any]]) -> tuple[str, str]:
+    """The map's colours as JSON for the element assets/dsp.js paints from, and the legend as HTML."""
     colours, key = fill
-    return colours, to_html(key)
+    return json.dumps(colours, separators=(",", ":")), to_html(key)
 
 
 @callback(Output(ids.AREA_DETAILS, "children"), Input(ids.MAP, "clickData"),

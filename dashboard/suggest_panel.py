@@ -26,6 +26,7 @@ from dashboard import data_access, history, ids
 from dashboard.engine import DEFAULT_MODE, router_for, weights_for
 from dashboard.jobs import CANCELLED, DEFAULT_LATTICE, NO_WORKER, WORKER_LOST
 from dashboard.logging_setup import LOGGER_NAME
+from dashboard.map_panel import QUIET
 from dashboard.planning_panel import latlon
 from dashboard.store_access import current_settings
 from geo.access import GROUP_LABELS
@@ -155,6 +156,7 @@ def ghost_markers(data: Any) -> list[Any]:
     for letter, site in zip(GHOST_LETTERS, sites_from_data(data), strict=False):
         title = f"Suggested site: {site.name}"
         markers.append(dl.DivMarker(
+            **QUIET,
             id={"type": "suggested-site", "site": site.site_id},
             position=latlon(site.x, site.y), title=title, alt=title, keyboard=True, zIndexOffset=500,
             iconOptions={"html": f'<div class="ghost-icon"><span>{letter}</span></div>', "className": "ghost-marker",

@@ -51,7 +51,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # ---------------------------------------------------------------------------------------
 # A page in a "browser": enough of the renderer to drag a hub and run a job over HTTP
 # ---------------------------------------------------------------------------------------
-SCORE = "..area-fill.data..."  # the access figures' callback, by its output: the first request of a drag
+SCORE = "..area-fill.data-fill..."  # the access figures' callback, by its output: the first request of a drag
 
 
 class Page:
@@ -69,8 +69,8 @@ class Page:
 
     def drag_body(self, hub_id: str) -> dict[str, Any]:
         """What the browser posts for the figures once a drag has moved the hub (in the browser)."""
-        event = {"kind": "move", "hub": hub_id, "lat": 52.3, "lng": -1.1, "at": 1}
-        moved = hub_edit(event, self.values["plan.data"], None, None)
+        event = {"kind": "move", "hub": hub_id, "lat": 52.3, "lng": -1.1}
+        moved = hub_edit(event, self.values["plan.data"])
         assert moved is not None and moved != self.values["plan.data"]  # the hub did move
         self.values["plan.data"] = moved
         return self.browser.body(self.callbacks.named(SCORE), ["plan.data"])

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Response, expect
 
 from geo.io import load_locality
 from geo.projection import grid_xy
@@ -62,7 +64,7 @@ def test_dragging_a_hub_changes_figures_and_colours(page: Page, app_url: str) ->
 
 
 def test_the_browser_puts_a_dropped_hub_where_the_server_would(page: Page, app_url: str) -> None:
-    """A drag is applied in the browser (dsp.editHub): its grid metres must equal geo/projection.py's."""
+    """A drag is applied in the browser (dsp.moveHub): its grid metres must equal geo/projection.py's."""
     ready(page, app_url)
     points = [(-1.278, 51.697), (-0.1, 51.5), (-3.2, 55.95), (-5.5, 50.1), (1.5, 52.6)]
     in_browser = page.evaluate("points => points.map(([lng, lat]) => window.dsp.gridXY(lng, lat))", points)
@@ -70,17 +72,31 @@ def test_the_browser_puts_a_dropped_hub_where_the_server_would(page: Page, app_u
         assert (x, y) == pytest.approx(grid_xy(lng, lat), abs=0.01)
 
 
+def answers_the_access_figures(response: Response) -> bool:
+    return "_dash-update-component" in response.url and "area-fill.data-fill" in (response.request.post_data or "")
+
+
+def marker_centre(page: Page) -> tuple[float, float]:
+    box = page.get_by_title(HUB, exact=True).bounding_box()
+    assert box is not None
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
 def test_keyboard_move_then_undo_and_redo(page: Page, app_url: str) -> None:
     before = ready(page, app_url)
+    start = marker_centre(page)
     page.get_by_title(HUB, exact=True).focus()
+    sent: dict[str, Any] = {}  # the last headline figure the server sent (one that reads as before is not sent)
     for _ in range(6):  # six 2 km steps east, from the keyboard alone
-        paints = page.evaluate("window.dsp.paintCount")
-        page.keyboard.press("Shift+ArrowRight")
-        page.wait_for_function("n => window.dsp.paintCount > n", arg=paints)
+        with page.expect_response(answers_the_access_figures) as answer:
+            page.keyboard.press("Shift+ArrowRight")
+        sent.update(answer.value.json()["response"].get("kpi-mean-minutes", {}))
         expect(page.get_by_title(HUB, exact=True)).to_be_focused()
     expect(page.locator("#plan-status")).to_have_text("Kingsmere hub moved.")
+    expect(page.locator("#kpi-mean-minutes")).to_have_text(sent["children"])
     moved = figures(page)
     assert moved["kpi-mean-minutes"] != before["kpi-mean-minutes"]
+    assert marker_centre(page)[0] > start[0] + 20  # 12 km east
     page.get_by_role("button", name="Undo").click()
     expect(page.locator("#plan-status")).to_have_text("Undone.")
     for _ in range(5):
@@ -91,6 +107,7 @@ def test_keyboard_move_then_undo_and_redo(page: Page, app_url: str) -> None:
     )
     page.wait_for_timeout(300)
     assert figures(page) == before  # undo restores the previous figures exactly
+    assert marker_centre(page) == pytest.approx(start, abs=1.0)  # and puts the marker back
     for _ in range(6):
         page.get_by_role("button", name="Redo").click()
     page.wait_for_function(

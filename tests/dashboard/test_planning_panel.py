@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -105,10 +104,13 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
     close_stores()
 
 
-def test_a_drag_is_applied_in_the_browser_and_a_map_click_ends_the_add_mode(client, locality) -> None:  # type: ignore[no-untyped-def]
-    dependencies = client.get("/_dash-dependencies").get_json()
-    on_hub_event = [d for d in dependencies if any(i["id"] == ids.HUB_EVENT for i in d["inputs"])]
-    assert [d.get("clientside_function", {}).get("function_name") for d in on_hub_event] == ["editHub"]
+def test_a_drag_wakes_only_the_access_figures_on_the_server_and_a_map_click_ends_the_add_mode(client, locality) -> None:  # type: ignore[no-untyped-def]
+    # A drag writes the plan in the browser (assets/dsp.js moveHub); of the server's callbacks only
+    # the access figures take the plan as an input: the hub layer and the money follow keys that a
+    # move leaves alone (dashboard/plan_followers.py).
+    callbacks = Callbacks.from_dependencies(client.get("/_dash-dependencies").get_json())
+    on_plan = [d.name for d in callbacks.woken_by({f"{ids.PLAN}.data"}) if d.clientside is None]
+    assert on_plan == [f"{ids.AREA_FILL}.data-fill"]
     values = {f"{ids.PLAN}.data": initial_plan(locality), f"{ids.PLAN_HISTORY}.data": history.empty(),
               f"{ids.HUB_SELECT}.value": "H1"}
     lon, lat = lonlat(440_000.0, 235_000.0)
@@ -126,41 +128,32 @@ def hub_layer_values(plan: dict[str, Any]) -> dict[str, Any]:
             f"{ids.HUB_RENAME_TEXT}.value": first["name"], f"{ids.HUB_LOCK}.value": first["locked"]}
 
 
-def test_a_drag_keeps_the_selection_unless_its_controls_are_out_of_date(client, locality) -> None:  # type: ignore[no-untyped-def]
+def test_a_redraw_keeps_the_selection_unless_its_controls_are_out_of_date(client, locality) -> None:  # type: ignore[no-untyped-def]
     plan = initial_plan(locality)
     first = plan["hubs"][0]
     values = hub_layer_values(plan)
-    status, response = post_callback(client, DRAW_HUBS, values, triggered=f"{ids.PLAN}.data")
+    status, response = post_callback(client, DRAW_HUBS, values, triggered=f"{ids.HUB_LAYER_KEY}.data")
     assert status == 200 and len(response[ids.HUBS]["children"]) >= len(plan["hubs"])
     assert "value" not in response[ids.HUB_SELECT]  # no name box, lock switch and lock edit to follow
     _, response = post_callback(client, DRAW_HUBS, {**values, f"{ids.HUB_RENAME_TEXT}.value": "Old name"},
-                                triggered=f"{ids.PLAN}.data")
+                                triggered=f"{ids.HUB_LAYER_KEY}.data")
     assert response[ids.HUB_SELECT]["value"] == first["hub_id"]  # an undone rename: the name box follows
     _, response = post_callback(client, DRAW_HUBS, {**values, f"{ids.HUB_SELECT}.value": "removed"},
-                                triggered=f"{ids.PLAN}.data")
+                                triggered=f"{ids.HUB_LAYER_KEY}.data")
     assert response[ids.HUB_SELECT]["value"] == plan["hubs"][-1]["hub_id"]
 
 
-def test_a_move_sets_marker_positions_and_a_new_hub_redraws_the_layer(client, locality) -> None:  # type: ignore[no-untyped-def]
+def test_a_redraw_puts_every_marker_where_the_plan_has_it(client, locality) -> None:  # type: ignore[no-untyped-def]
     plan = initial_plan(locality)
     first = plan["hubs"][0]
-    values = hub_layer_values(plan)
-    _, drawn = post_callback(client, DRAW_HUBS, values, triggered=f"{ids.PLAN}.data")
-    shown = drawn[ids.HUBS_DRAWN]["data"]
-    markers = {ids.HUB_MARKER: [{"type": ids.HUB_MARKER, "hub": h["hub_id"]} for h in plan["hubs"]]}
-    moved = {**plan, "hubs": [{**first, "x": first["x"] + 2_000.0}, *plan["hubs"][1:]]}
-    status, response = post_callback(client, DRAW_HUBS, {**values, f"{ids.PLAN}.data": moved,
-                                                         f"{ids.HUBS_DRAWN}.data": shown},
-                                     triggered=f"{ids.PLAN}.data", matched=markers)
-    assert status == 200 and ids.HUBS not in response  # the markers stay; only their positions are sent
-    positions = {json.loads(key)["hub"]: props["position"] for key, props in response.items() if key.startswith("{")}
-    assert positions[first["hub_id"]] == latlon(first["x"] + 2_000.0, first["y"])
-    assert positions[plan["hubs"][1]["hub_id"]] == latlon(plan["hubs"][1]["x"], plan["hubs"][1]["y"])
-    grown = {**plan, "hubs": [*plan["hubs"], {**first, "hub_id": "H99", "name": "New hub"}]}
-    _, response = post_callback(client, DRAW_HUBS, {**values, f"{ids.PLAN}.data": grown,
-                                                    f"{ids.HUBS_DRAWN}.data": shown},
-                                triggered=f"{ids.PLAN}.data", matched=markers)
-    assert "Hub: New hub" in [m["props"].get("title") for m in response[ids.HUBS]["children"]]
+    grown = {**plan, "hubs": [{**first, "x": first["x"] + 2_000.0}, *plan["hubs"][1:],
+                              {**first, "hub_id": "H99", "name": "New hub"}]}
+    _, response = post_callback(client, DRAW_HUBS, {**hub_layer_values(plan), f"{ids.PLAN}.data": grown},
+                                triggered=f"{ids.HUB_LAYER_KEY}.data")
+    at = {m["props"]["title"]: m["props"]["position"] for m in response[ids.HUBS]["children"]
+          if m["props"].get("title", "").startswith("Hub: ")}
+    assert at["Hub: New hub"] == latlon(first["x"], first["y"])
+    assert at[f"Hub: {first['name']}"] == latlon(first["x"] + 2_000.0, first["y"])
 
 
 def test_the_money_controls_follow_the_money_key_not_every_plan_change(client) -> None:
