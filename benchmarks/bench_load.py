@@ -246,13 +246,17 @@ class Dependency:
 
     @classmethod
     def from_spec(cls, spec: dict[str, Any]) -> Dependency:
+        function = spec.get("clientside_function")
+        clientside = (function["namespace"], function["function_name"]) if function else None
+        inputs = frozenset(prop_key(i["id"], i["property"]) for i in spec["inputs"])
+        initial = not spec.get("prevent_initial_call")
+        if spec.get("no_output"):  # Dash names a callback without outputs by a hash in "output"
+            return cls(name=spec["output"], spec=spec, inputs=inputs, outputs=frozenset(), initial=initial,
+                       clientside=clientside)
         parsed = parse_outputs(spec["output"])
         outputs = [prop_key(o["id"], o["property"]) for o in (parsed if isinstance(parsed, list) else [parsed])]
-        function = spec.get("clientside_function")
-        inputs = frozenset(prop_key(i["id"], i["property"]) for i in spec["inputs"])
-        return cls(name=outputs[0], spec=spec, inputs=inputs,
-                   outputs=frozenset(outputs), initial=not spec.get("prevent_initial_call"),
-                   clientside=(function["namespace"], function["function_name"]) if function else None)
+        return cls(name=outputs[0], spec=spec, inputs=inputs, outputs=frozenset(outputs), initial=initial,
+                   clientside=clientside)
 
 
 @dataclass

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from flask.testing import FlaskClient
 
-from benchmarks.bench_load import Callbacks
+from benchmarks.bench_load import Callbacks, follow_plan
 from dashboard import create_app, history, ids
 from dashboard.config import Settings
 from dashboard.engine import score_plan
@@ -164,3 +164,13 @@ def test_the_money_controls_follow_the_money_key_not_every_plan_change(client) -
     assert {name.split("...")[0] for name in on_plan} & followers == set()
     assert f"{ids.ASSUMPTIONS}.data" in on_key
     assert any("service-decision" in name for name in on_key)
+
+
+def test_the_plan_follower_runs_at_load_and_its_keys_wake_the_hub_layer_and_the_money(client, locality) -> None:  # type: ignore[no-untyped-def]
+    callbacks = Callbacks.from_dependencies(client.get("/_dash-dependencies").get_json())
+    follower = [d for d in callbacks.all if d.clientside == ("dsp", "followPlan")]
+    assert len(follower) == 1 and follower[0].outputs == frozenset() and follower[0].initial
+    writes = follow_plan(initial_plan(locality), "plan", None, None, None)  # a fresh page: no keys yet
+    assert set(writes) == {f"{ids.MONEY_KEY}.data", f"{ids.HUB_LAYER_KEY}.data"}  # no money by place: its tab is shut
+    woken = {d.name for d in callbacks.woken_by(set(writes))}
+    assert f"{ids.HUBS}.children" in woken and f"{ids.ASSUMPTIONS}.data" in woken
