@@ -153,19 +153,6 @@ window.dsp = Object.assign(window.dsp || {}, {
     if (hub) { window.dash_clientside.set_props("hub-select", {value: hub}); }
   },
 
-  // After a keyboard move the marker is redrawn; give focus back to the same hub.
-  keepFocus: function (hub) {
-    var tries = 0;
-    clearInterval(window.dsp.focusTimer);
-    window.dsp.focusTimer = setInterval(function () {
-      var tagged = document.querySelector('.hub-marker [data-hub-id="' + hub + '"]');
-      var marker = tagged && tagged.closest(".leaflet-marker-icon");
-      if (marker && document.activeElement !== marker) { marker.focus(); }
-      tries += 1;
-      if (tries > 60) { clearInterval(window.dsp.focusTimer); }
-    }, 50);
-  },
-
   // Recolour the areas in place: fill = {layer, palette, classes} (dashboard/map_panel.py area_fill).
   // After a drag only the areas around the hub change class: restyling only those keeps the
   // canvas redraw to their corner of the map (at 35,000 areas a full repaint is a fifth of a second).
@@ -241,7 +228,8 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
 });
 
 // Arrow keys on a focused hub move it (Shift for a 2 km step) without panning the map.
-// One listener on the document (capture phase) also covers markers redrawn after a move.
+// One listener on the document (capture phase) also covers markers the server redraws. A move
+// only sets the marker's position, so the focused marker keeps its focus.
 document.addEventListener("keydown", function (event) {
   var steps = {ArrowUp: [0, 1], ArrowDown: [0, -1], ArrowLeft: [-1, 0], ArrowRight: [1, 0]};
   var step = steps[event.key];
@@ -254,7 +242,6 @@ document.addEventListener("keydown", function (event) {
   var metres = event.shiftKey ? 2000 : 500;
   var hub = tagged.getAttribute("data-hub-id");
   window.dsp.moveHub({kind: "nudge", hub: hub, dx: step[0] * metres, dy: step[1] * metres});
-  window.dsp.keepFocus(hub);
 }, true);
 
 // The map's colours arrive as the data-fill attribute (JSON) of a hidden element, written by the
