@@ -60,7 +60,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from benchmarks.common import Figure, figure, print_table
 from benchmarks.national_locality import SharedDataMissingError, national_locality
 from dashboard.live_server import CHROMIUM, CHROMIUM_ARGS, running_app
-from geo.io import DEMO_FOLDER
+from geo.locality import DEMO_FOLDER
 
 DRAGS = 24
 WARMUP_DRAGS = 2

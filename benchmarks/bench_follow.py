@@ -22,9 +22,9 @@ from benchmarks.common import Figure, figure, print_table
 from dashboard.live_server import CHROMIUM, CHROMIUM_ARGS, running_app
 from dashboard.planning_panel import initial_plan
 from geo import plan_edits
-from geo.io import load_locality
+from geo.ingest.locality_files import load_locality
 from geo.scenarios import scenario_from_dict
-from geo.store import init_store, sqlite_url
+from geo.workspace.store import init_store, sqlite_url
 
 SWITCHES = 12
 TITLE_STARTS = ("start => { const t = document.querySelector('#present-title');"

@@ -32,7 +32,8 @@ from dashboard import create_app
 from dashboard.config import Settings
 from dashboard.engine import score_plan
 from dashboard.planning_panel import initial_plan
-from geo.io import DEMO_FOLDER, load_locality
+from geo.ingest.locality_files import load_locality
+from geo.locality import DEMO_FOLDER
 from geo.scenarios import ScenarioContent, scenario_from_dict, scenario_to_dict
 
 HUB_MOVES = 60

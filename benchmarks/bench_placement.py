@@ -43,8 +43,8 @@ from typing import Any
 import numpy as np
 
 from benchmarks.common import Figure, figure, print_table
-from geo.orlib import read_pmedian, read_pmedian_optima
-from geo.placement import p_median
+from geo.placement.models import p_median
+from geo.placement.orlib import read_pmedian, read_pmedian_optima
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "orlib_pmedian"
 N_HUBS = 6

@@ -40,9 +40,10 @@ import pandas as pd
 
 from benchmarks.common import Figure, figure, peak_memory_mb, print_table
 from geo.access import AreaWeights, access_from_minutes, area_weights, hub_access
-from geo.candidates import candidate_sites
-from geo.io import DEMO_FOLDER, load_locality
+from geo.ingest.locality_files import load_locality
+from geo.locality import DEMO_FOLDER
 from geo.network import ModeGraph, RoadNetwork, build_mode_graph, network_from_pbf, network_from_tables
+from geo.placement.candidates import candidate_sites
 from geo.scenarios import Hub, OutreachPoint
 from geo.snapping import area_origins
 from geo.traveltime import AreaRouter

@@ -19,9 +19,9 @@ from typing import TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from geo.accounts import Role
 from geo.errors import PlannerError
-from geo.store import ScenarioStore, init_store, sqlite_url
+from geo.workspace.accounts import Role
+from geo.workspace.store import ScenarioStore, init_store, sqlite_url
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ROLE_NAMES = [role.label for role in Role]

@@ -5,7 +5,7 @@ prints the validation report; ``upload`` (same options) saves the files as a new
 dataset version when they pass; ``versions`` lists the saved versions; ``activate``
 switches the version the app uses; ``changes --since v0001`` says what changed since a
 scenario's version; ``aliases`` prints the header names the readers accept. These call
-the same functions the app does (:mod:`geo.datasets`, :mod:`geo.uploads`).
+the same functions the app does (:mod:`geo.ingest.datasets`, :mod:`geo.ingest.uploads`).
 
 The data folder is ``--data`` if given, else ``datasets/`` in INSTANCE_FOLDER (by
 default ``instance/`` at the repo top). Exit status: 0 when done, 1 when the files have
@@ -23,15 +23,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from geo.datasets import (
+from geo.errors import PlannerError, PlannerInputError
+from geo.ingest.datasets import (
     activate_version,
     changes_since,
     check_upload,
     save_version,
     version_summary_table,
 )
-from geo.errors import PlannerError, PlannerInputError
-from geo.uploads import (
+from geo.ingest.uploads import (
     DEFAULT_LIMITS,
     PreparedUpload,
     Upload,
@@ -42,7 +42,7 @@ from geo.uploads import (
     read_code_lookup,
     upload_from_path,
 )
-from geo.validate import Issue, check_network
+from geo.ingest.validate import Issue, check_network
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

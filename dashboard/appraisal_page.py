@@ -47,7 +47,7 @@ from geo.appraisal import (
     set_weight,
 )
 from geo.errors import PlannerError, PlannerInputError
-from geo.io import Locality
+from geo.locality import Locality
 
 MAX_WEIGHT = 10.0
 MAX_UPLOAD_BYTES = 1_000_000

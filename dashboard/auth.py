@@ -1,7 +1,7 @@
 """Who is asking: single-user mode on your own computer, or signed-in accounts on a server.
 
 ``current_user()`` is what every callback and download passes to the scenario store,
-which asks ``geo.accounts`` whether that person may see or change a scenario. Hiding a
+which asks ``geo.workspace.accounts`` whether that person may see or change a scenario. Hiding a
 button is never the protection; the store's check is.
 
 * ``AUTH_MODE=single-user`` (the default on a loopback HOST, what ``make run`` gives): no
@@ -34,9 +34,9 @@ from flask import Flask, g, render_template_string, request, session
 
 from dashboard.config import AUTH_MODES, MIN_SECRET_KEY_CHARS, Settings
 from dashboard.store_access import current_settings, scenario_store
-from geo.accounts import Role, User
 from geo.errors import PlannerInputError
-from geo.store import ScenarioStore
+from geo.workspace.accounts import Role, User
+from geo.workspace.store import ScenarioStore
 
 LOCAL_USERNAME = "local"
 SECRET_KEY_FILE = "secret_key"

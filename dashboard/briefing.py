@@ -24,8 +24,8 @@ from geo.access import AccessResult
 from geo.assumptions import Assumptions, assumptions_from_csv
 from geo.equity import gini_coefficient
 from geo.errors import PlannerError
-from geo.io import Locality
-from geo.store import ScenarioVersion
+from geo.locality import Locality
+from geo.workspace.store import ScenarioVersion
 
 GLOSSARY = (
     ("Resource hub", "A welcoming base offering social contact, structured activity, skills and a route into work "

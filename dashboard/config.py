@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geo.errors import PlannerInputError
-from geo.io import DEMO_FOLDER
+from geo.locality import DEMO_FOLDER
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MAX_UPLOAD_MB = 100.0

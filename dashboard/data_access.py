@@ -16,8 +16,9 @@ import numpy as np
 import shapely
 
 from dashboard.config import Settings
-from geo.datasets import locality_folder
-from geo.io import Locality, load_locality
+from geo.ingest.datasets import locality_folder
+from geo.ingest.locality_files import load_locality
+from geo.locality import Locality
 
 WGS84 = "EPSG:4326"
 AREA_SIMPLIFY_M = 25.0  # drawing only, at least: sub-25 m detail is invisible at county zoom

@@ -42,8 +42,8 @@ from dashboard.engine import DEFAULT_MODE, score_plan
 from dashboard.logging_setup import LOGGER_NAME
 from dashboard.routes import page_route
 from dashboard.store_access import current_settings
-from geo.accounts import Role
-from geo.datasets import (
+from geo.errors import PlannerError, PlannerInputError, UnsafeUploadError, UploadError
+from geo.ingest.datasets import (
     DEMO_VERSION,
     ChangeSummary,
     DatasetError,
@@ -60,12 +60,12 @@ from geo.datasets import (
     save_version,
     version_folder,
 )
-from geo.errors import PlannerError, PlannerInputError, UnsafeUploadError, UploadError
+from geo.ingest.rescore import PlanRescore, format_change, format_value, rescore
+from geo.ingest.uploads import PreparedUpload, Upload, UploadLimits, UploadOptions, UploadSet, upload_from_bytes
+from geo.ingest.validate import Issue, ValidationReport
 from geo.network import MODE_LABELS, MODES, Mode
-from geo.rescore import PlanRescore, format_change, format_value, rescore
 from geo.scenarios import scenario_from_dict
-from geo.uploads import PreparedUpload, Upload, UploadLimits, UploadOptions, UploadSet, upload_from_bytes
-from geo.validate import Issue, ValidationReport
+from geo.workspace.accounts import Role
 
 logger = logging.getLogger(f"{LOGGER_NAME}.data")
 

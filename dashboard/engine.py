@@ -152,7 +152,7 @@ def weights_for(folder: str) -> AreaWeights:
     """Each group's weight per area; a group whose figures the locality lacks is left out.
 
     An uploaded locality may leave optional columns empty (no figures by sex, say: see
-    geo/io.py), and a group with an unknown weight cannot be scored, so it is not shown.
+    geo/locality.py), and a group with an unknown weight cannot be scored, so it is not shown.
     """
     areas = locality_for(folder).areas
     unknown = [c for c in OPTIONAL_GROUP_COLUMNS if c in areas.columns and areas[c].isna().any()]

@@ -31,11 +31,11 @@ from dashboard.briefing import area_table_frame, briefing_html, briefing_pdf, bu
 from dashboard.data_access import current_folder, locality_for
 from dashboard.engine import DEFAULT_MODE, score_plan
 from dashboard.store_access import scenario_store
-from geo.accounts import AccessDeniedError
 from geo.errors import PlannerInputError
-from geo.io import Locality
+from geo.locality import Locality
 from geo.network import MODE_LABELS, Mode
-from geo.store import ScenarioVersion
+from geo.workspace.accounts import AccessDeniedError
+from geo.workspace.store import ScenarioVersion
 
 EXPORT_PREFIX = "/export"
 PUBLIC_PREFIX = "/public"

@@ -24,7 +24,7 @@ from dashboard import data_access, store_access
 from dashboard.config import Settings
 from dashboard.jobs import WatchedCeleryManager, live_workers
 from dashboard.logging_setup import LOGGER_NAME
-from geo.datasets import MANIFEST_FILE, VERSION_PATTERN
+from geo.ingest.datasets import MANIFEST_FILE, VERSION_PATTERN
 
 HEALTH_PATH = "/healthz"
 logger = logging.getLogger(f"{LOGGER_NAME}.health")

@@ -66,7 +66,7 @@ from geo.investment import (
     spend_by_model,
     waterfall,
 )
-from geo.io import Locality
+from geo.locality import Locality
 from geo.plan_equity import FIFTH_LABELS, areas_at_points
 from geo.projection import grid_xy
 from geo.scenarios import SERVICE_DECISIONS, ScenarioContent, scenario_from_dict, scenario_to_dict

@@ -44,9 +44,9 @@ from dashboard.config import Settings, settings_from_env
 from dashboard.engine import router_for
 from dashboard.logging_setup import LOGGER_NAME, configure_logging, log_event
 from dashboard.store_access import current_settings
-from geo.candidates import candidate_sites
 from geo.errors import PlannerError, PlannerInputError
 from geo.network import MODES, Mode
+from geo.placement.candidates import candidate_sites
 
 if TYPE_CHECKING:
     from celery import Celery

@@ -16,8 +16,8 @@ from dashboard import (  # plan_followers: imported for its callback
     scenario_bar,
     suggest_panel,
 )
-from geo.datasets import dataset_version_of
-from geo.io import Locality
+from geo.ingest.datasets import dataset_version_of
+from geo.locality import Locality
 from geo.provision import summarise_provision
 
 NAV_LINKS = (("Plan", "/"), ("Compare", "/compare"), ("Appraise", "/appraise"), ("Present", "/present"),

@@ -22,8 +22,8 @@ from gunicorn import glogging
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from geo.accounts import User
-from geo.store import VersionRow
+from geo.workspace.accounts import User
+from geo.workspace.store import VersionRow
 
 LOGGER_NAME = "dsp"
 AUDIT_LOGGER_NAME = "dsp.audit"

@@ -15,7 +15,7 @@ from dash import html
 from dashboard import data_access, ids
 from dashboard.html_slot import html_slot
 from dashboard.layers import AREA_LAYERS, LAYERS_BY_KEY, PLAN_LAYERS, class_areas
-from geo.io import SERVICE_FUNCTIONS, Locality
+from geo.locality import SERVICE_FUNCTIONS, Locality
 
 DEFAULT_LAYER = "access"
 # dash-leaflet's layers write every click and hover into Dash properties by default (n_clicks,

@@ -25,7 +25,7 @@ from dashboard.plan_money import plan_spend_classes
 from geo import plan_edits
 from geo.access import AccessResult
 from geo.errors import PlannerInputError
-from geo.io import Locality
+from geo.locality import Locality
 from geo.network import MODE_LABELS, Mode
 from geo.projection import grid_xy, lonlat
 from geo.scenarios import ScenarioContent, scenario_from_dict, scenario_to_dict

@@ -3,7 +3,7 @@
 /present?ids=a,b,c shows a shortlist of saved scenarios in large type and high contrast,
 read-only: one click (or a number key, the arrow keys or a presentation clicker's page
 keys) moves between them and between views. The presenter can let the room follow:
-each choice is then published to the server (``geo.follow``) under a short room code,
+each choice is then published to the server (``geo.workspace.follow``) under a short room code,
 and screens open at /follow/<code> poll it every second and show the same scenario and
 view. Each screen opens the scenario with its own viewer's account, so nobody sees a
 scenario through a room that they could not open themselves.
@@ -41,10 +41,10 @@ from dashboard.scenario_figures import (
     share_text,
 )
 from dashboard.store_access import scenario_store
-from geo import follow
 from geo.access import GROUP_LABELS
 from geo.errors import PlannerError
 from geo.network import MODE_LABELS
+from geo.workspace import follow
 
 VIEWS = {"map": "Map and headline figures", "groups": "Who is reached", "spend": "Fairness of spend"}
 DEFAULT_VIEW = "map"

@@ -1,7 +1,7 @@
 """The scenario bar: save the plan, open saved scenarios and versions, share them safely, download them.
 
 Every action goes through the scenario store with ``current_user()``; the store asks
-``geo.accounts`` whether that person may do it, so a forged callback request is refused
+``geo.workspace.accounts`` whether that person may do it, so a forged callback request is refused
 exactly as a click would be. Disabled buttons are only a courtesy.
 
 Opening always goes through the address bar: ``/scenario/<slug>`` opens the newest version
@@ -27,10 +27,10 @@ from dashboard.auth import current_user, describe_user
 from dashboard.exports import EXPORTS, export_url, public_url
 from dashboard.routes import SCENARIO_PATH, query_values
 from dashboard.store_access import scenario_store
-from geo.accounts import User, can_create, can_edit, can_manage
-from geo.errors import PlannerError, SaveConflictError
+from geo.errors import PlannerError
 from geo.scenarios import ScenarioContent, scenario_from_dict, scenario_to_dict
-from geo.store import ScenarioRecord, ScenarioStore, ScenarioVersion
+from geo.workspace.accounts import User, can_create, can_edit, can_manage
+from geo.workspace.store import SaveConflictError, ScenarioRecord, ScenarioStore, ScenarioVersion
 
 VISIBILITY_WORDS = {
     "draft": ("Draft", "only you (and the planner's administrators) can see it"),

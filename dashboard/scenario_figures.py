@@ -19,12 +19,12 @@ from dashboard import plan_money
 from dashboard.engine import DEFAULT_MODE, score_plan
 from geo import investment
 from geo.access import AccessResult
-from geo.accounts import User
 from geo.equity import SpendEquity
 from geo.errors import PlannerInputError
 from geo.network import MODE_LABELS, Mode
 from geo.scenarios import ScenarioContent, scenario_from_dict
-from geo.store import ScenarioStore
+from geo.workspace.accounts import User
+from geo.workspace.store import ScenarioStore
 
 CURRENT_PLAN = "current"  # the key of the unsaved plan in the browser, in ?ids= lists
 CURRENT_PLAN_TITLE = "Current plan (not saved)"

@@ -2,7 +2,7 @@
 
 Every worker process opens its own store (its own connection pool) the first time a
 request needs it; the store holds no user's state, so workers share nothing but the
-database. The schema is created or upgraded on first open (``geo.store.init_store``).
+database. The schema is created or upgraded on first open (``geo.workspace.store.init_store``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 
 from dashboard.config import Settings
-from geo.store import ScenarioStore, init_store, sqlite_url
+from geo.workspace.store import ScenarioStore, init_store, sqlite_url
 
 _STORES: dict[str, ScenarioStore] = {}
 _LOCK = threading.Lock()

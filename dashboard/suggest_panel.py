@@ -1,7 +1,7 @@
 """Suggest placements: the planner proposes hubs, shown as ghost markers to use or discard.
 
 The search runs as a background job (a progress bar and a Cancel button) through
-:func:`geo.suggest.suggest_hubs`; its answer waits in ``dcc.Store(ids.SUGGESTION)`` until the
+:func:`geo.placement.suggest.suggest_hubs`; its answer waits in ``dcc.Store(ids.SUGGESTION)`` until the
 planner uses it (the plan's unlocked hubs are replaced, through the plan history so Undo
 brings them back) or discards it.
 """
@@ -30,12 +30,12 @@ from dashboard.map_panel import QUIET
 from dashboard.planning_panel import latlon
 from dashboard.store_access import current_settings
 from geo.access import GROUP_LABELS
-from geo.candidates import candidate_sites
 from geo.errors import InfeasibleRequestError, PlannerError, PlannerInputError
 from geo.network import MODES, Mode
-from geo.placement import Objective
+from geo.placement.candidates import candidate_sites
+from geo.placement.models import Objective
+from geo.placement.suggest import MAX_HUBS, SuggestedSite, Suggestion, accept_suggestion, suggest_hubs
 from geo.scenarios import scenario_from_dict, scenario_to_dict
-from geo.suggest import MAX_HUBS, SuggestedSite, Suggestion, accept_suggestion, suggest_hubs
 
 logger = logging.getLogger(f"{LOGGER_NAME}.suggest")
 

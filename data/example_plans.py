@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 from geo import plan_edits
-from geo.io import load_locality
+from geo.ingest.locality_files import load_locality
 from geo.scenarios import ScenarioContent
 
 

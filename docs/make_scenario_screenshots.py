@@ -16,7 +16,7 @@ from playwright.sync_api import sync_playwright
 
 from dashboard.live_server import CHROMIUM, CHROMIUM_ARGS, running_app
 from data.example_plans import example_plans
-from geo.store import init_store, sqlite_url
+from geo.workspace.store import init_store, sqlite_url
 
 DEFAULT_FOLDER = Path(__file__).resolve().parent
 VIEWPORT = {"width": 1440, "height": 900}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from geo.io import Locality
+from geo.locality import Locality
 
 # The three service models the papers split spend into, with their budget columns.
 SERVICE_MODELS = {

@@ -33,7 +33,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from geo.errors import PlannerInputError
-from geo.io import Locality
+from geo.locality import Locality
 from geo.network import (
     DEFAULT_SPEEDS,
     MODES,

@@ -1,4 +1,4 @@
-"""Alembic environment for the scenario store (run by geo.store.init_store or by hand)."""
+"""Alembic environment for the scenario store (run by geo.workspace.store.init_store or by hand)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy import Connection, text
 
-import geo.follow  # noqa: F401  (registers the follow_sessions table on Base.metadata)
-from geo.store import MIGRATION_LOCK_KEY, Base, engine_for
+import geo.workspace.follow  # noqa: F401  (registers the follow_sessions table on Base.metadata)
+from geo.workspace.store import MIGRATION_LOCK_KEY, Base, engine_for
 
 config = context.config
 target_metadata = Base.metadata

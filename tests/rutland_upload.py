@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from geo.uploads import Upload, UploadOptions, UploadSet
+from geo.ingest.uploads import Upload, UploadOptions, UploadSet
 
 BOUNDARIES = Path("lsoa_boundaries_by_la_2011") / "lsoa11_E06000017.geojson"
 ROADS = Path("osm_rutland") / "rutland-latest.osm.pbf"

@@ -38,7 +38,7 @@ from dashboard.jobs import (
     matrix_summary,
 )
 from dashboard.live_server import free_port
-from geo.io import DEMO_FOLDER
+from geo.locality import DEMO_FOLDER
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 REPORTED_WITHIN_S = HEARTBEAT_TTL_S + 10  # heartbeat expiry, one poll, slack for a busy machine

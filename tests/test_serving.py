@@ -39,10 +39,9 @@ from dashboard.config import Settings
 from dashboard.health import data_version
 from dashboard.jobs import WORKER_LOST, WatchedDiskcacheManager, job_failed
 from dashboard.logging_setup import audit, configure_logging
-from geo.accounts import Role, User
-from geo.errors import SaveConflictError
 from geo.scenarios import Hub, ScenarioContent
-from geo.store import init_store, sqlite_url
+from geo.workspace.accounts import Role, User
+from geo.workspace.store import SaveConflictError, init_store, sqlite_url
 from tests.pg_server import PostgresUnavailable, running_postgres
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]

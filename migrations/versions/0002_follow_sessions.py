@@ -1,4 +1,4 @@
-"""Follow mode: one row per presenting room (geo/follow.py).
+"""Follow mode: one row per presenting room (geo/workspace/follow.py).
 
 Revision ID: 0002_follow_sessions
 Revises: 0001_initial

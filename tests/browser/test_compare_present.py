@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from dashboard.live_server import running_app
 from data.example_plans import example_plans
-from geo.store import init_store, sqlite_url
+from geo.workspace.store import init_store, sqlite_url
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from geo.io import load_locality
+from geo.ingest.locality_files import load_locality
 from tests.browser.conftest import wait_for_map
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, Response, expect
 
-from geo.io import load_locality
+from geo.ingest.locality_files import load_locality
 from geo.projection import grid_xy
 from tests.browser.conftest import wait_for_map
 

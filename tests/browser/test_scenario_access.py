@@ -13,9 +13,9 @@ from dashboard.exports import export_url
 from dashboard.live_server import running_app
 from dashboard.planning_panel import initial_plan
 from geo import plan_edits
-from geo.io import load_locality
+from geo.ingest.locality_files import load_locality
 from geo.scenarios import scenario_from_dict
-from geo.store import init_store, sqlite_url
+from geo.workspace.store import init_store, sqlite_url
 from tests.browser.conftest import wait_for_map
 
 pytestmark = pytest.mark.browser

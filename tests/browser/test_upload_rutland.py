@@ -4,7 +4,7 @@ The app runs with an instance folder of its own (the shared browser-test app kee
 demo). The analyst chooses the files, reads the check, accepts its warnings and saves;
 the save runs as a background job with a progress bar; then the planner opens on Rutland:
 its 23 areas on the map and journey times in the headline figures. (Hub placement on
-the uploaded locality is tested without a browser in tests/geo/test_datasets.py, until
+the uploaded locality is tested without a browser in tests/geo/ingest/test_datasets.py, until
 the planner has a "Suggest placements" control.)
 """
 

@@ -25,10 +25,10 @@ from dashboard.config import Settings
 from dashboard.planning_panel import initial_plan
 from dashboard.store_access import store_for
 from geo import plan_edits
-from geo.accounts import User
-from geo.io import load_locality
+from geo.ingest.locality_files import load_locality
 from geo.scenarios import ScenarioContent, scenario_from_dict
-from geo.store import sqlite_url
+from geo.workspace.accounts import User
+from geo.workspace.store import sqlite_url
 
 PASSWORD = "correct horse battery"
 SECRET_HUB = "Confidential riverside hub"  # the first hub's name in the confidential scenarios

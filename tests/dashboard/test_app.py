@@ -13,7 +13,7 @@ from dashboard.config import Settings, settings_from_env
 from dashboard.layers import AREA_LAYERS, class_areas
 from dashboard.map_panel import area_fill
 from geo.errors import PlannerInputError
-from geo.io import load_locality
+from geo.ingest.locality_files import load_locality
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,9 @@ from dashboard import create_app
 from dashboard.auth import LOCAL_USERNAME, current_user, secret_key
 from dashboard.config import Settings, settings_from_env
 from dashboard.store_access import close_stores, scenario_store, store_for, store_url
-from geo.accounts import Role
 from geo.errors import PlannerInputError
-from geo.store import sqlite_url
+from geo.workspace.accounts import Role
+from geo.workspace.store import sqlite_url
 
 PASSWORD = "correct horse battery"
 

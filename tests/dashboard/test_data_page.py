@@ -33,14 +33,14 @@ from dashboard.data_page import (
     upload_set,
 )
 from dashboard.store_access import close_stores, store_for
-from geo.accounts import Role
-from geo.datasets import active_version_id, list_versions
 from geo.errors import PlannerInputError, UnsafeUploadError, UploadError
-from geo.io import DEMO_FOLDER
+from geo.ingest.datasets import active_version_id, list_versions
+from geo.ingest.uploads import Upload, UploadLimits
+from geo.locality import DEMO_FOLDER
 from geo.scenarios import Hub
-from geo.store import sqlite_url
-from geo.uploads import Upload, UploadLimits
-from tests.geo.upload_samples import csv_bytes, good_upload_set, indicator_frame
+from geo.workspace.accounts import Role
+from geo.workspace.store import sqlite_url
+from tests.geo.ingest.upload_samples import csv_bytes, good_upload_set, indicator_frame
 from tests.rutland_upload import ADULT_SHARE, COLUMNS, N_AREAS, rutland_files
 
 NO_OPTIONS = ("", None, None, None)
@@ -224,7 +224,7 @@ def test_changing_the_files_after_a_check_clears_it() -> None:
 
 
 def test_checked_state_keeps_only_what_saving_needs(tmp_path: Path) -> None:
-    from geo.uploads import prepare_upload
+    from geo.ingest.uploads import prepare_upload
 
     report = prepare_upload(good_upload_set(tmp_path)).report
     state = checked_state(report)
@@ -279,9 +279,9 @@ def test_rutland_is_saved_used_and_switched_through_the_pages_jobs(request_conte
 
 
 def test_new_page_loads_follow_the_version_in_use(app: Any, tmp_path: Path) -> None:
-    from geo.datasets import check_upload, road_tables, save_version
+    from geo.ingest.datasets import check_upload, road_tables, save_version
     from geo.network import RoadNetwork
-    from tests.geo.upload_samples import ORIGIN_X, ORIGIN_Y
+    from tests.geo.ingest.upload_samples import ORIGIN_X, ORIGIN_Y
 
     settings = app.server.config["DSP_SETTINGS"]
     client = app.server.test_client()
@@ -326,9 +326,9 @@ def test_a_version_the_planner_cannot_show_is_never_put_in_use(request_context: 
 
 def _save_with_one_road(root: Path, uploads: Any, name: str, *, activate: bool = True) -> Any:
     """Save an upload of the six squares as a version with a one-road network beside it."""
-    from geo.datasets import check_upload, road_tables, save_version
+    from geo.ingest.datasets import check_upload, road_tables, save_version
     from geo.network import RoadNetwork
-    from tests.geo.upload_samples import ORIGIN_X, ORIGIN_Y
+    from tests.geo.ingest.upload_samples import ORIGIN_X, ORIGIN_Y
 
     prepared = check_upload(root, uploads)
     version = save_version(root, prepared, accepted_warnings=prepared.report.warnings_digest, locality_name=name,
@@ -345,7 +345,7 @@ def _save_with_one_road(root: Path, uploads: Any, name: str, *, activate: bool =
 def test_a_plan_made_on_an_older_version_is_rescored_on_the_one_in_use(settings: Settings, tmp_path: Path) -> None:
     from dashboard.data_access import locality_for
     from dashboard.planning_panel import initial_plan
-    from geo.uploads import UploadSet
+    from geo.ingest.uploads import UploadSet
 
     root = settings.datasets_folder
     good = good_upload_set(tmp_path)

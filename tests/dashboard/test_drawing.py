@@ -17,7 +17,8 @@ from dashboard.data_access import (
     coordinate_digits,
     drawing_tolerance_m,
 )
-from geo.io import Locality, load_locality
+from geo.ingest.locality_files import load_locality
+from geo.locality import Locality
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from dashboard.engine import SharedAreaRouter, SharedSearches, router_for
-from geo.io import DEMO_FOLDER
+from geo.locality import DEMO_FOLDER
 from geo.traveltime import AreaRouter
 
 

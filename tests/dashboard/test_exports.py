@@ -20,7 +20,7 @@ from dashboard.config import Settings
 from dashboard.exports import FORMULA_STARTS, export_url, neutralise, neutralise_frame
 from dashboard.planning_panel import initial_plan
 from dashboard.store_access import close_stores, scenario_store
-from geo.io import load_locality
+from geo.ingest.locality_files import load_locality
 from geo.scenarios import scenario_from_dict
 
 FORMULA_HUB = '=HYPERLINK("http://attacker.example","Click")'

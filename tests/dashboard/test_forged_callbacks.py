@@ -17,7 +17,7 @@ from dashboard import ids
 from dashboard.live_server import PROJECT_ROOT
 from dashboard.present_page import shown
 from dashboard.store_access import scenario_store
-from geo import follow
+from geo.workspace import follow
 from tests.dashboard.callback_client import post_callback
 from tests.dashboard.saved_scenarios import SECRET_HUB, Saved, signed_in
 

@@ -15,7 +15,8 @@ from dashboard.config import Settings
 from dashboard.money_charts import before_after_bars, label_margin, money, money_ticks
 from dashboard.planning_panel import initial_plan, plan_fill
 from geo.errors import PlannerInputError
-from geo.io import DEMO_FOLDER, load_locality
+from geo.ingest.locality_files import load_locality
+from geo.locality import DEMO_FOLDER
 from geo.projection import lonlat
 from geo.scenarios import ScenarioContent, scenario_from_dict, scenario_to_dict
 from tests.dashboard.callback_client import text_of

@@ -10,7 +10,8 @@ from dash import no_update
 
 from dashboard import data_access, planning_panel
 from dashboard.planning_panel import PLACE_LIST_LIMIT, PLACE_MATCHES, place_options, place_xy, search_places
-from geo.io import Locality, load_locality
+from geo.ingest.locality_files import load_locality
+from geo.locality import Locality
 
 
 @pytest.fixture(scope="module")

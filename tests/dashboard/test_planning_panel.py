@@ -26,7 +26,8 @@ from dashboard.planning_panel import (
 )
 from dashboard.store_access import close_stores
 from geo.errors import PlannerInputError
-from geo.io import DEMO_FOLDER, load_locality
+from geo.ingest.locality_files import load_locality
+from geo.locality import DEMO_FOLDER
 from geo.projection import lonlat
 from geo.scenarios import scenario_from_dict
 from tests.dashboard.callback_client import post_callback

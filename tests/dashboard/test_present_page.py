@@ -29,7 +29,7 @@ from dashboard.present_page import (
     stage_outputs,
 )
 from dashboard.store_access import scenario_store
-from geo import follow
+from geo.workspace import follow
 from tests.dashboard.callback_client import text_of
 from tests.dashboard.saved_scenarios import SECRET_HUB, Saved
 

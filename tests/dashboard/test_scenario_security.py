@@ -20,10 +20,10 @@ from dashboard.config import Settings
 from dashboard.exports import EXPORTS, export_url, public_url
 from dashboard.planning_panel import initial_plan
 from dashboard.store_access import close_stores, store_for
-from geo.accounts import Role
-from geo.io import load_locality
+from geo.ingest.locality_files import load_locality
 from geo.scenarios import scenario_from_dict
-from geo.store import sqlite_url
+from geo.workspace.accounts import Role
+from geo.workspace.store import sqlite_url
 from tests.dashboard.callback_client import callback_body, post_callback
 
 PASSWORD = "a long enough password"

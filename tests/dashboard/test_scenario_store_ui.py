@@ -19,7 +19,7 @@ from dashboard.planning_panel import initial_plan
 from dashboard.scenario_bar import BarInput, heading_text, parse_address, run_action, scenario_address
 from dashboard.store_access import close_stores, scenario_store
 from geo.errors import PlannerError
-from geo.io import load_locality
+from geo.ingest.locality_files import load_locality
 from tests.dashboard.callback_client import post_callback
 
 ACT = f"{ids.SCENARIO_CONFLICT}.is_open"

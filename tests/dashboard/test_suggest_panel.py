@@ -24,9 +24,10 @@ from dashboard.suggest_panel import (
     suggest_request,
     use_or_discard,
 )
-from geo.candidates import candidate_sites
 from geo.errors import PlannerInputError
-from geo.io import DEMO_FOLDER, load_locality
+from geo.ingest.locality_files import load_locality
+from geo.locality import DEMO_FOLDER
+from geo.placement.candidates import candidate_sites
 from geo.scenarios import scenario_from_dict, scenario_to_dict
 from tests.dashboard.callback_client import post_callback
 

@@ -11,7 +11,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from data import generate_demo
-from geo.io import DEMO_FOLDER, Locality, load_locality
+from geo.ingest.locality_files import load_locality
+from geo.locality import DEMO_FOLDER, Locality
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from geo.store import sqlite_url
+from geo.workspace.store import sqlite_url
 from tests.pg_server import PostgresServer, PostgresUnavailable, running_postgres
 
 

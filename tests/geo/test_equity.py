@@ -17,7 +17,8 @@ from geo.equity import (
     spend_equity,
 )
 from geo.errors import PlannerInputError
-from geo.io import DEMO_FOLDER, load_locality
+from geo.ingest.locality_files import load_locality
+from geo.locality import DEMO_FOLDER
 from geo.traveltime import routers_for_locality
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from geo.assumptions import Assumptions, assumptions_from_csv
 from geo.errors import PlannerInputError
+from geo.ingest.locality_files import load_locality
 from geo.investment import (
     LEDGER_COLUMNS,
     LOCALITY_WIDE,
@@ -33,7 +34,7 @@ from geo.investment import (
     spend_by_model,
     waterfall,
 )
-from geo.io import Locality, load_locality
+from geo.locality import Locality
 from geo.scenarios import Hub, OutreachPoint, ScenarioContent
 
 LOTS = {"Northdale": "East", "Southdale": "West", "Westdale": "West"}

@@ -11,8 +11,8 @@ import pytest
 
 from geo.assumptions import Assumptions, assumptions_from_csv
 from geo.errors import PlannerInputError
+from geo.ingest.locality_files import load_locality
 from geo.investment import InvestmentPlan, PlannedHub, ips_cost_gbp
-from geo.io import load_locality
 from geo.outcomes import (
     OUTCOMES,
     SUPPORT_LINES,

@@ -6,7 +6,7 @@ import pytest
 
 from geo import plan_edits
 from geo.errors import PlannerInputError
-from geo.io import load_locality
+from geo.ingest.locality_files import load_locality
 from geo.scenarios import ScenarioContent
 
 

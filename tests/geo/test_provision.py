@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from geo.io import load_locality
+from geo.ingest.locality_files import load_locality
 from geo.provision import summarise_provision
 
 

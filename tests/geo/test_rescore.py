@@ -11,7 +11,7 @@ import pytest
 from shapely.geometry import box
 
 from geo.access import AccessResult
-from geo.rescore import compare_access, format_change, format_value, hubs_outside_areas, rescore
+from geo.ingest.rescore import compare_access, format_change, format_value, hubs_outside_areas, rescore
 from geo.scenarios import Hub
 
 

@@ -2,7 +2,7 @@
 
 A data folder holds one sub-folder per version (``v0001``, ``v0002``, ...) and a small
 ``ACTIVE`` file naming the version the app uses. A version folder is a locality
-:func:`geo.io.load_locality` can read: ``locality.gpkg`` (layers ``areas``,
+:func:`geo.ingest.locality_files.load_locality` can read: ``locality.gpkg`` (layers ``areas``,
 ``services``, ``districts``, ``county``, ``towns`` and ``main_roads`` in the demo's
 schema) and the road tables ``road_nodes.parquet``/``road_edges.parquet`` built from the
 uploaded OpenStreetMap extract (or carried over from the version before when no new one
@@ -44,8 +44,7 @@ import shapely
 
 from geo.errors import DatasetError as DatasetError
 from geo.errors import PlannerInputError
-from geo.network import ROAD_CLASSES, RoadNetwork, build_mode_graph, network_from_pbf
-from geo.uploads import (
+from geo.ingest.uploads import (
     DEFAULT_OPTIONS,
     CodeLookup,
     PreparedUpload,
@@ -55,7 +54,8 @@ from geo.uploads import (
     prepare_upload,
     safe_file_name,
 )
-from geo.validate import BRITISH_NATIONAL_GRID, Issue, check_network
+from geo.ingest.validate import BRITISH_NATIONAL_GRID, Issue, check_network
+from geo.network import ROAD_CLASSES, RoadNetwork, build_mode_graph, network_from_pbf
 
 ACTIVE_FILE = "ACTIVE"
 LOCK_FILE = ".lock"
@@ -503,7 +503,7 @@ def upload_dataset(root: Path | str, uploads: UploadSet, *,
     """Check an upload against the active version and save it as a new version.
 
     What the upload does not replace (services, or areas) is taken from the active
-    version. Raises :class:`~geo.uploads.UploadRejectedError` (with the report) when it
+    version. Raises :class:`~geo.ingest.validate.UploadRejectedError` (with the report) when it
     cannot be saved; the data folder is then unchanged.
     """
     prepared = check_upload(root, uploads, options=options)
@@ -719,7 +719,7 @@ def check_roads(root: Path | str, prepared: PreparedUpload) -> PreparedUpload:
     """Read an upload's road network (when it has one) and add its check to the report.
 
     The extract is clipped to the areas and its drive network checked for parts not
-    connected to the rest (:func:`geo.validate.check_network`). The bytes are written to a
+    connected to the rest (:func:`geo.ingest.validate.check_network`). The bytes are written to a
     temporary file inside the data folder (the reader needs a file), removed afterwards.
     """
     roads = prepared.uploads.roads

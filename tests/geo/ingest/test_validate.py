@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point, Polygon, box
 
-from geo.network import ComponentReport
-from geo.validate import (
+from geo.ingest.validate import (
     MAX_LISTED_PER_KIND,
     Issue,
     NetworkSummary,
@@ -26,7 +25,8 @@ from geo.validate import (
     parse_number,
     parse_services,
 )
-from tests.geo.upload_samples import area_frame, indicator_frame, service_frame
+from geo.network import ComponentReport
+from tests.geo.ingest.upload_samples import area_frame, indicator_frame, service_frame
 
 
 def _table(frame: pd.DataFrame, file: str = "t.csv") -> Table:

@@ -21,9 +21,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point, Polygon, box
 
-from geo.datasets import save_version, upload_dataset
 from geo.errors import PlannerInputError
-from geo.uploads import (
+from geo.ingest.datasets import save_version, upload_dataset
+from geo.ingest.uploads import (
     Upload,
     UploadLimits,
     UploadOptions,
@@ -32,8 +32,8 @@ from geo.uploads import (
     prepare_upload,
     upload_from_bytes,
 )
-from geo.validate import NetworkSummary
-from tests.geo.upload_samples import (
+from geo.ingest.validate import NetworkSummary
+from tests.geo.ingest.upload_samples import (
     CODES,
     area_frame,
     csv_bytes,

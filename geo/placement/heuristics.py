@@ -2,7 +2,7 @@
 
 These give the live answer in a fraction of a second. They work on a *pair cost*
 matrix (areas x sites, already multiplied by each area's demand) in which a
-forbidden pairing is ``+inf``; :mod:`geo.placement_bounds` then proves how good
+forbidden pairing is ``+inf``; :mod:`geo.placement.bounds` then proves how good
 the answer is. Nothing here reads settings or does I/O.
 """
 

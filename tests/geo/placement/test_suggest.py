@@ -1,4 +1,4 @@
-"""Tests for geo.suggest: sites with kept hubs, the solve on a small grid, plain words, accepting."""
+"""Tests for geo.placement.suggest: sites with kept hubs, the solve on a small grid, plain words, accepting."""
 
 from __future__ import annotations
 
@@ -9,11 +9,9 @@ import pandas as pd
 import pytest
 
 from geo.access import area_weights, hub_access
-from geo.candidates import candidate_sites
 from geo.errors import InfeasibleRequestError, PlannerInputError
-from geo.scenarios import Hub, ScenarioContent
-from geo.snapping import area_origins
-from geo.suggest import (
+from geo.placement.candidates import candidate_sites
+from geo.placement.suggest import (
     KEPT_KIND,
     SuggestedSite,
     accept_suggestion,
@@ -22,8 +20,10 @@ from geo.suggest import (
     suggest_hubs,
     suggestion_sites,
 )
+from geo.scenarios import Hub, ScenarioContent
+from geo.snapping import area_origins
 from geo.traveltime import AreaRouter
-from tests.geo.test_candidates import square_areas
+from tests.geo.placement.test_candidates import square_areas
 from tests.geo.test_traveltime import grid_graph
 
 

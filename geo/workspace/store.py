@@ -5,7 +5,7 @@ created and upgraded only by Alembic (`init_store` runs `upgrade head`). Every s
 writes a new version in one transaction guarded by the version number the editor
 started from, so two planners saving the same scenario cannot overwrite each other
 and a crash mid-save leaves either the whole version or none of it. Every method that
-touches a scenario takes the acting user and asks `geo.accounts.authorise` first.
+touches a scenario takes the acting user and asks `geo.workspace.accounts.authorise` first.
 """
 
 from __future__ import annotations
@@ -52,7 +52,9 @@ from sqlalchemy.orm import (
 )
 from sqlalchemy.pool import StaticPool
 
-from geo.accounts import (
+from geo.errors import PlannerError, PlannerInputError
+from geo.scenarios import ScenarioContent, scenario_from_json, scenario_to_json
+from geo.workspace.accounts import (
     AccessDeniedError,
     Action,
     Role,
@@ -67,10 +69,8 @@ from geo.accounts import (
     require,
     verify_password,
 )
-from geo.errors import PlannerInputError, SaveConflictError
-from geo.scenarios import ScenarioContent, scenario_from_json, scenario_to_json
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 SQLITE_FILE_NAME = "scenarios.sqlite3"
 MAX_TITLE_CHARS = 200
 MAX_MESSAGE_CHARS = 500
@@ -712,3 +712,30 @@ _DUMMY_HASH = (
     "scrypt:32768:8:1$0000000000000000$"
     + "0" * 128
 )
+
+
+class SaveConflictError(PlannerError):
+    """Someone else saved a scenario after the version this save started from.
+
+    Nothing is lost: `attempted` holds the content that was not saved (save it as a
+    new scenario, or re-apply it on top of the newer version), and `current` holds
+    the newer version that won (None if the scenario was deleted meanwhile), so a
+    user can see both side by side.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        scenario_id: int,
+        base_version: int,
+        current_version: int,
+        attempted: ScenarioContent,
+        current: ScenarioVersion | None,
+    ) -> None:
+        super().__init__(message)
+        self.scenario_id = scenario_id
+        self.base_version = base_version
+        self.current_version = current_version
+        self.attempted = attempted
+        self.current = current

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-import geo.datasets as datasets
+import geo.ingest.datasets as datasets
 from cli.data import main as cli_main
-from geo.datasets import (
+from geo.ingest.datasets import (
     MIN_EDGE_LENGTH_M,
     RURAL,
     DatasetError,
@@ -34,11 +34,12 @@ from geo.datasets import (
     save_version,
     upload_dataset,
 )
-from geo.io import AREA_COLUMNS, load_locality
+from geo.ingest.locality_files import load_locality
+from geo.ingest.uploads import Upload, UploadRejectedError, UploadSet, prepare_upload
+from geo.locality import AREA_COLUMNS
 from geo.network import RoadNetwork, build_mode_graph, network_from_tables
 from geo.traveltime import AreaRouter
-from geo.uploads import Upload, UploadRejectedError, UploadSet, prepare_upload
-from tests.geo.upload_samples import (
+from tests.geo.ingest.upload_samples import (
     CODES,
     ORIGIN_X,
     ORIGIN_Y,
@@ -496,8 +497,8 @@ def test_rutland_from_public_files_is_a_working_locality(rutland: tuple[Path, da
 
 @pytest.mark.shared_data
 def test_a_placement_runs_on_the_uploaded_locality(rutland: tuple[Path, datasets.DatasetVersion]) -> None:
-    from geo.candidates import candidate_sites
-    from geo.placement import p_median
+    from geo.placement.candidates import candidate_sites
+    from geo.placement.models import p_median
 
     _, version = rutland
     locality = load_locality(version.path)

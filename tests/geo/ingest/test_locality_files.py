@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from geo.errors import DataFileError
-from geo.io import AREA_COLUMNS, DEMO_FOLDER, load_locality
+from geo.ingest.locality_files import load_locality
+from geo.locality import AREA_COLUMNS, DEMO_FOLDER
 
 
 @pytest.fixture

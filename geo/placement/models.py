@@ -14,7 +14,7 @@ area such as population or need):
 Every answer is a frozen :class:`Placement` carrying a proven bound (the best any
 placement could do) and the gap to it, so a commissioner can be told "within
 0.01% of the best possible". A fast heuristic answers first; a bounding method
-(:mod:`geo.placement_bounds`, :mod:`geo.placement_milp`) then closes the gap.
+(:mod:`geo.placement.bounds`, :mod:`geo.placement.milp`) then closes the gap.
 Requests that cannot be met are refused before solving with
 :class:`geo.errors.InfeasibleRequestError`, whose message gives the numbers.
 
@@ -40,20 +40,20 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from geo.errors import InfeasibleRequestError, PlannerInputError
-from geo.placement_bounds import (
+from geo.placement.bounds import (
     SideConstraint,
     certify_p_median,
     placement_value,
     relative_gap_pct,
 )
-from geo.placement_heuristics import (
+from geo.placement.heuristics import (
     constrained_interchange,
     greedy_sites,
     interchange,
     perturbed_search,
     rule_shortfall,
 )
-from geo.placement_milp import capacitated_p_median, cover_with_hubs, max_coverage_milp
+from geo.placement.milp import capacitated_p_median, cover_with_hubs, max_coverage_milp
 
 __all__ = [
     "WEIGHT_COLUMNS",

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from geo.placement_heuristics import interchange
+from geo.placement.heuristics import interchange
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]

@@ -1,4 +1,4 @@
-"""Tests for geo.candidates: lattice over populated land, towns, existing services."""
+"""Tests for geo.placement.candidates: lattice over populated land, towns, existing services."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point, box
 
-from geo.candidates import candidate_sites
 from geo.errors import PlannerInputError
+from geo.placement.candidates import candidate_sites
 from tests.geo.test_traveltime import grid_graph
 
 

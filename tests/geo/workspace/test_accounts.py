@@ -1,4 +1,4 @@
-"""Tests for geo.accounts (hashing, roles, the access rule) and the accounts CLI."""
+"""Tests for geo.workspace.accounts (hashing, roles, the access rule) and the accounts CLI."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from cli import accounts as accounts_cli
-from geo.accounts import (
+from geo.errors import PlannerInputError
+from geo.workspace.accounts import (
     AccessDeniedError,
     Role,
     User,
@@ -28,10 +29,9 @@ from geo.accounts import (
     require,
     verify_password,
 )
-from geo.errors import PlannerInputError
-from geo.store import init_store, sqlite_url
+from geo.workspace.store import init_store, sqlite_url
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 PASSWORD = "correct horse battery"
 
 

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 from geo.errors import DataFileError
-from geo.orlib import (
+from geo.placement.models import p_median
+from geo.placement.orlib import (
     read_capacitated_pmedian,
     read_capacitated_pmedian_file,
     read_pmedian,
     read_pmedian_optima,
 )
-from geo.placement import p_median
 
 # ---------------------------------------------------------------- reader, on tiny files
 

@@ -1,4 +1,4 @@
-"""Tests for geo.store on SQLite and on a real PostgreSQL server started by the tests."""
+"""Tests for geo.workspace.store on SQLite and on a real PostgreSQL server started by the tests."""
 
 from __future__ import annotations
 
@@ -22,12 +22,12 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
-from geo.accounts import AccessDeniedError, Role, User
-from geo.errors import PlannerInputError, SaveConflictError
+from geo.errors import PlannerInputError
 from geo.scenarios import Hub, OutreachPoint, ScenarioContent
-from geo.store import MIGRATIONS_DIR, Base, ScenarioStore, init_store, sqlite_url
+from geo.workspace.accounts import AccessDeniedError, Role, User
+from geo.workspace.store import MIGRATIONS_DIR, Base, SaveConflictError, ScenarioStore, init_store, sqlite_url
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 PASSWORD = "correct horse battery"
 
 
@@ -502,7 +502,7 @@ def test_workers_opening_a_new_store_at_once_all_succeed(store_url: str) -> None
 SAVER = """
 import sys
 from geo.scenarios import Hub, ScenarioContent
-from geo.store import init_store
+from geo.workspace.store import init_store
 
 store = init_store(sys.argv[1])
 user = store.user("alice")

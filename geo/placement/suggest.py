@@ -1,8 +1,8 @@
 """Suggest hubs for a plan: candidate sites and kept hubs, their travel times, the solve, plain figures.
 
-The geographic entry point to :mod:`geo.placement`: it builds the areas x sites matrix
+The geographic entry point to :mod:`geo.placement.models`: it builds the areas x sites matrix
 from a router (every candidate site, plus each hub the planner keeps as a site of its
-own, so a kept hub stays exactly where it is), hands it to :func:`geo.placement.place_hubs`
+own, so a kept hub stays exactly where it is), hands it to :func:`geo.placement.models.place_hubs`
 and returns a :class:`Suggestion` in the words a commissioner reads. :func:`accept_suggestion`
 turns a suggestion into the plan's new hubs.
 """
@@ -21,7 +21,7 @@ import pandas as pd
 
 from geo.access import AreaWeights, hub_minutes
 from geo.errors import PlannerInputError
-from geo.placement import Objective, Placement, place_hubs
+from geo.placement.models import Objective, Placement, place_hubs
 from geo.plan_edits import add_hub
 from geo.scenarios import Hub, ScenarioContent
 from geo.traveltime import AreaRouter
@@ -135,7 +135,7 @@ def suggest_hubs(router: AreaRouter, areas: pd.DataFrame, candidates: pd.DataFra
                  min_share_pct: float | None = None, kept: Sequence[Hub] = (),
                  cache_dir: Path | str | None = None, time_limit_seconds: float = 10.0,
                  progress: Progress | None = None, should_stop: StopCheck | None = None) -> Suggestion:
-    """Suggest ``n_hubs`` hubs among ``candidates`` (see :func:`geo.candidates.candidate_sites`).
+    """Suggest ``n_hubs`` hubs among ``candidates`` (see :func:`geo.placement.candidates.candidate_sites`).
 
     ``kept`` hubs are always among them (they count towards ``n_hubs``); ``weight`` is
     ``"population"``, ``"need"`` or another group of ``weights``; ``min_share_pct`` is the

@@ -11,7 +11,9 @@ import pytest
 from spopt.locate import MCLP, PCenter, PMedian
 
 from geo.errors import InfeasibleRequestError, PlannerInputError
-from geo.placement import (
+from geo.placement.bounds import certify_p_median
+from geo.placement.heuristics import greedy_sites, interchange
+from geo.placement.models import (
     Placement,
     efficiency_fairness_sweep,
     equity_p_median,
@@ -22,8 +24,6 @@ from geo.placement import (
     place_hubs,
     placement_inputs,
 )
-from geo.placement_bounds import certify_p_median
-from geo.placement_heuristics import greedy_sites, interchange
 
 # Three areas (rows) and four candidate sites (columns), minutes. By hand:
 #   one hub:  site costs 10x + 20y + 30z = 400, 300, 340, 305     -> site 1 (300)

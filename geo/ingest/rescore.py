@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 
 from geo.access import GROUP_LABELS, AccessResult
-from geo.datasets import ChangeSummary
+from geo.ingest.datasets import ChangeSummary
 from geo.scenarios import Hub
 
 # The headline figures compared, in the order shown, with what each means.

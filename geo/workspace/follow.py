@@ -21,9 +21,9 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, select, upd
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from geo.accounts import AccessDeniedError, Role, User
 from geo.errors import PlannerInputError
-from geo.store import Base, ScenarioStore, UTCDateTime
+from geo.workspace.accounts import AccessDeniedError, Role, User
+from geo.workspace.store import Base, ScenarioStore, UTCDateTime
 
 # No 0/O or 1/I: a code read out in a meeting room must not be mistyped.
 ROOM_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"

@@ -13,8 +13,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from geo.io import AREA_COLUMNS, SERVICE_COLUMNS
-from geo.uploads import (
+from geo.ingest.uploads import (
     UnsafeUploadError,
     Upload,
     UploadError,
@@ -35,8 +34,9 @@ from geo.uploads import (
     upload_from_bytes,
     upload_from_path,
 )
-from geo.validate import parse_indicators, parse_number, parse_number_column
-from tests.geo.upload_samples import (
+from geo.ingest.validate import parse_indicators, parse_number, parse_number_column
+from geo.locality import AREA_COLUMNS, SERVICE_COLUMNS
+from tests.geo.ingest.upload_samples import (
     CODES,
     TOPOJSON_TWO_SQUARES,
     area_frame,
@@ -311,7 +311,7 @@ def test_need_from_prevalence_by_hand() -> None:
 
 
 def test_need_from_prevalence_reproduces_the_demo() -> None:
-    demo = Path(__file__).resolve().parents[2] / "data" / "demo" / "locality.gpkg"
+    demo = Path(__file__).resolve().parents[3] / "data" / "demo" / "locality.gpkg"
     areas = gpd.read_file(demo, layer="areas", ignore_geometry=True)
     need = need_from_prevalence(areas["pop_adult"], areas["smi_prevalence_pct"], areas["cmd_prevalence_pct"])
     np.testing.assert_allclose(need["need_index"], areas["need_index"], atol=0.011)
@@ -467,7 +467,7 @@ def test_rutland_builds_a_valid_locality(shared_data: Path) -> None:
 
 @pytest.mark.shared_data
 def test_greater_manchester_2021_invalid_geometries_are_repaired_with_a_report(shared_data: Path) -> None:
-    from geo.validate import check_boundaries
+    from geo.ingest.validate import check_boundaries
 
     path = shared_data / "greater_manchester_trafford" / "boundaries" / "lsoa2021_gm_lsoa_generalised.geojson"
     table, issues = read_boundaries(upload_from_path(path))
@@ -522,9 +522,9 @@ def test_indicators_keyed_by_old_codes_are_matched_through_a_lookup(tmp_path: Pa
 
 
 def test_the_documented_aliases_are_the_ones_in_use() -> None:
-    from geo.uploads import alias_table
+    from geo.ingest.uploads import alias_table
 
-    doc = (Path(__file__).resolve().parents[2] / "docs" / "UPLOADS.md").read_text(encoding="utf-8")
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "UPLOADS.md").read_text(encoding="utf-8")
     assert alias_table() in doc, "docs/UPLOADS.md is out of date: paste the output of python -m cli.data aliases"
 
 

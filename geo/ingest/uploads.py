@@ -1,7 +1,7 @@
 """Read an analyst's uploaded files (areas, indicators, services) into checked tables.
 
 Everything is read from bytes in memory, so checking an upload writes nothing anywhere:
-a file is only saved (by :mod:`geo.datasets`) once the whole set has passed. Readers
+a file is only saved (by :mod:`geo.ingest.datasets`) once the whole set has passed. Readers
 accept the files analysts actually have:
 
 - **Areas**: GeoJSON, GeoPackage, zipped Shapefile or TopoJSON, in any projection
@@ -43,9 +43,7 @@ import shapely
 
 from geo.errors import UnsafeUploadError as UnsafeUploadError
 from geo.errors import UploadError as UploadError
-from geo.errors import UploadRejectedError as UploadRejectedError
-from geo.io import AREA_COLUMNS, SERVICE_COLUMNS
-from geo.validate import (
+from geo.ingest.validate import (
     AGE_BANDS,
     BAND_LIMITS,
     BRITISH_NATIONAL_GRID,
@@ -64,7 +62,9 @@ from geo.validate import (
     parse_indicators,
     parse_services,
 )
-from geo.validate import ComponentSummary as ComponentSummary
+from geo.ingest.validate import ComponentSummary as ComponentSummary
+from geo.ingest.validate import UploadRejectedError as UploadRejectedError
+from geo.locality import AREA_COLUMNS, SERVICE_COLUMNS
 
 TableKind = Literal["areas", "indicators", "services", "lookup"]
 LOTS = ("West", "Central", "East")
@@ -1394,7 +1394,7 @@ def _lonlat_in_grid_columns(table: Table, issues: list[Issue]) -> Table:
     frame = table.frame
     if not {"easting", "northing"} <= set(frame.columns) or "latitude" in frame.columns:
         return table
-    from geo.validate import GB_LATITUDE, GB_LONGITUDE, parse_number
+    from geo.ingest.validate import GB_LATITUDE, GB_LONGITUDE, parse_number
 
     xs = [parse_number(v) for v in frame["easting"]]
     ys = [parse_number(v) for v in frame["northing"]]

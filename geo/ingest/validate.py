@@ -5,7 +5,7 @@ upload lists every problem at once (a report an analyst can work through) instea
 stopping at the first. Rows are counted the way a spreadsheet user counts them: the
 header is row 1, the first data row is row 2. In spatial files (which have no header)
 ``row`` is the 1-based feature number. Nothing here reads or writes files: readers in
-:mod:`geo.uploads` hand over :class:`Table` values, and :mod:`geo.datasets` refuses to
+:mod:`geo.ingest.uploads` hand over :class:`Table` values, and :mod:`geo.ingest.datasets` refuses to
 save unless :meth:`ValidationReport.can_apply` says so.
 """
 
@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.io import SERVICE_FUNCTIONS
+from geo.errors import DataFileError
+from geo.locality import SERVICE_FUNCTIONS
 
 Severity = Literal["error", "warning"]
 BRITISH_NATIONAL_GRID = 27700
@@ -1109,3 +1110,11 @@ def run_checks(*checks: Callable[[], list[Issue]]) -> ValidationReport:
     for check in checks:
         issues.extend(check())
     return ValidationReport(tuple(issues))
+
+
+class UploadRejectedError(DataFileError):
+    """A whole upload refused because its validation report has errors or unaccepted warnings."""
+
+    def __init__(self, message: str, report: ValidationReport) -> None:
+        super().__init__(message)
+        self.report = report

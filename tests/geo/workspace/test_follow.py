@@ -1,4 +1,4 @@
-"""Tests for geo.follow: rooms, publishing, what each viewer may see, and the migration."""
+"""Tests for geo.workspace.follow: rooms, publishing, what each viewer may see, and the migration."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import create_engine, inspect
 
-from geo.accounts import AccessDeniedError, User
 from geo.errors import PlannerInputError
-from geo.follow import (
+from geo.scenarios import Hub, ScenarioContent
+from geo.workspace.accounts import AccessDeniedError, User
+from geo.workspace.follow import (
     ROOM_CODE_ALPHABET,
     ROOM_CODE_CHARS,
     ROOM_LIFETIME,
@@ -22,8 +23,7 @@ from geo.follow import (
     room_state,
     viewer_state,
 )
-from geo.scenarios import Hub, ScenarioContent
-from geo.store import ScenarioStore, init_store, sqlite_url
+from geo.workspace.store import ScenarioStore, init_store, sqlite_url
 
 PASSWORD = "correct horse battery"
 

@@ -1,0 +1,5 @@
+"""Workspace: the scenario store, local accounts and follow mode (SQL through SQLAlchemy).
+
+May import the analysis modules at geo/ top level (scenario contents) and geo.errors; never
+geo.ingest and never Dash.
+"""
