@@ -34,46 +34,33 @@ def page_components(folder: str) -> list[Any]:
     return [layout.page(data_access.locality_for(folder), folder), *jobs.stores()]
 
 
-_MODULE_CALLBACKS: tuple[list[Any], dict[str, Any], list[Any]] = ([], {}, [])
+def register_callbacks(app: dash.Dash) -> None:
+    """Attach every panel's and view's callbacks to ``app``, each module by its own ``register``."""
+    from dashboard import (
+        appraisal_page,
+        compare_page,
+        data_page,
+        investment_panel,
+        jobs,
+        outcomes_panel,
+        plan_followers,
+        planning_panel,
+        present_page,
+        routes,
+        scenario_bar,
+        suggest_panel,
+    )
 
-
-def _give_module_callbacks(app: dash.Dash) -> None:
-    """Give ``app`` every module-level ``@callback``, not only the first app built in this process.
-
-    Dash moves them out of its global registry into the first app that serves a request, so
-    a second app (tests build many) would have none; keep a copy and hand each app its own.
-    """
-    from dash import _callback
-
-    seen_list, seen_map, seen_scripts = _MODULE_CALLBACKS
-    seen_list.extend(item for item in _callback.GLOBAL_CALLBACK_LIST if item not in seen_list)
-    seen_map.update(_callback.GLOBAL_CALLBACK_MAP)
-    seen_scripts.extend(script for script in _callback.GLOBAL_INLINE_SCRIPTS if script not in seen_scripts)
-    _callback.GLOBAL_CALLBACK_LIST.clear()
-    _callback.GLOBAL_CALLBACK_MAP.clear()
-    _callback.GLOBAL_INLINE_SCRIPTS.clear()
-    app.callback_map.update(seen_map)
-    app._callback_list.extend(seen_list)
-    app._inline_scripts.extend(seen_scripts)
+    for module in (routes, plan_followers, planning_panel, suggest_panel, investment_panel, outcomes_panel,
+                   scenario_bar, compare_page, present_page, appraisal_page, data_page, jobs):
+        module.register(app)
 
 
 def create_app(settings: Settings | None = None) -> dash.Dash:
     """Build the app for ``settings`` (read from the environment when not given)."""
     settings = settings or settings_from_env()
-    # Import panels here so their callbacks register only when an app is built.
-    # routes: the router; the views' callbacks (compare, present, appraisal) too, before
-    # _give_module_callbacks below, or a second app in this process could miss them.
-    from dashboard import (  # noqa: F401
-        appraisal_page,
-        compare_page,
-        data_access,
-        health,
-        jobs,
-        layout,
-        logging_setup,
-        present_page,
-        routes,
-    )
+    # The views register their page builders (page_route) when imported, before the first page.
+    from dashboard import appraisal_page, compare_page, data_access, health, logging_setup, present_page  # noqa: F401
 
     logging_setup.configure_logging()
     data_access.locality_for(data_access.planner_folder(settings))  # read and check the data in use first
@@ -105,5 +92,5 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         return page_components(data_access.current_folder())
 
     app.layout = page_layout
-    _give_module_callbacks(app)
+    register_callbacks(app)
     return app

@@ -16,13 +16,15 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
 import plotly.graph_objects as go
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import data_access, ids
 from dashboard.auth import current_user
+from dashboard.callbacks import CallbackRegistry
 from dashboard.charts import CATEGORICAL, base_layout
 from dashboard.routes import page_route
 from dashboard.scenario_figures import scenario_options
@@ -49,6 +51,7 @@ from geo.appraisal import (
 from geo.errors import PlannerError, PlannerInputError
 from geo.locality import Locality
 
+CALLBACKS = CallbackRegistry()
 MAX_WEIGHT = 10.0
 MAX_UPLOAD_BYTES = 1_000_000
 RULE_SENTENCE = ("Under the conflict-of-interest rule, nobody scores an option that closes or changes "
@@ -405,18 +408,18 @@ def loaded_message(filename: str, before: Appraisal, after: Appraisal, left_out:
     return message
 
 
-@callback(Output(ids.APPRAISAL, "data", allow_duplicate=True), Output(ids.APPRAISAL_STATUS, "children"),
-          Input(ids.APPRAISAL_OPTIONS, "value"), State(ids.APPRAISAL, "data"), prevent_initial_call=True)
+@CALLBACKS.callback(Output(ids.APPRAISAL, "data", allow_duplicate=True), Output(ids.APPRAISAL_STATUS, "children"),
+                    Input(ids.APPRAISAL_OPTIONS, "value"), State(ids.APPRAISAL, "data"), prevent_initial_call=True)
 def choose_options(slugs, data):  # type: ignore[no-untyped-def]
     if slugs is None or (not slugs and not appraisal_or_new(data).options):
         return no_update, no_update
     return changed(data, lambda a: with_options(a, options_from_store(slugs)), "Options updated.")
 
 
-@callback(Output(ids.APPRAISAL, "data", allow_duplicate=True),
-          Output(ids.APPRAISAL_STATUS, "children", allow_duplicate=True),
-          Input({"type": ids.APPRAISAL_WEIGHT, "key": ALL}, "value"), State(ids.APPRAISAL, "data"),
-          prevent_initial_call=True)
+@CALLBACKS.callback(Output(ids.APPRAISAL, "data", allow_duplicate=True),
+                    Output(ids.APPRAISAL_STATUS, "children", allow_duplicate=True),
+                    Input({"type": ids.APPRAISAL_WEIGHT, "key": ALL}, "value"), State(ids.APPRAISAL, "data"),
+                    prevent_initial_call=True)
 def change_weight(_values, data):  # type: ignore[no-untyped-def]
     trigger = ctx.triggered_id
     value = ctx.triggered[0]["value"] if ctx.triggered else None
@@ -425,41 +428,42 @@ def change_weight(_values, data):  # type: ignore[no-untyped-def]
     return changed(data, lambda a: set_weight(a, trigger["key"], float(value)), "Weight changed.")
 
 
-@callback(Output(ids.APPRAISAL, "data", allow_duplicate=True),
-          Output(ids.APPRAISAL_STATUS, "children", allow_duplicate=True),
-          Output(ids.APPRAISAL_NEW_CRITERION, "value"),
-          Input(ids.APPRAISAL_ADD_CRITERION, "n_clicks"), State(ids.APPRAISAL_NEW_CRITERION, "value"),
-          State(ids.APPRAISAL, "data"), prevent_initial_call=True)
+@CALLBACKS.callback(Output(ids.APPRAISAL, "data", allow_duplicate=True),
+                    Output(ids.APPRAISAL_STATUS, "children", allow_duplicate=True),
+                    Output(ids.APPRAISAL_NEW_CRITERION, "value"),
+                    Input(ids.APPRAISAL_ADD_CRITERION, "n_clicks"), State(ids.APPRAISAL_NEW_CRITERION, "value"),
+                    State(ids.APPRAISAL, "data"), prevent_initial_call=True)
 def add_own_criterion(_clicks, label, data):  # type: ignore[no-untyped-def]
     new, message = changed(data, lambda a: add_criterion(a, (label or "").strip()), f"Added: {label}.")
     return new, message, "" if new is not no_update else no_update
 
 
-@callback(Output(ids.APPRAISAL, "data", allow_duplicate=True),
-          Output(ids.APPRAISAL_STATUS, "children", allow_duplicate=True),
-          Input({"type": ids.APPRAISAL_REMOVE_CRITERION, "key": ALL}, "n_clicks"), State(ids.APPRAISAL, "data"),
-          prevent_initial_call=True)
+@CALLBACKS.callback(Output(ids.APPRAISAL, "data", allow_duplicate=True),
+                    Output(ids.APPRAISAL_STATUS, "children", allow_duplicate=True),
+                    Input({"type": ids.APPRAISAL_REMOVE_CRITERION, "key": ALL}, "n_clicks"),
+                    State(ids.APPRAISAL, "data"),
+                    prevent_initial_call=True)
 def remove_own_criterion(clicks, data):  # type: ignore[no-untyped-def]
     if not isinstance(ctx.triggered_id, dict) or not any(clicks or []):
         return no_update, no_update
     return changed(data, lambda a: remove_criterion(a, ctx.triggered_id["key"]), "Criterion removed.")
 
 
-@callback(Output(ids.APPRAISAL, "data", allow_duplicate=True),
-          Output(ids.APPRAISAL_STATUS, "children", allow_duplicate=True),
-          Output(ids.APPRAISAL_NEW_NAME, "value"), Output(ids.APPRAISAL_NEW_SERVICES, "value"),
-          Input(ids.APPRAISAL_ADD_PARTICIPANT, "n_clicks"), State(ids.APPRAISAL_NEW_NAME, "value"),
-          State(ids.APPRAISAL_NEW_SERVICES, "value"), State(ids.APPRAISAL, "data"), prevent_initial_call=True)
+@CALLBACKS.callback(Output(ids.APPRAISAL, "data", allow_duplicate=True),
+                    Output(ids.APPRAISAL_STATUS, "children", allow_duplicate=True),
+                    Output(ids.APPRAISAL_NEW_NAME, "value"), Output(ids.APPRAISAL_NEW_SERVICES, "value"),
+                    Input(ids.APPRAISAL_ADD_PARTICIPANT, "n_clicks"), State(ids.APPRAISAL_NEW_NAME, "value"),
+                    State(ids.APPRAISAL_NEW_SERVICES, "value"), State(ids.APPRAISAL, "data"), prevent_initial_call=True)
 def add_person(_clicks, name, services, data):  # type: ignore[no-untyped-def]
     new, message = changed(data, lambda a: add_participant(a, name, services), f"Added {name}.")
     cleared = no_update if new is no_update else ""
     return new, message, cleared, [] if new is not no_update else no_update
 
 
-@callback(Output(ids.APPRAISAL, "data", allow_duplicate=True),
-          Output(ids.APPRAISAL_STATUS, "children", allow_duplicate=True),
-          Input(ids.APPRAISAL_SCORER_SERVICES, "value"), State(ids.APPRAISAL_SCORER, "value"),
-          State(ids.APPRAISAL, "data"), prevent_initial_call=True)
+@CALLBACKS.callback(Output(ids.APPRAISAL, "data", allow_duplicate=True),
+                    Output(ids.APPRAISAL_STATUS, "children", allow_duplicate=True),
+                    Input(ids.APPRAISAL_SCORER_SERVICES, "value"), State(ids.APPRAISAL_SCORER, "value"),
+                    State(ids.APPRAISAL, "data"), prevent_initial_call=True)
 def declare(services, participant_id, data):  # type: ignore[no-untyped-def]
     if not participant_id:
         return no_update, no_update
@@ -467,12 +471,12 @@ def declare(services, participant_id, data):  # type: ignore[no-untyped-def]
                    "Services declared; any scores the rule now bars were removed.")
 
 
-@callback(Output(ids.APPRAISAL, "data", allow_duplicate=True),
-          Output(ids.APPRAISAL_STATUS, "children", allow_duplicate=True),
-          Input(ids.APPRAISAL_SAVE_SCORES, "n_clicks"), State(ids.APPRAISAL_SCORER, "value"),
-          State({"type": ids.APPRAISAL_SCORE, "option": ALL, "criterion": ALL}, "value"),
-          State({"type": ids.APPRAISAL_SCORE, "option": ALL, "criterion": ALL}, "id"),
-          State(ids.APPRAISAL, "data"), prevent_initial_call=True)
+@CALLBACKS.callback(Output(ids.APPRAISAL, "data", allow_duplicate=True),
+                    Output(ids.APPRAISAL_STATUS, "children", allow_duplicate=True),
+                    Input(ids.APPRAISAL_SAVE_SCORES, "n_clicks"), State(ids.APPRAISAL_SCORER, "value"),
+                    State({"type": ids.APPRAISAL_SCORE, "option": ALL, "criterion": ALL}, "value"),
+                    State({"type": ids.APPRAISAL_SCORE, "option": ALL, "criterion": ALL}, "id"),
+                    State(ids.APPRAISAL, "data"), prevent_initial_call=True)
 def save_scores(clicks, participant_id, values, cell_ids, data):  # type: ignore[no-untyped-def]
     if not clicks or not participant_id:
         return no_update, no_update
@@ -481,10 +485,10 @@ def save_scores(clicks, participant_id, values, cell_ids, data):  # type: ignore
     return new, "Scores saved (no change)." if message is no_update else message
 
 
-@callback(Output(ids.APPRAISAL, "data", allow_duplicate=True),
-          Output(ids.APPRAISAL_STATUS, "children", allow_duplicate=True),
-          Input(ids.APPRAISAL_UPLOAD, "contents"), State(ids.APPRAISAL_UPLOAD, "filename"),
-          prevent_initial_call=True)
+@CALLBACKS.callback(Output(ids.APPRAISAL, "data", allow_duplicate=True),
+                    Output(ids.APPRAISAL_STATUS, "children", allow_duplicate=True),
+                    Input(ids.APPRAISAL_UPLOAD, "contents"), State(ids.APPRAISAL_UPLOAD, "filename"),
+                    prevent_initial_call=True)
 def load_file(contents, filename):  # type: ignore[no-untyped-def]
     try:
         text = base64.b64decode(contents.partition(",")[2]).decode("utf-8")
@@ -497,31 +501,33 @@ def load_file(contents, filename):  # type: ignore[no-untyped-def]
     return appraisal_to_dict(checked), loaded_message(filename, appraisal, checked, left_out)
 
 
-@callback(Output(ids.APPRAISAL, "data", allow_duplicate=True),
-          Output(ids.APPRAISAL_STATUS, "children", allow_duplicate=True),
-          Input(ids.APPRAISAL_RESET, "n_clicks"), State(ids.APPRAISAL, "data"), prevent_initial_call=True)
+@CALLBACKS.callback(Output(ids.APPRAISAL, "data", allow_duplicate=True),
+                    Output(ids.APPRAISAL_STATUS, "children", allow_duplicate=True),
+                    Input(ids.APPRAISAL_RESET, "n_clicks"), State(ids.APPRAISAL, "data"), prevent_initial_call=True)
 def start_again(_clicks, data):  # type: ignore[no-untyped-def]
     options = appraisal_or_new(data).options
     return appraisal_to_dict(new_appraisal(options, ())), "Started again with the same options."
 
 
-@callback(Output(ids.APPRAISAL_DOWNLOAD, "data"), Input(ids.APPRAISAL_DOWNLOAD_BUTTON, "n_clicks"),
-          State(ids.APPRAISAL, "data"), prevent_initial_call=True)
+@CALLBACKS.callback(Output(ids.APPRAISAL_DOWNLOAD, "data"), Input(ids.APPRAISAL_DOWNLOAD_BUTTON, "n_clicks"),
+                    State(ids.APPRAISAL, "data"), prevent_initial_call=True)
 def download(_clicks, data):  # type: ignore[no-untyped-def]
     return {"content": json.dumps(appraisal_to_dict(appraisal_or_new(data)), indent=2),
             "filename": "options-appraisal.json", "type": "application/json"}
 
 
-@callback(Output(ids.APPRAISAL_SHAPE, "data"), Input(ids.APPRAISAL, "data"), State(ids.APPRAISAL_SHAPE, "data"))
+@CALLBACKS.callback(Output(ids.APPRAISAL_SHAPE, "data"), Input(ids.APPRAISAL, "data"),
+                    State(ids.APPRAISAL_SHAPE, "data"))
 def follow_shape(data, shape):  # type: ignore[no-untyped-def]
     new = shape_of(appraisal_or_new(data))
     return no_update if new == shape else new
 
 
-@callback(Output(ids.APPRAISAL_CRITERIA, "children"), Output(ids.APPRAISAL_PARTICIPANTS, "children"),
-          Output(ids.APPRAISAL_SCORER, "options"), Output(ids.APPRAISAL_SCORER, "value"),
-          Output(ids.APPRAISAL_OPTIONS_BOX, "children"),
-          Input(ids.APPRAISAL_SHAPE, "data"), State(ids.APPRAISAL, "data"), State(ids.APPRAISAL_SCORER, "value"))
+@CALLBACKS.callback(Output(ids.APPRAISAL_CRITERIA, "children"), Output(ids.APPRAISAL_PARTICIPANTS, "children"),
+                    Output(ids.APPRAISAL_SCORER, "options"), Output(ids.APPRAISAL_SCORER, "value"),
+                    Output(ids.APPRAISAL_OPTIONS_BOX, "children"),
+                    Input(ids.APPRAISAL_SHAPE, "data"), State(ids.APPRAISAL, "data"),
+                    State(ids.APPRAISAL_SCORER, "value"))
 def draw_forms(_shape, data, scorer):  # type: ignore[no-untyped-def]
     appraisal = appraisal_or_new(data)
     people = [{"label": p.name, "value": p.participant_id} for p in appraisal.participants]
@@ -532,12 +538,17 @@ def draw_forms(_shape, data, scorer):  # type: ignore[no-untyped-def]
             scorer, options_picker(appraisal, choices))
 
 
-@callback(Output(ids.APPRAISAL_SCORE_SHEET, "children"), Input(ids.APPRAISAL_SCORER, "value"),
-          Input(ids.APPRAISAL_SHAPE, "data"), State(ids.APPRAISAL, "data"))
+@CALLBACKS.callback(Output(ids.APPRAISAL_SCORE_SHEET, "children"), Input(ids.APPRAISAL_SCORER, "value"),
+                    Input(ids.APPRAISAL_SHAPE, "data"), State(ids.APPRAISAL, "data"))
 def draw_score_sheet(scorer, _shape, data):  # type: ignore[no-untyped-def]
     return score_sheet(appraisal_or_new(data), scorer, data_access.current_locality())
 
 
-@callback(Output(ids.APPRAISAL_RESULTS, "children"), Input(ids.APPRAISAL, "data"))
+@CALLBACKS.callback(Output(ids.APPRAISAL_RESULTS, "children"), Input(ids.APPRAISAL, "data"))
 def draw_results(data):  # type: ignore[no-untyped-def]
     return results_view(appraisal_or_new(data))
+
+
+def register(app: dash.Dash) -> None:
+    """Attach this module's callbacks to ``app``."""
+    CALLBACKS.attach(app)

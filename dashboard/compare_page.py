@@ -12,14 +12,16 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
+import dash
 import dash_bootstrap_components as dbc
 import numpy as np
 import plotly.graph_objects as go
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, Output, State, dcc, html, no_update
 
 from dashboard import data_access, ids
 from dashboard.area_maps import area_map
 from dashboard.auth import current_user
+from dashboard.callbacks import CallbackRegistry
 from dashboard.charts import CATEGORICAL, base_layout
 from dashboard.engine import DEFAULT_MODE, weights_for
 from dashboard.layers import MINUTES_PALETTE, NO_DATA, minutes_classes
@@ -43,6 +45,7 @@ from geo.errors import PlannerError
 from geo.network import MODE_LABELS
 from geo.scenarios import Hub
 
+CALLBACKS = CallbackRegistry()
 LINE_DASHES = ("solid", "dash", "dot", "dashdot")
 HISTOGRAM_BAND_MIN = 5.0
 GRAPH_CONFIG = {"displayModeBar": False, "scrollZoom": False}
@@ -373,8 +376,8 @@ def comparison_body(keys: Sequence[str], plan_data: object | None, mode: str | N
     return [problems_note(problems), *comparison(folder, figures)], link
 
 
-@callback(Output(ids.COMPARE_BODY, "children"), Output(ids.COMPARE_LINK, "children"),
-          Input(ids.COMPARE_PICKER, "value"), Input(ids.COMPARE_MODE, "value"), State(ids.PLAN, "data"))
+@CALLBACKS.callback(Output(ids.COMPARE_BODY, "children"), Output(ids.COMPARE_LINK, "children"),
+                    Input(ids.COMPARE_PICKER, "value"), Input(ids.COMPARE_MODE, "value"), State(ids.PLAN, "data"))
 def show_comparison(keys, mode, plan_data):  # type: ignore[no-untyped-def]
     return comparison_body(list(keys or []), plan_data, mode)
 
@@ -392,12 +395,17 @@ def difference_outputs(keys: Sequence[str], plan_data: object | None,
             difference_legend(before, after))
 
 
-@callback(Output(ids.DIFFERENCE_MAP, "figure"), Output(ids.DIFFERENCE_SUMMARY, "children"),
-          Output("difference-legend", "children"),
-          Input(ids.DIFFERENCE_FROM, "value"), Input(ids.DIFFERENCE_TO, "value"),
-          State(ids.COMPARE_MODE, "value"), State(ids.PLAN, "data"), prevent_initial_call=True)
+@CALLBACKS.callback(Output(ids.DIFFERENCE_MAP, "figure"), Output(ids.DIFFERENCE_SUMMARY, "children"),
+                    Output("difference-legend", "children"),
+                    Input(ids.DIFFERENCE_FROM, "value"), Input(ids.DIFFERENCE_TO, "value"),
+                    State(ids.COMPARE_MODE, "value"), State(ids.PLAN, "data"), prevent_initial_call=True)
 def show_difference(before_key, after_key, mode, plan_data):  # type: ignore[no-untyped-def]
     try:
         return difference_outputs([before_key, after_key], plan_data, mode)
     except PlannerError as error:
         return no_update, str(error), no_update
+
+
+def register(app: dash.Dash) -> None:
+    """Attach this module's callbacks to ``app``."""
+    CALLBACKS.attach(app)

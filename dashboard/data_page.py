@@ -29,13 +29,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import dash
 import dash_bootstrap_components as dbc
 import flask
-from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import Input, Output, State, ctx, dcc, html, no_update
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from dashboard import ids
 from dashboard.auth import current_user
+from dashboard.callbacks import CallbackRegistry
 from dashboard.config import Settings
 from dashboard.data_access import locality_for, planner_folder
 from dashboard.engine import DEFAULT_MODE, score_plan
@@ -67,6 +69,7 @@ from geo.network import MODE_LABELS, MODES, Mode
 from geo.scenarios import scenario_from_dict
 from geo.workspace.accounts import Role
 
+CALLBACKS = CallbackRegistry()
 logger = logging.getLogger(f"{LOGGER_NAME}.data")
 
 PATH = "/data"
@@ -710,13 +713,13 @@ def chosen_text(names: Any) -> str:
     return "Chosen: " + ", ".join(listed) if listed else "No file chosen."
 
 
-@callback([Output({"type": ids.DATA_CHOSEN, "role": role}, "children") for role in ROLE_KEYS]
-          + [Output(ids.DATA_CHECKED, "data", allow_duplicate=True),
-             Output(ids.DATA_REPORT, "children", allow_duplicate=True)],
-          [Input(ids.DATA_UPLOADS[role], "filename") for role in ROLE_KEYS]
-          + [Input(ids.DATA_LOCALITY_NAME, "value"), Input(ids.DATA_ADULT_SHARE, "value"),
-             Input(ids.DATA_CRS, "value"), Input(ids.DATA_COLUMNS, "value")],
-          prevent_initial_call="initial_duplicate")
+@CALLBACKS.callback([Output({"type": ids.DATA_CHOSEN, "role": role}, "children") for role in ROLE_KEYS]
+                    + [Output(ids.DATA_CHECKED, "data", allow_duplicate=True),
+                       Output(ids.DATA_REPORT, "children", allow_duplicate=True)],
+                    [Input(ids.DATA_UPLOADS[role], "filename") for role in ROLE_KEYS]
+                    + [Input(ids.DATA_LOCALITY_NAME, "value"), Input(ids.DATA_ADULT_SHARE, "value"),
+                       Input(ids.DATA_CRS, "value"), Input(ids.DATA_COLUMNS, "value")],
+                    prevent_initial_call="initial_duplicate")
 def show_chosen(*values: Any) -> list[Any]:
     """Name the chosen files; a change after a check means the files must be checked again."""
     return chosen_outputs(values[:len(ROLE_KEYS)], changed=ctx.triggered_id is not None)
@@ -731,15 +734,15 @@ def chosen_outputs(names_by_role: Sequence[Any], *, changed: bool) -> list[Any]:
                                  className="small text-muted mb-0")]
 
 
-@callback([Output(ids.DATA_UPLOADS[role], "contents") for role in ROLE_KEYS]
-          + [Output(ids.DATA_UPLOADS[role], "filename") for role in ROLE_KEYS],
-          Input(ids.DATA_CLEAR, "n_clicks"), prevent_initial_call=True)
+@CALLBACKS.callback([Output(ids.DATA_UPLOADS[role], "contents") for role in ROLE_KEYS]
+                    + [Output(ids.DATA_UPLOADS[role], "filename") for role in ROLE_KEYS],
+                    Input(ids.DATA_CLEAR, "n_clicks"), prevent_initial_call=True)
 def clear_files(_clicks: Any) -> list[None]:
     return [None] * (2 * len(ROLE_KEYS))
 
 
-@callback(Output(ids.DATA_APPLY, "disabled"), Output(ids.DATA_ACCEPT_BOX, "hidden"),
-          Input(ids.DATA_CHECKED, "data"), Input(ids.DATA_ACCEPT, "value"))
+@CALLBACKS.callback(Output(ids.DATA_APPLY, "disabled"), Output(ids.DATA_ACCEPT_BOX, "hidden"),
+                    Input(ids.DATA_CHECKED, "data"), Input(ids.DATA_ACCEPT, "value"))
 def enable_saving(checked: Any, accepted: Any) -> tuple[bool, bool]:
     """Saving is possible after a check with no errors, and warnings (if any) accepted."""
     if not isinstance(checked, dict) or not checked.get("passed"):
@@ -748,10 +751,12 @@ def enable_saving(checked: Any, accepted: Any) -> tuple[bool, bool]:
     return (has_warnings and not accepted), not has_warnings
 
 
-@callback(Output(ids.DATA_TICKET, "data"), Output(ids.DATA_NOTICE, "children"),
-          Input(ids.DATA_CHECK, "n_clicks"), Input(ids.DATA_APPLY, "n_clicks"), Input(ids.DATA_SWITCH, "n_clicks"),
-          State(ids.DATA_CHECKED, "data"), State(ids.DATA_ACCEPT, "value"), State(ids.DATA_SWITCH_PICK, "value"),
-          State(ids.DATA_NOTE, "value"), prevent_initial_call=True)
+@CALLBACKS.callback(Output(ids.DATA_TICKET, "data"), Output(ids.DATA_NOTICE, "children"),
+                    Input(ids.DATA_CHECK, "n_clicks"), Input(ids.DATA_APPLY, "n_clicks"),
+                    Input(ids.DATA_SWITCH, "n_clicks"),
+                    State(ids.DATA_CHECKED, "data"), State(ids.DATA_ACCEPT, "value"),
+                    State(ids.DATA_SWITCH_PICK, "value"),
+                    State(ids.DATA_NOTE, "value"), prevent_initial_call=True)
 def request_job(_check: Any, _apply: Any, _switch: Any, checked: Any, accepted: Any, pick: Any,
                 note: Any) -> tuple[Any, Any]:
     """Check who is asking, then hand the browser a signed ticket that starts the job."""
@@ -793,15 +798,15 @@ def job_failed(error: Exception) -> list[Any]:
     return [no_update, no_update, status_alert(message, "danger"), no_update, no_update, no_update, no_update]
 
 
-@callback(*JOB_OUTPUTS, Input(ids.DATA_TICKET, "data"), *UPLOAD_STATES, *OPTION_STATES,
-          background=True, prevent_initial_call=True, on_error=job_failed,
-          progress=[Output(ids.DATA_PROGRESS, "value"), Output(ids.DATA_PROGRESS, "label"),
-                    Output(ids.DATA_PROGRESS_TEXT, "children")],
-          progress_default=[0, "", ""],
-          running=[(Output(ids.DATA_FORM, "disabled"), True, False),
-                   (Output(ids.DATA_PROGRESS_BOX, "hidden"), False, True),
-                   (Output(ids.DATA_SWITCH, "disabled"), True, False)],
-          cancel=[Input(ids.DATA_CANCEL, "n_clicks")])
+@CALLBACKS.callback(*JOB_OUTPUTS, Input(ids.DATA_TICKET, "data"), *UPLOAD_STATES, *OPTION_STATES,
+                    background=True, prevent_initial_call=True, on_error=job_failed,
+                    progress=[Output(ids.DATA_PROGRESS, "value"), Output(ids.DATA_PROGRESS, "label"),
+                              Output(ids.DATA_PROGRESS_TEXT, "children")],
+                    progress_default=[0, "", ""],
+                    running=[(Output(ids.DATA_FORM, "disabled"), True, False),
+                             (Output(ids.DATA_PROGRESS_BOX, "hidden"), False, True),
+                             (Output(ids.DATA_SWITCH, "disabled"), True, False)],
+                    cancel=[Input(ids.DATA_CANCEL, "n_clicks")])
 def run_job(set_progress: Callable[[tuple[int, str, str]], None], ticket: Any, *form: Any) -> list[Any]:
     files = {role: (form[2 * i], form[2 * i + 1]) for i, role in enumerate(ROLE_KEYS)}
     locality_name, adult_share, crs, columns = form[2 * len(ROLE_KEYS):]
@@ -854,23 +859,23 @@ def data_job(ticket: Any, files: Mapping[str, tuple[Any, Any]], options: Sequenc
             version_options(versions, usable_only=False)]
 
 
-@callback(Output(ids.DATA_STATUS, "children", allow_duplicate=True),
-          Output(ids.DATA_VERSIONS, "children", allow_duplicate=True),
-          Input(ids.DATA_CANCEL, "n_clicks"), prevent_initial_call=True)
+@CALLBACKS.callback(Output(ids.DATA_STATUS, "children", allow_duplicate=True),
+                    Output(ids.DATA_VERSIONS, "children", allow_duplicate=True),
+                    Input(ids.DATA_CANCEL, "n_clicks"), prevent_initial_call=True)
 def cancelled(_clicks: Any) -> tuple[Any, Any]:
     root = current_settings().datasets_folder
     message = status_alert("Stopped. The data the planner uses has not changed.", "info")
     return message, versions_view(list_versions(root), _in_use(root))
 
 
-@callback(Output(ids.DATA_CHANGES, "children"), Input(ids.DATA_SINCE, "n_clicks"),
-          State(ids.DATA_SINCE_PICK, "value"), prevent_initial_call=True)
+@CALLBACKS.callback(Output(ids.DATA_CHANGES, "children"), Input(ids.DATA_SINCE, "n_clicks"),
+                    State(ids.DATA_SINCE_PICK, "value"), prevent_initial_call=True)
 def show_changes(_clicks: Any, since: Any) -> Any:
     return _safe_changes(current_settings().datasets_folder, since or None)
 
 
-@callback(Output(ids.DATA_RESCORE, "children"), Input(ids.DATA_RESCORE_BUTTON, "n_clicks"),
-          State(ids.PLAN, "data"), State(ids.TRAVEL_MODE, "value"), prevent_initial_call=True)
+@CALLBACKS.callback(Output(ids.DATA_RESCORE, "children"), Input(ids.DATA_RESCORE_BUTTON, "n_clicks"),
+                    State(ids.PLAN, "data"), State(ids.TRAVEL_MODE, "value"), prevent_initial_call=True)
 def show_rescore(_clicks: Any, plan: Any, mode: Any) -> Any:
     """The open plan scored on its own version and on the version in use."""
     try:
@@ -879,8 +884,8 @@ def show_rescore(_clicks: Any, plan: Any, mode: Any) -> Any:
         return status_alert(str(error), "warning")
 
 
-@callback(Output(ids.DATA_PLAN_VERSION, "children"), Output(ids.DATA_SINCE_PICK, "value"),
-          Input(ids.DATA_SINCE_PICK, "options"), State(ids.PLAN, "data"), State(ids.DATA_SINCE_PICK, "value"))
+@CALLBACKS.callback(Output(ids.DATA_PLAN_VERSION, "children"), Output(ids.DATA_SINCE_PICK, "value"),
+                    Input(ids.DATA_SINCE_PICK, "options"), State(ids.PLAN, "data"), State(ids.DATA_SINCE_PICK, "value"))
 def plan_version(options: Any, plan: Any, chosen: Any) -> tuple[str, Any]:
     """Say which version the plan open in the planner was made on, and offer it as 'since'."""
     pinned = plan.get("dataset_version") if isinstance(plan, dict) else None
@@ -892,3 +897,8 @@ def plan_version(options: Any, plan: Any, chosen: Any) -> tuple[str, Any]:
     if pinned:
         return f"The plan open in the planner was made on the {pinned} data.", chosen
     return "", chosen
+
+
+def register(app: dash.Dash) -> None:
+    """Attach this module's callbacks to ``app``."""
+    CALLBACKS.attach(app)

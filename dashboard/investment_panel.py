@@ -22,13 +22,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import dash
 import dash_bootstrap_components as dbc
 import numpy as np
 import pandas as pd
-from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard import data_access, history, ids, outcomes_panel
+from dashboard.callbacks import CallbackRegistry
 from dashboard.engine import DEFAULT_MODE
 from dashboard.html_slot import html_slot, to_html
 from dashboard.money_charts import (
@@ -71,6 +73,7 @@ from geo.plan_equity import FIFTH_LABELS, areas_at_points
 from geo.projection import grid_xy
 from geo.scenarios import SERVICE_DECISIONS, ScenarioContent, scenario_from_dict, scenario_to_dict
 
+CALLBACKS = CallbackRegistry()
 DECISION_LABELS = {"keep": "Keep", "reshape": "Re-shape", "decommission": "Close"}
 LOT_ORDER = ("West", "Central", "East", LOCALITY_WIDE)
 NO_DISTRICT = "none"
@@ -437,7 +440,7 @@ def control_values(plan: ScenarioContent, service_ids: list[str]) -> tuple[list[
             settings.links_workers_per_hub, settings.direct_payments_gbp)
 
 
-@callback(
+@CALLBACKS.callback(
     Output(ids.PLAN, "data", allow_duplicate=True), Output(ids.PLAN_HISTORY, "data", allow_duplicate=True),
     Output(ids.MONEY_STATUS, "children"),
     Input({"type": ids.SERVICE_DECISION, "service": ALL}, "value"), Input(ids.IPS_SPECIALISTS, "value"),
@@ -458,7 +461,7 @@ def edit_money(decisions, ips, links, direct, boxes, plan_data, history_data):  
     return scenario_to_dict(new), history.record(history_data, plan_data), "The plan's money has been updated."
 
 
-@callback(
+@CALLBACKS.callback(
     Output({"type": ids.SERVICE_DECISION, "service": ALL}, "value"), Output(ids.IPS_SPECIALISTS, "value"),
     Output(ids.LINKS_PER_HUB, "value"), Output(ids.DIRECT_PAYMENTS, "value"),
     Input(ids.MONEY_KEY, "data"), State(ids.PLAN, "data"), State({"type": ids.SERVICE_DECISION, "service": ALL}, "id"),
@@ -508,7 +511,7 @@ def place_choice(trigger: str, locality: Locality, *, map_click: dict[str, Any] 
     return no_update, district if district is not None else no_update
 
 
-@callback(
+@CALLBACKS.callback(
     Output(ids.SELECTED_AREA, "data"), Output(ids.DISTRICT_SELECT, "value"),
     Input(ids.MAP, "clickData"), Input(ids.LEDGER_DISTRICT_CHART, "clickData"),
     Input(ids.EQUITY_GAP_CHART, "clickData"), State(ids.ADD_MODE, "data"),
@@ -528,7 +531,7 @@ def choose_place(map_click, district_click, gap_click, add_mode):  # type: ignor
 # ---------------------------------------------------------------------------------------
 # Choosing a hub only moves the highlight in the hub table, in the browser: the hub list is
 # rewritten on every plan change, and as an input it would make each drag cost two recomputes.
-clientside_callback(
+CALLBACKS.clientside_callback(
     ClientsideFunction(namespace="dspMoney", function_name="highlightHub"),
     Output(ids.HUB_COSTS, "data-selected"), Input(ids.HUB_SELECT, "value"),
 )
@@ -538,7 +541,7 @@ clientside_callback(
 # closed a drag does not ask for it (at 35,000 areas it is half a second of the server's time);
 # opening one passes the plan on (PLACES_PLAN, from dashboard/plan_followers.py), and the
 # figures follow. The money key (MONEY_KEY) comes from there too.
-@callback(
+@CALLBACKS.callback(
     *place_outputs(), *outcomes_panel.place_outputs(), Output(ids.MONEY_PROBLEM, "children"),
     Input(ids.PLACES_PLAN, "data"), Input(ids.TRAVEL_MODE, "value"), Input(ids.DISTRICT_SELECT, "value"),
     Input(ids.SELECTED_AREA, "data"), State(ids.HUB_SELECT, "value"), State(ids.PLAN, "data"),
@@ -557,7 +560,7 @@ def recompute_places(_opened, mode, district, area_row, hub, plan_data):  # type
             *outcomes_panel.place_views(placed), None)
 
 
-@callback(
+@CALLBACKS.callback(
     *money_outputs(), *outcomes_panel.outcome_outputs(),
     Input(ids.MONEY_KEY, "data"), State(ids.PLAN, "data"),
     State({"type": ids.SERVICE_RELEASED, "service": ALL}, "id"),
@@ -568,3 +571,8 @@ def recompute_money(_key, plan_data, released_boxes):  # type: ignore[no-untyped
     except PlannerInputError as error:  # recompute_places shows the message
         raise PreventUpdate from error
     return (*money_views(m, [box["service"] for box in released_boxes]), *outcomes_panel.outcome_views(m))
+
+
+def register(app: dash.Dash) -> None:
+    """Attach this module's callbacks to ``app``."""
+    CALLBACKS.attach(app)

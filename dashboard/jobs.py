@@ -37,9 +37,10 @@ from typing import TYPE_CHECKING, Any
 
 import dash
 import numpy as np
-from dash import Input, Output, callback, dcc
+from dash import Input, Output, dcc
 
 from dashboard import data_access, ids
+from dashboard.callbacks import CallbackRegistry
 from dashboard.config import Settings, settings_from_env
 from dashboard.engine import router_for
 from dashboard.logging_setup import LOGGER_NAME, configure_logging, log_event
@@ -48,6 +49,7 @@ from geo.errors import PlannerError, PlannerInputError
 from geo.network import MODES, Mode
 from geo.placement.candidates import candidate_sites
 
+CALLBACKS = CallbackRegistry()
 if TYPE_CHECKING:
     from celery import Celery
 
@@ -356,8 +358,8 @@ def job_failed(error: Exception) -> dict[str, str]:
                                            "the details are in the server's log."}
 
 
-@callback(Output(ids.MATRIX_JOB_RESULT, "data"), Input(ids.MATRIX_JOB_REQUEST, "data"),
-          background=True, prevent_initial_call=True, on_error=job_failed)
+@CALLBACKS.callback(Output(ids.MATRIX_JOB_RESULT, "data"), Input(ids.MATRIX_JOB_REQUEST, "data"),
+                    background=True, prevent_initial_call=True, on_error=job_failed)
 def build_matrix(request_data: Any) -> dict[str, Any]:
     try:
         request = matrix_request(request_data)
@@ -365,3 +367,8 @@ def build_matrix(request_data: Any) -> dict[str, Any]:
         return matrix_summary(data_access.current_folder(), request, cache_dir=cache_dir)
     except PlannerError as error:
         return {"status": "failed", "message": str(error)}
+
+
+def register(app: dash.Dash) -> None:
+    """Attach this module's callbacks to ``app``."""
+    CALLBACKS.attach(app)

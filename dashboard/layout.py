@@ -5,12 +5,11 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import (  # plan_followers: imported for its callback
+from dashboard import (
     ids,
     investment_panel,
     map_panel,
     outcomes_panel,
-    plan_followers,  # noqa: F401
     planning_panel,
     provision_panel,
     scenario_bar,

@@ -15,11 +15,13 @@ import dataclasses
 import math
 from typing import Any
 
+import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import history, ids
+from dashboard.callbacks import CallbackRegistry
 from dashboard.html_slot import html_slot, to_html
 from dashboard.money_charts import CONFIG, money, percent, placeholder, uptake_figure
 from dashboard.plan_money import (
@@ -35,6 +37,7 @@ from geo.errors import PlannerInputError
 from geo.outcomes import OUTCOMES, SUPPORT_LINES
 from geo.scenarios import ScenarioContent, scenario_from_dict, scenario_to_dict
 
+CALLBACKS = CallbackRegistry()
 NO_MAIN_AIM = "-"
 
 
@@ -271,7 +274,7 @@ def apply_assumption_edit(plan: ScenarioContent, values: dict[str, Any], *, rese
     return dataclasses.replace(plan, assumptions={**others, **edits}, assumptions_version=version)
 
 
-@callback(
+@CALLBACKS.callback(
     Output(ids.PLAN, "data", allow_duplicate=True), Output(ids.PLAN_HISTORY, "data", allow_duplicate=True),
     Output(ids.ASSUMPTIONS_STATUS, "children"),
     Input({"type": ids.ASSUMPTION_VALUE, "key": ALL}, "value"), Input(ids.ASSUMPTIONS_RESET, "n_clicks"),
@@ -293,8 +296,8 @@ def edit_assumptions(values, _reset, boxes, plan_data, history_data):  # type: i
     return scenario_to_dict(new), history.record(history_data, plan_data), message
 
 
-@callback(Output(ids.ASSUMPTIONS, "data"), Input(ids.MONEY_KEY, "data"), State(ids.PLAN, "data"),
-          State(ids.ASSUMPTIONS, "data"))
+@CALLBACKS.callback(Output(ids.ASSUMPTIONS, "data"), Input(ids.MONEY_KEY, "data"), State(ids.PLAN, "data"),
+                    State(ids.ASSUMPTIONS, "data"))
 def follow_plan_assumptions(_key, plan_data, stored):  # type: ignore[no-untyped-def]
     """The assumptions table follows the plan's (woken by the money key, which holds them: not on a drag)."""
     plan = scenario_from_dict(plan_data)
@@ -303,7 +306,7 @@ def follow_plan_assumptions(_key, plan_data, stored):  # type: ignore[no-untyped
     return no_update if edits == (stored or {}) else edits
 
 
-@callback(
+@CALLBACKS.callback(
     Output({"type": ids.ASSUMPTION_VALUE, "key": ALL}, "value"), Output(ids.ASSUMPTIONS_VERSION, "children"),
     Input(ids.ASSUMPTIONS, "data"), State({"type": ids.ASSUMPTION_VALUE, "key": ALL}, "id"),
     prevent_initial_call=True,
@@ -315,3 +318,8 @@ def show_assumptions(edits, boxes):  # type: ignore[no-untyped-def]
     except PlannerInputError as error:
         return [no_update] * len(boxes), f"These assumptions cannot be used: {error}"
     return [table[box["key"]] for box in boxes], edited_summary(default_assumptions(), edits)
+
+
+def register(app: dash.Dash) -> None:
+    """Attach this module's callbacks to ``app``."""
+    CALLBACKS.attach(app)

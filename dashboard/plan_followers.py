@@ -19,14 +19,22 @@ graph still says what wakes them; only the step from the plan to the stores is i
 
 from __future__ import annotations
 
-from dash import ALL, ClientsideFunction, Input, State, clientside_callback
+import dash
+from dash import ALL, ClientsideFunction, Input, State
 
 from dashboard import ids
+from dashboard.callbacks import CallbackRegistry
 
-clientside_callback(
+CALLBACKS = CallbackRegistry()
+CALLBACKS.clientside_callback(
     ClientsideFunction(namespace="dsp", function_name="followPlan"),
     Input(ids.PLAN, "data"), Input(ids.SIDE_TABS, "value"),
     State(ids.MONEY_KEY, "data"), State(ids.PLACES_PLAN, "data"), State(ids.HUB_LAYER_KEY, "data"),
     State({"type": ids.HUB_MARKER, "hub": ALL}, "position"),
     State({"type": ids.HUB_LINK, "hub": ALL, "point": ALL}, "positions"),
 )
+
+
+def register(app: dash.Dash) -> None:
+    """Attach this module's callbacks to ``app``."""
+    CALLBACKS.attach(app)

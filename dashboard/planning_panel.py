@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import dash
 import dash_bootstrap_components as dbc
 import dash_leaflet as dl
 import numpy as np
-from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash import ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
 from shapely.geometry import Point
 
 from dashboard import data_access, history, ids
+from dashboard.callbacks import CallbackRegistry
 from dashboard.engine import DEFAULT_MODE, score_plan
 from dashboard.html_slot import html_slot, to_html
 from dashboard.layers import PLAN_LAYERS, catchment_classes, minutes_classes
@@ -30,6 +32,7 @@ from geo.network import MODE_LABELS, Mode
 from geo.projection import grid_xy, lonlat
 from geo.scenarios import ScenarioContent, scenario_from_dict, scenario_to_dict
 
+CALLBACKS = CallbackRegistry()
 STEP_M = 500.0
 WORST_AREA_COUNT = 10
 DEMO_DATASET_VERSION = "demo"
@@ -322,7 +325,7 @@ def apply_edit(trigger: str, plan: ScenarioContent, *, selected: str | None,
     raise PlannerInputError(f"Nothing to do for {trigger}.")
 
 
-@callback(
+@CALLBACKS.callback(
     Output(ids.PLAN, "data"), Output(ids.PLAN_HISTORY, "data"), Output(ids.PLAN_STATUS, "children"),
     Output(ids.ADD_MODE, "data", allow_duplicate=True),
     Input(ids.HUB_MOVE_NORTH, "n_clicks"), Input(ids.HUB_MOVE_SOUTH, "n_clicks"),
@@ -353,7 +356,7 @@ def edit_plan(_n, _s, _w, _e, _to, _rename, locked, _remove, map_click,
 
 
 # Undo and redo run in the browser, so quick repeated clicks each take one step.
-clientside_callback(
+CALLBACKS.clientside_callback(
     ClientsideFunction(namespace="dsp", function_name="stepHistory"),
     Output(ids.PLAN, "data", allow_duplicate=True), Output(ids.PLAN_HISTORY, "data", allow_duplicate=True),
     Output(ids.PLAN_STATUS, "children", allow_duplicate=True),
@@ -363,8 +366,8 @@ clientside_callback(
 )
 
 
-@callback(Output(ids.HUB_MOVE_TO, "options"), Input(ids.HUB_MOVE_TO, "search_value"),
-          State(ids.HUB_MOVE_TO, "value"), prevent_initial_call=True)
+@CALLBACKS.callback(Output(ids.HUB_MOVE_TO, "options"), Input(ids.HUB_MOVE_TO, "search_value"),
+                    State(ids.HUB_MOVE_TO, "value"), prevent_initial_call=True)
 def search_places(search, chosen):  # type: ignore[no-untyped-def]
     """For a large locality, offer the towns and areas matching what the planner types."""
     locality = data_access.current_locality()
@@ -376,14 +379,14 @@ def search_places(search, chosen):  # type: ignore[no-untyped-def]
     return options
 
 
-@callback(Output(ids.ADD_MODE, "data"), Input(ids.HUB_ADD, "n_clicks"), Input(ids.OUTREACH_ADD, "n_clicks"),
-          Input(ids.ADD_MODE_CANCEL, "n_clicks"), prevent_initial_call=True)
+@CALLBACKS.callback(Output(ids.ADD_MODE, "data"), Input(ids.HUB_ADD, "n_clicks"), Input(ids.OUTREACH_ADD, "n_clicks"),
+                    Input(ids.ADD_MODE_CANCEL, "n_clicks"), prevent_initial_call=True)
 def choose_add_mode(_hub, _outreach, _cancel):  # type: ignore[no-untyped-def]
     return {ids.HUB_ADD: "hub", ids.OUTREACH_ADD: "outreach"}.get(str(ctx.triggered_id))
 
 
-@callback(Output(ids.ADD_MODE_BANNER, "is_open"), Output("add-mode-text", "children"),
-          Input(ids.ADD_MODE, "data"), State(ids.HUB_SELECT, "value"))
+@CALLBACKS.callback(Output(ids.ADD_MODE_BANNER, "is_open"), Output("add-mode-text", "children"),
+                    Input(ids.ADD_MODE, "data"), State(ids.HUB_SELECT, "value"))
 def show_add_mode(add_mode, selected):  # type: ignore[no-untyped-def]
     if add_mode == "hub":
         return True, "Click on the map where the new hub should go. "
@@ -407,9 +410,9 @@ def selection_after(plan: ScenarioContent, selected: str | None, rename_text: st
     return no_update if (rename_text, bool(locked)) == (hub.name, hub.locked) else selected
 
 
-@callback(Output(ids.HUBS, "children"), Output(ids.HUB_SELECT, "options"), Output(ids.HUB_SELECT, "value"),
-          Input(ids.HUB_LAYER_KEY, "data"), State(ids.PLAN, "data"), State(ids.HUB_SELECT, "value"),
-          State(ids.HUB_RENAME_TEXT, "value"), State(ids.HUB_LOCK, "value"), prevent_initial_call=True)
+@CALLBACKS.callback(Output(ids.HUBS, "children"), Output(ids.HUB_SELECT, "options"), Output(ids.HUB_SELECT, "value"),
+                    Input(ids.HUB_LAYER_KEY, "data"), State(ids.PLAN, "data"), State(ids.HUB_SELECT, "value"),
+                    State(ids.HUB_RENAME_TEXT, "value"), State(ids.HUB_LOCK, "value"), prevent_initial_call=True)
 def draw_hubs(_layer_key, plan_data, selected, rename_text, locked):  # type: ignore[no-untyped-def]
     """Redraw the hub layer when what it shows changes (the key comes from dashboard/plan_followers.py,
     which also moves the drawn markers after a move, in the browser)."""
@@ -421,13 +424,13 @@ def draw_hubs(_layer_key, plan_data, selected, rename_text, locked):  # type: ig
 
 
 # The chosen hub's marker is outlined at once, in the browser, without redrawing the layer.
-clientside_callback(ClientsideFunction(namespace="dsp", function_name="markSelectedHub"),
-                    Input(ids.HUB_SELECT, "value"))
+CALLBACKS.clientside_callback(ClientsideFunction(namespace="dsp", function_name="markSelectedHub"),
+                              Input(ids.HUB_SELECT, "value"))
 
 
-@callback(Output(ids.HUB_RENAME_TEXT, "value"), Output(ids.HUB_LOCK, "value"),
-          Input(ids.HUB_SELECT, "value"), State(ids.PLAN, "data"), State(ids.HUB_RENAME_TEXT, "value"),
-          State(ids.HUB_LOCK, "value"))
+@CALLBACKS.callback(Output(ids.HUB_RENAME_TEXT, "value"), Output(ids.HUB_LOCK, "value"),
+                    Input(ids.HUB_SELECT, "value"), State(ids.PLAN, "data"), State(ids.HUB_RENAME_TEXT, "value"),
+                    State(ids.HUB_LOCK, "value"))
 def follow_selection(selected, plan_data, rename_text, locked):  # type: ignore[no-untyped-def]
     """The name box and lock switch show the chosen hub; an unchanged switch is not written (it would ask
     for an edit)."""
@@ -440,7 +443,7 @@ HEADLINE_KPIS = (ids.KPI_MEAN_MINUTES, ids.KPI_SHARE_WITHIN_30, ids.KPI_P90_MINU
                  ids.KPI_SHARE_WITHIN_30_NEED, ids.KPI_P90_MINUTES_NEED)
 
 
-@callback(
+@CALLBACKS.callback(
     Output(ids.AREA_FILL, "data-fill"), Output(ids.LEGEND, "children"),
     *(Output(kpi, "children") for kpi in HEADLINE_KPIS),
     Output(ids.GROUP_TABLE, "children"), Output(ids.WORST_AREAS, "children"),
@@ -473,7 +476,7 @@ def changed_only(values: tuple[Any, ...], shown: tuple[Any, ...]) -> tuple[Any, 
     return tuple(no_update if value == now else value for value, now in zip(values, shown, strict=True))
 
 
-@callback(Output(ids.KPI_MODE_NOTE, "children"), Input(ids.TRAVEL_MODE, "value"))
+@CALLBACKS.callback(Output(ids.KPI_MODE_NOTE, "children"), Input(ids.TRAVEL_MODE, "value"))
 def explain_mode(mode):  # type: ignore[no-untyped-def]
     """What the journey times mean for the chosen way of travelling (a move does not change it)."""
     if mode == "bus":
@@ -487,9 +490,9 @@ def fill_and_key(fill: tuple[dict[str, Any], list[Any]]) -> tuple[str, str]:
     return json.dumps(colours, separators=(",", ":")), to_html(key)
 
 
-@callback(Output(ids.AREA_DETAILS, "children"), Input(ids.MAP, "clickData"),
-          State(ids.PLAN, "data"), State(ids.TRAVEL_MODE, "value"), State(ids.ADD_MODE, "data"),
-          prevent_initial_call=True)
+@CALLBACKS.callback(Output(ids.AREA_DETAILS, "children"), Input(ids.MAP, "clickData"),
+                    State(ids.PLAN, "data"), State(ids.TRAVEL_MODE, "value"), State(ids.ADD_MODE, "data"),
+                    prevent_initial_call=True)
 def show_area(click, plan_data, mode, add_mode):  # type: ignore[no-untyped-def]
     if add_mode or not click:
         return no_update  # the click placed a new hub or outreach point
@@ -524,3 +527,7 @@ def area_card(locality: Locality, plan: ScenarioContent, result: AccessResult, r
         html.Ul(minutes, className="mb-0"),
     ]))
 
+
+def register(app: dash.Dash) -> None:
+    """Attach this module's callbacks to ``app``."""
+    CALLBACKS.attach(app)

@@ -15,12 +15,14 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import dash
 import dash_bootstrap_components as dbc
 import flask
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import data_access, ids
 from dashboard.auth import current_user
+from dashboard.callbacks import CallbackRegistry
 from dashboard.compare_page import GRAPH_CONFIG, compare_href, described_graph, lorenz_figure, minutes_map
 from dashboard.engine import DEFAULT_MODE
 from dashboard.layers import minutes_classes
@@ -46,6 +48,7 @@ from geo.errors import PlannerError
 from geo.network import MODE_LABELS
 from geo.workspace import follow
 
+CALLBACKS = CallbackRegistry()
 VIEWS = {"map": "Map and headline figures", "groups": "Who is reached", "spend": "Fairness of spend"}
 DEFAULT_VIEW = "map"
 FOLLOW_POLL_MS = 1000
@@ -313,11 +316,12 @@ def publish_choice(state: dict[str, Any]) -> str | None:
     return None
 
 
-@callback(Output(ids.PRESENT_STATE, "data"), Output(ids.PRESENT_SHOWN, "data"), Output(ids.PRESENT_STATUS, "children"),
-          Input({"type": ids.PRESENT_SCENARIO, "index": ALL}, "n_clicks"),
-          Input({"type": ids.PRESENT_VIEW, "view": ALL}, "n_clicks"),
-          Input({"type": ids.PRESENT_MODE, "mode": ALL}, "n_clicks"),
-          State(ids.PRESENT_STATE, "data"), prevent_initial_call=True)
+@CALLBACKS.callback(Output(ids.PRESENT_STATE, "data"), Output(ids.PRESENT_SHOWN, "data"),
+                    Output(ids.PRESENT_STATUS, "children"),
+                    Input({"type": ids.PRESENT_SCENARIO, "index": ALL}, "n_clicks"),
+                    Input({"type": ids.PRESENT_VIEW, "view": ALL}, "n_clicks"),
+                    Input({"type": ids.PRESENT_MODE, "mode": ALL}, "n_clicks"),
+                    State(ids.PRESENT_STATE, "data"), prevent_initial_call=True)
 def choose(_scenarios, _views, _modes, state):  # type: ignore[no-untyped-def]
     if not isinstance(ctx.triggered_id, dict) or not ctx.triggered or not ctx.triggered[0]["value"]:
         return no_update, no_update, no_update
@@ -327,13 +331,13 @@ def choose(_scenarios, _views, _modes, state):  # type: ignore[no-untyped-def]
     return new, shown_of(new), publish_choice(new)
 
 
-@callback(Output({"type": ids.PRESENT_SCENARIO, "index": ALL}, "className"),
-          Output({"type": ids.PRESENT_SCENARIO, "index": ALL}, "aria-pressed"),
-          Output({"type": ids.PRESENT_VIEW, "view": ALL}, "className"),
-          Output({"type": ids.PRESENT_VIEW, "view": ALL}, "aria-pressed"),
-          Output({"type": ids.PRESENT_MODE, "mode": ALL}, "className"),
-          Output({"type": ids.PRESENT_MODE, "mode": ALL}, "aria-pressed"),
-          Input(ids.PRESENT_STATE, "data"), prevent_initial_call=True)
+@CALLBACKS.callback(Output({"type": ids.PRESENT_SCENARIO, "index": ALL}, "className"),
+                    Output({"type": ids.PRESENT_SCENARIO, "index": ALL}, "aria-pressed"),
+                    Output({"type": ids.PRESENT_VIEW, "view": ALL}, "className"),
+                    Output({"type": ids.PRESENT_VIEW, "view": ALL}, "aria-pressed"),
+                    Output({"type": ids.PRESENT_MODE, "mode": ALL}, "className"),
+                    Output({"type": ids.PRESENT_MODE, "mode": ALL}, "aria-pressed"),
+                    Input(ids.PRESENT_STATE, "data"), prevent_initial_call=True)
 def mark_pressed(state):  # type: ignore[no-untyped-def]
     def marks(pressed: list[bool], extra: str = "") -> tuple[list[str], list[str]]:
         return ([f"present-button{extra}" + (" active" if p else "") for p in pressed],
@@ -345,17 +349,17 @@ def mark_pressed(state):  # type: ignore[no-untyped-def]
     return (*scenarios, *views, *modes)
 
 
-@callback(Output(ids.PRESENT_TITLE, "children"), Output(ids.PRESENT_MAP, "figure"),
-          Output(ids.PRESENT_MAP_WRAP, "hidden"), Output(ids.PRESENT_BODY, "children"),
-          Input(ids.PRESENT_SHOWN, "data"), prevent_initial_call=True)
+@CALLBACKS.callback(Output(ids.PRESENT_TITLE, "children"), Output(ids.PRESENT_MAP, "figure"),
+                    Output(ids.PRESENT_MAP_WRAP, "hidden"), Output(ids.PRESENT_BODY, "children"),
+                    Input(ids.PRESENT_SHOWN, "data"), prevent_initial_call=True)
 def show(what):  # type: ignore[no-untyped-def]
     return stage_outputs(what)
 
 
-@callback(Output(ids.PRESENT_STATE, "data", allow_duplicate=True), Output(ids.PRESENT_ROOM, "children"),
-          Output(ids.PRESENT_FOLLOW_STOP, "hidden"), Output(ids.PRESENT_FOLLOW_START, "hidden"),
-          Input(ids.PRESENT_FOLLOW_START, "n_clicks"), Input(ids.PRESENT_FOLLOW_STOP, "n_clicks"),
-          State(ids.PRESENT_STATE, "data"), prevent_initial_call=True)
+@CALLBACKS.callback(Output(ids.PRESENT_STATE, "data", allow_duplicate=True), Output(ids.PRESENT_ROOM, "children"),
+                    Output(ids.PRESENT_FOLLOW_STOP, "hidden"), Output(ids.PRESENT_FOLLOW_START, "hidden"),
+                    Input(ids.PRESENT_FOLLOW_START, "n_clicks"), Input(ids.PRESENT_FOLLOW_STOP, "n_clicks"),
+                    State(ids.PRESENT_STATE, "data"), prevent_initial_call=True)
 def open_or_close_room(_start, _stop, state):  # type: ignore[no-untyped-def]
     store, user = scenario_store(), current_user()
     try:
@@ -374,18 +378,24 @@ def open_or_close_room(_start, _stop, state):  # type: ignore[no-untyped-def]
              html.Strong(address, className="room-address")], False, True)
 
 
-@callback(Output(ids.FOLLOW_SHOWN, "data"), Output(ids.PRESENT_TITLE, "children", allow_duplicate=True),
-          Output(ids.PRESENT_MAP, "figure", allow_duplicate=True),
-          Output(ids.PRESENT_MAP_WRAP, "hidden", allow_duplicate=True),
-          Output(ids.PRESENT_BODY, "children", allow_duplicate=True),
-          Input(ids.FOLLOW_TICK, "n_intervals"), State(ids.FOLLOW_ROOM, "data"), State(ids.FOLLOW_SHOWN, "data"),
-          prevent_initial_call=True)
+@CALLBACKS.callback(Output(ids.FOLLOW_SHOWN, "data"), Output(ids.PRESENT_TITLE, "children", allow_duplicate=True),
+                    Output(ids.PRESENT_MAP, "figure", allow_duplicate=True),
+                    Output(ids.PRESENT_MAP_WRAP, "hidden", allow_duplicate=True),
+                    Output(ids.PRESENT_BODY, "children", allow_duplicate=True),
+                    Input(ids.FOLLOW_TICK, "n_intervals"), State(ids.FOLLOW_ROOM, "data"),
+                    State(ids.FOLLOW_SHOWN, "data"),
+                    prevent_initial_call=True)
 def poll_room(_ticks, room_code, current):  # type: ignore[no-untyped-def]
     # One round trip: the stage comes back with the news, so screens follow within a poll.
     new = followed(room_code)
     return (no_update,) * 5 if new == current else (new, *stage_outputs(new))
 
 
-@callback(Output(ids.PRESENT_START, "href"), Input(ids.PRESENT_PICKER, "value"), prevent_initial_call=True)
+@CALLBACKS.callback(Output(ids.PRESENT_START, "href"), Input(ids.PRESENT_PICKER, "value"), prevent_initial_call=True)
 def shortlist_link(keys):  # type: ignore[no-untyped-def]
     return "/present?ids=" + ",".join(keys or [])
+
+
+def register(app: dash.Dash) -> None:
+    """Attach this module's callbacks to ``app``."""
+    CALLBACKS.attach(app)

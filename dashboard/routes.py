@@ -11,10 +11,13 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
-from dash import Input, Output, callback, html
+import dash
+from dash import Input, Output, html
 
 from dashboard import ids
+from dashboard.callbacks import CallbackRegistry
 
+CALLBACKS = CallbackRegistry()
 PageBuilder = Callable[[dict[str, str]], Any]
 PAGES: dict[str, tuple[str, PageBuilder]] = {}
 PLANNER_PATH = "/"
@@ -44,8 +47,8 @@ def not_found(path: str) -> html.Div:
     ])
 
 
-@callback(Output(ids.PLANNER_VIEW, "hidden"), Output(ids.PAGE_VIEW, "children"),
-          Input(ids.URL, "pathname"), Input(ids.URL, "search"))
+@CALLBACKS.callback(Output(ids.PLANNER_VIEW, "hidden"), Output(ids.PAGE_VIEW, "children"),
+                    Input(ids.URL, "pathname"), Input(ids.URL, "search"))
 def route(pathname: str | None, search: str | None) -> tuple[bool, Any]:
     path = (pathname or PLANNER_PATH).rstrip("/") or PLANNER_PATH
     if path == PLANNER_PATH or path.startswith(SCENARIO_PATH + "/"):
@@ -54,3 +57,8 @@ def route(pathname: str | None, search: str | None) -> tuple[bool, Any]:
         if path == prefix or path.startswith(prefix + "/"):
             return True, builder({**query_values(search), "path": path})
     return True, not_found(path)
+
+
+def register(app: dash.Dash) -> None:
+    """Attach this module's callbacks to ``app``."""
+    CALLBACKS.attach(app)

@@ -19,11 +19,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import history, ids
 from dashboard.auth import current_user, describe_user
+from dashboard.callbacks import CallbackRegistry
 from dashboard.exports import EXPORTS, export_url, public_url
 from dashboard.routes import SCENARIO_PATH, query_values
 from dashboard.store_access import scenario_store
@@ -32,6 +34,7 @@ from geo.scenarios import ScenarioContent, scenario_from_dict, scenario_to_dict
 from geo.workspace.accounts import User, can_create, can_edit, can_manage
 from geo.workspace.store import SaveConflictError, ScenarioRecord, ScenarioStore, ScenarioVersion
 
+CALLBACKS = CallbackRegistry()
 VISIBILITY_WORDS = {
     "draft": ("Draft", "only you (and the planner's administrators) can see it"),
     "group": ("Steering group (confidential)",
@@ -393,7 +396,7 @@ ACTION_BUTTONS = (ids.SCENARIO_SAVE, ids.SCENARIO_SAVE_AS, ids.SCENARIO_RENAME, 
                   ids.SCENARIO_RESTORE, ids.SCENARIO_CONFLICT_SAVE_AS, ids.SCENARIO_CONFLICT_OPEN)
 
 
-@callback(
+@CALLBACKS.callback(
     Output(ids.SCENARIO, "data"), Output(ids.SCENARIO_MESSAGE, "children"),
     Output(ids.SCENARIO_CONFLICT, "is_open"), Output(ids.SCENARIO_CONFLICT_TEXT, "children"),
     Output(ids.URL, "pathname", allow_duplicate=True), Output(ids.URL, "search", allow_duplicate=True),
@@ -421,7 +424,7 @@ def act(*values):  # type: ignore[no-untyped-def]
             outcome.conflict is not None, outcome.conflict or "", *address)
 
 
-@callback(
+@CALLBACKS.callback(
     Output(ids.PLAN, "data", allow_duplicate=True), Output(ids.PLAN_HISTORY, "data", allow_duplicate=True),
     Output(ids.SCENARIO, "data", allow_duplicate=True), Output(ids.SCENARIO_MESSAGE, "children", allow_duplicate=True),
     Output(ids.SCENARIO_NOTES, "value"), Output(ids.SCENARIO_RELEASE_NOTE, "value"),
@@ -440,7 +443,7 @@ def load_from_url(pathname, search, state):  # type: ignore[no-untyped-def]
             opened.content.notes, opened.content.release_note)
 
 
-@callback(
+@CALLBACKS.callback(
     Output(ids.SCENARIO_HEADING, "children"), Output(ids.SCENARIO_TITLE, "value"),
     Output(ids.SCENARIO_VISIBILITY, "value"), Output(ids.SCENARIO_VERSION_PICK, "options"),
     Output(ids.SCENARIO_LINKS, "children"), Output(ids.SCENARIO_SAVE, "disabled"),
@@ -461,13 +464,19 @@ def show_scenario(state):  # type: ignore[no-untyped-def]
             not state["can_manage"] or state["deleted"], not editable)
 
 
-@callback(Output(ids.SCENARIO_DOWNLOADS, "children"), Input(ids.SCENARIO, "data"), Input(ids.TRAVEL_MODE, "value"))
+@CALLBACKS.callback(Output(ids.SCENARIO_DOWNLOADS, "children"), Input(ids.SCENARIO, "data"),
+                    Input(ids.TRAVEL_MODE, "value"))
 def show_downloads(state, mode):  # type: ignore[no-untyped-def]
     return download_links(state, mode)
 
 
-@callback(Output(ids.SCENARIO_PICK, "options"), Output(ids.SCENARIO_WHO, "children"),
-          Input(ids.SCENARIO, "data"), Input(ids.SCENARIO_SHOW_DELETED, "value"))
+@CALLBACKS.callback(Output(ids.SCENARIO_PICK, "options"), Output(ids.SCENARIO_WHO, "children"),
+                    Input(ids.SCENARIO, "data"), Input(ids.SCENARIO_SHOW_DELETED, "value"))
 def list_scenarios(_state, show_deleted):  # type: ignore[no-untyped-def]
     user = current_user()
     return scenario_options(scenario_store(), user, deleted=bool(show_deleted)), describe_user(user)
+
+
+def register(app: dash.Dash) -> None:
+    """Attach this module's callbacks to ``app``."""
+    CALLBACKS.attach(app)

@@ -17,12 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+import dash
 import dash_bootstrap_components as dbc
 import dash_leaflet as dl
 import pandas as pd
-from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import data_access, history, ids
+from dashboard.callbacks import CallbackRegistry
 from dashboard.engine import DEFAULT_MODE, router_for, weights_for
 from dashboard.jobs import CANCELLED, DEFAULT_LATTICE, NO_WORKER, WORKER_LOST
 from dashboard.logging_setup import LOGGER_NAME
@@ -37,6 +39,7 @@ from geo.placement.models import Objective
 from geo.placement.suggest import MAX_HUBS, SuggestedSite, Suggestion, accept_suggestion, suggest_hubs
 from geo.scenarios import scenario_from_dict, scenario_to_dict
 
+CALLBACKS = CallbackRegistry()
 logger = logging.getLogger(f"{LOGGER_NAME}.suggest")
 
 SOLVE_SECONDS = 10.0  # the search stops here and says how close it has proved itself
@@ -283,19 +286,19 @@ def job_failed(error: Exception) -> list[Any]:
                              "The details are in the server's log.", "danger")]
 
 
-@callback(Output(ids.SUGGESTION, "data"), Output(ids.SUGGEST_MESSAGE, "children"),
-          Input(ids.SUGGEST_RUN, "n_clicks"),
-          State(ids.SUGGEST_N_HUBS, "value"), State(ids.SUGGEST_OBJECTIVE, "value"),
-          State(ids.SUGGEST_THRESHOLD, "value"), State(ids.SUGGEST_FLOOR, "value"),
-          State(ids.SUGGEST_WEIGHT, "value"), State(ids.SUGGEST_KEEP_LOCKED, "value"),
-          State(ids.PLAN, "data"), State(ids.TRAVEL_MODE, "value"),
-          background=True, prevent_initial_call=True, on_error=job_failed,
-          progress=[Output(ids.SUGGEST_PROGRESS, "value"), Output(ids.SUGGEST_PROGRESS, "label"),
-                    Output(ids.SUGGEST_PROGRESS_TEXT, "children")],
-          progress_default=[0, "", ""],
-          running=[(Output(ids.SUGGEST_RUN, "disabled"), True, False),
-                   (Output(ids.SUGGEST_PROGRESS_BOX, "hidden"), False, True)],
-          cancel=[Input(ids.SUGGEST_CANCEL, "n_clicks")])
+@CALLBACKS.callback(Output(ids.SUGGESTION, "data"), Output(ids.SUGGEST_MESSAGE, "children"),
+                    Input(ids.SUGGEST_RUN, "n_clicks"),
+                    State(ids.SUGGEST_N_HUBS, "value"), State(ids.SUGGEST_OBJECTIVE, "value"),
+                    State(ids.SUGGEST_THRESHOLD, "value"), State(ids.SUGGEST_FLOOR, "value"),
+                    State(ids.SUGGEST_WEIGHT, "value"), State(ids.SUGGEST_KEEP_LOCKED, "value"),
+                    State(ids.PLAN, "data"), State(ids.TRAVEL_MODE, "value"),
+                    background=True, prevent_initial_call=True, on_error=job_failed,
+                    progress=[Output(ids.SUGGEST_PROGRESS, "value"), Output(ids.SUGGEST_PROGRESS, "label"),
+                              Output(ids.SUGGEST_PROGRESS_TEXT, "children")],
+                    progress_default=[0, "", ""],
+                    running=[(Output(ids.SUGGEST_RUN, "disabled"), True, False),
+                             (Output(ids.SUGGEST_PROGRESS_BOX, "hidden"), False, True)],
+                    cancel=[Input(ids.SUGGEST_CANCEL, "n_clicks")])
 def suggest(set_progress, _clicks, n_hubs, objective, threshold, floor, weight, keep_locked,  # type: ignore[no-untyped-def]
             plan_data, mode):
     shown: list[int] = []
@@ -324,14 +327,14 @@ def answer(controls: tuple[Any, ...], plan_data: Any, mode: Any, folder: str, *,
         return None, alert(str(error), "warning")
 
 
-@callback(Output(ids.SUGGEST_MESSAGE, "children", allow_duplicate=True),
-          Input(ids.SUGGEST_CANCEL, "n_clicks"), prevent_initial_call=True)
+@CALLBACKS.callback(Output(ids.SUGGEST_MESSAGE, "children", allow_duplicate=True),
+                    Input(ids.SUGGEST_CANCEL, "n_clicks"), prevent_initial_call=True)
 def cancelled(_clicks: Any) -> Any:
     return alert("Stopped. The plan has not changed.", "info")
 
 
-@callback(Output(ids.SUGGESTED_SITES, "children"), Output(ids.SUGGEST_RESULT, "children"),
-          Output(ids.SUGGEST_ACTIONS, "hidden"), Input(ids.SUGGESTION, "data"))
+@CALLBACKS.callback(Output(ids.SUGGESTED_SITES, "children"), Output(ids.SUGGEST_RESULT, "children"),
+                    Output(ids.SUGGEST_ACTIONS, "hidden"), Input(ids.SUGGESTION, "data"))
 def show_suggestion(data: Any) -> tuple[list[Any], list[Any], bool]:
     if not isinstance(data, dict):
         return [], [], True
@@ -350,12 +353,18 @@ def use_or_discard(trigger: str, data: Any, plan_data: Any, history_data: Any) -
     return scenario_to_dict(plan), history.record(history_data, plan_data), message, None, alert(message, "success")
 
 
-@callback(Output(ids.PLAN, "data", allow_duplicate=True), Output(ids.PLAN_HISTORY, "data", allow_duplicate=True),
-          Output(ids.PLAN_STATUS, "children", allow_duplicate=True),
-          Output(ids.SUGGESTION, "data", allow_duplicate=True),
-          Output(ids.SUGGEST_MESSAGE, "children", allow_duplicate=True),
-          Input(ids.SUGGEST_USE, "n_clicks"), Input(ids.SUGGEST_DISCARD, "n_clicks"),
-          State(ids.SUGGESTION, "data"), State(ids.PLAN, "data"), State(ids.PLAN_HISTORY, "data"),
-          prevent_initial_call=True)
+@CALLBACKS.callback(Output(ids.PLAN, "data", allow_duplicate=True),
+                    Output(ids.PLAN_HISTORY, "data", allow_duplicate=True),
+                    Output(ids.PLAN_STATUS, "children", allow_duplicate=True),
+                    Output(ids.SUGGESTION, "data", allow_duplicate=True),
+                    Output(ids.SUGGEST_MESSAGE, "children", allow_duplicate=True),
+                    Input(ids.SUGGEST_USE, "n_clicks"), Input(ids.SUGGEST_DISCARD, "n_clicks"),
+                    State(ids.SUGGESTION, "data"), State(ids.PLAN, "data"), State(ids.PLAN_HISTORY, "data"),
+                    prevent_initial_call=True)
 def choose(_use, _discard, data, plan_data, history_data):  # type: ignore[no-untyped-def]
     return use_or_discard(str(ctx.triggered_id), data, plan_data, history_data)
+
+
+def register(app: dash.Dash) -> None:
+    """Attach this module's callbacks to ``app``."""
+    CALLBACKS.attach(app)
