@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TextIO
 
 from geo.errors import PlannerError, PlannerInputError
+from geo.ingest.columns import alias_table
 from geo.ingest.datasets import (
     activate_version,
     changes_since,
@@ -31,18 +32,11 @@ from geo.ingest.datasets import (
     save_version,
     version_summary_table,
 )
-from geo.ingest.uploads import (
-    DEFAULT_LIMITS,
-    PreparedUpload,
-    Upload,
-    UploadLimits,
-    UploadOptions,
-    UploadSet,
-    alias_table,
-    read_code_lookup,
-    upload_from_path,
-)
-from geo.ingest.validate import Issue, check_network
+from geo.ingest.files import DEFAULT_LIMITS, Upload, UploadLimits, upload_from_path
+from geo.ingest.lookups import read_code_lookup
+from geo.ingest.networks import check_network
+from geo.ingest.report import Issue
+from geo.ingest.uploads import PreparedUpload, UploadOptions, UploadSet
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

@@ -62,9 +62,10 @@ from geo.ingest.datasets import (
     save_version,
     version_folder,
 )
+from geo.ingest.files import Upload, UploadLimits, upload_from_bytes
+from geo.ingest.report import Issue, ValidationReport
 from geo.ingest.rescore import PlanRescore, format_change, format_value, rescore
-from geo.ingest.uploads import PreparedUpload, Upload, UploadLimits, UploadOptions, UploadSet, upload_from_bytes
-from geo.ingest.validate import Issue, ValidationReport
+from geo.ingest.uploads import PreparedUpload, UploadOptions, UploadSet
 from geo.network import MODE_LABELS, MODES, Mode
 from geo.scenarios import scenario_from_dict
 from geo.workspace.accounts import Role

@@ -6,7 +6,7 @@ them as ordinary value errors. Messages name the file, row, column or argument,
 what was expected and what was found.
 
 This module imports nothing from geo: an error that carries a payload lives next to the
-payload's type (``UploadRejectedError`` in :mod:`geo.ingest.validate`,
+payload's type (``UploadRejectedError`` in :mod:`geo.ingest.report`,
 ``SaveConflictError`` in :mod:`geo.workspace.store`).
 """
 

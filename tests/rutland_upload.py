@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from geo.ingest.uploads import Upload, UploadOptions, UploadSet
+from geo.ingest.files import Upload
+from geo.ingest.uploads import UploadOptions, UploadSet
 
 BOUNDARIES = Path("lsoa_boundaries_by_la_2011") / "lsoa11_E06000017.geojson"
 ROADS = Path("osm_rutland") / "rutland-latest.osm.pbf"

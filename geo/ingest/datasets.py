@@ -44,17 +44,12 @@ import shapely
 
 from geo.errors import DatasetError as DatasetError
 from geo.errors import PlannerInputError
-from geo.ingest.uploads import (
-    DEFAULT_OPTIONS,
-    CodeLookup,
-    PreparedUpload,
-    UploadOptions,
-    UploadRejectedError,
-    UploadSet,
-    prepare_upload,
-    safe_file_name,
-)
-from geo.ingest.validate import BRITISH_NATIONAL_GRID, Issue, check_network
+from geo.ingest.cells import BRITISH_NATIONAL_GRID
+from geo.ingest.files import safe_file_name
+from geo.ingest.lookups import CodeLookup
+from geo.ingest.networks import check_network
+from geo.ingest.report import Issue, UploadRejectedError
+from geo.ingest.uploads import DEFAULT_OPTIONS, PreparedUpload, UploadOptions, UploadSet, prepare_upload
 from geo.network import ROAD_CLASSES, RoadNetwork, build_mode_graph, network_from_pbf
 
 ACTIVE_FILE = "ACTIVE"
@@ -503,7 +498,7 @@ def upload_dataset(root: Path | str, uploads: UploadSet, *,
     """Check an upload against the active version and save it as a new version.
 
     What the upload does not replace (services, or areas) is taken from the active
-    version. Raises :class:`~geo.ingest.validate.UploadRejectedError` (with the report) when it
+    version. Raises :class:`~geo.ingest.report.UploadRejectedError` (with the report) when it
     cannot be saved; the data folder is then unchanged.
     """
     prepared = check_upload(root, uploads, options=options)
@@ -719,7 +714,7 @@ def check_roads(root: Path | str, prepared: PreparedUpload) -> PreparedUpload:
     """Read an upload's road network (when it has one) and add its check to the report.
 
     The extract is clipped to the areas and its drive network checked for parts not
-    connected to the rest (:func:`geo.ingest.validate.check_network`). The bytes are written to a
+    connected to the rest (:func:`geo.ingest.networks.check_network`). The bytes are written to a
     temporary file inside the data folder (the reader needs a file), removed afterwards.
     """
     roads = prepared.uploads.roads

@@ -35,7 +35,7 @@ from dashboard.data_page import (
 from dashboard.store_access import close_stores, store_for
 from geo.errors import PlannerInputError, UnsafeUploadError, UploadError
 from geo.ingest.datasets import active_version_id, list_versions
-from geo.ingest.uploads import Upload, UploadLimits
+from geo.ingest.files import Upload, UploadLimits
 from geo.locality import DEMO_FOLDER
 from geo.scenarios import Hub
 from geo.workspace.accounts import Role

@@ -23,16 +23,10 @@ from shapely.geometry import LineString, Point, Polygon, box
 
 from geo.errors import PlannerInputError
 from geo.ingest.datasets import save_version, upload_dataset
-from geo.ingest.uploads import (
-    Upload,
-    UploadLimits,
-    UploadOptions,
-    UploadRejectedError,
-    UploadSet,
-    prepare_upload,
-    upload_from_bytes,
-)
-from geo.ingest.validate import NetworkSummary
+from geo.ingest.files import Upload, UploadLimits, upload_from_bytes
+from geo.ingest.networks import NetworkSummary
+from geo.ingest.report import UploadRejectedError
+from geo.ingest.uploads import UploadOptions, UploadSet, prepare_upload
 from tests.geo.ingest.upload_samples import (
     CODES,
     area_frame,

@@ -34,8 +34,10 @@ from geo.ingest.datasets import (
     save_version,
     upload_dataset,
 )
+from geo.ingest.files import Upload
 from geo.ingest.locality_files import load_locality
-from geo.ingest.uploads import Upload, UploadRejectedError, UploadSet, prepare_upload
+from geo.ingest.report import UploadRejectedError
+from geo.ingest.uploads import UploadSet, prepare_upload
 from geo.locality import AREA_COLUMNS
 from geo.network import RoadNetwork, build_mode_graph, network_from_tables
 from geo.traveltime import AreaRouter

@@ -13,28 +13,16 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from geo.ingest.uploads import (
-    UnsafeUploadError,
-    Upload,
-    UploadError,
-    UploadLimits,
-    UploadOptions,
-    UploadSet,
-    check_archive,
-    decode_text,
-    detect_format,
-    map_columns,
-    match_column,
-    need_from_prevalence,
-    normalise_header,
-    prepare_upload,
-    read_boundaries,
-    read_code_lookup,
-    read_table,
-    upload_from_bytes,
-    upload_from_path,
-)
-from geo.ingest.validate import parse_indicators, parse_number, parse_number_column
+from geo.errors import UnsafeUploadError, UploadError
+from geo.ingest.areas import need_from_prevalence
+from geo.ingest.boundaries import read_boundaries
+from geo.ingest.cells import parse_number, parse_number_column
+from geo.ingest.columns import map_columns, match_column, normalise_header
+from geo.ingest.files import Upload, UploadLimits, check_archive, detect_format, upload_from_bytes, upload_from_path
+from geo.ingest.indicators import parse_indicators
+from geo.ingest.lookups import read_code_lookup
+from geo.ingest.tables import decode_text, read_table
+from geo.ingest.uploads import UploadOptions, UploadSet, prepare_upload
 from geo.locality import AREA_COLUMNS, SERVICE_COLUMNS
 from tests.geo.ingest.upload_samples import (
     CODES,
@@ -467,7 +455,7 @@ def test_rutland_builds_a_valid_locality(shared_data: Path) -> None:
 
 @pytest.mark.shared_data
 def test_greater_manchester_2021_invalid_geometries_are_repaired_with_a_report(shared_data: Path) -> None:
-    from geo.ingest.validate import check_boundaries
+    from geo.ingest.boundaries import check_boundaries
 
     path = shared_data / "greater_manchester_trafford" / "boundaries" / "lsoa2021_gm_lsoa_generalised.geojson"
     table, issues = read_boundaries(upload_from_path(path))
@@ -522,7 +510,7 @@ def test_indicators_keyed_by_old_codes_are_matched_through_a_lookup(tmp_path: Pa
 
 
 def test_the_documented_aliases_are_the_ones_in_use() -> None:
-    from geo.ingest.uploads import alias_table
+    from geo.ingest.columns import alias_table
 
     doc = (Path(__file__).resolve().parents[3] / "docs" / "UPLOADS.md").read_text(encoding="utf-8")
     assert alias_table() in doc, "docs/UPLOADS.md is out of date: paste the output of python -m cli.data aliases"

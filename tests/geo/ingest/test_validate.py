@@ -9,22 +9,13 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point, Polygon, box
 
-from geo.ingest.validate import (
-    MAX_LISTED_PER_KIND,
-    Issue,
-    NetworkSummary,
-    Table,
-    ValidationReport,
-    check_areas_table,
-    check_boundaries,
-    check_code_coverage,
-    check_network,
-    check_services_within,
-    parse_bool,
-    parse_indicators,
-    parse_number,
-    parse_services,
-)
+from geo.ingest.areas import check_areas_table
+from geo.ingest.boundaries import check_boundaries
+from geo.ingest.cells import Table, parse_bool, parse_number
+from geo.ingest.indicators import check_code_coverage, parse_indicators
+from geo.ingest.networks import NetworkSummary, check_network
+from geo.ingest.report import MAX_LISTED_PER_KIND, Issue, ValidationReport
+from geo.ingest.services import check_services_within, parse_services
 from geo.network import ComponentReport
 from tests.geo.ingest.upload_samples import area_frame, indicator_frame, service_frame
 

@@ -18,7 +18,8 @@ import pandas as pd
 import pyogrio
 from shapely.geometry import box
 
-from geo.ingest.uploads import Upload, UploadSet
+from geo.ingest.files import Upload
+from geo.ingest.uploads import UploadSet
 
 ORIGIN_X, ORIGIN_Y = 450_000.0, 250_000.0
 SIDE_M = 1_000.0
