@@ -15,7 +15,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       });
       var key = JSON.stringify({
         decisions: plan.service_decisions || {},
-        budgets: plan.budgets_gbp || {},
+        money: plan.money || {},
         assumptions: plan.assumptions || {},
         hubs: hubs
       });

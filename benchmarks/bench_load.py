@@ -179,7 +179,7 @@ def money_key(plan: dict[str, Any] | None, previous: str | None) -> str | None:
     if not plan:
         return None
     hubs = [[h["hub_id"], h.get("capacity_places"), len(h.get("outreach_points") or [])] for h in plan.get("hubs", [])]
-    key = json.dumps({"decisions": plan.get("service_decisions") or {}, "budgets": plan.get("budgets_gbp") or {},
+    key = json.dumps({"decisions": plan.get("service_decisions") or {}, "money": plan.get("money") or {},
                       "assumptions": plan.get("assumptions") or {}, "hubs": hubs}, separators=(",", ":"))
     return None if key == previous else key
 

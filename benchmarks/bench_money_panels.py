@@ -34,6 +34,7 @@ from dashboard.engine import score_plan
 from dashboard.planning_panel import initial_plan
 from geo.ingest.locality_files import load_locality
 from geo.locality import DEMO_FOLDER
+from geo.money import PlanMoney
 from geo.scenarios import ScenarioContent, scenario_from_dict, scenario_to_dict
 
 HUB_MOVES = 60
@@ -103,7 +104,7 @@ def run() -> dict[str, Figure]:
         edits = []
         for i in range(MONEY_EDITS):
             version = dataclasses.replace(plan, service_decisions={"S01": ("decommission", "reshape", "keep")[i % 3]},
-                                          budgets_gbp={"ips_specialists": 8.0 + i % 5})
+                                          money=PlanMoney(ips_specialists_fte=8.0 + i % 5))
             edits.append(_timed(client, _money_request(money_key, version, service_ids)))
 
     rows = [("hub move: recompute_places", *_summary(moves)), ("money edit: recompute_money", *_summary(edits))]

@@ -296,7 +296,7 @@ up; the figures show how the planner works, not a real county.</p>{% endif %}
 <p>This option places {{ hubs|length }} resource hub{{ "" if hubs|length == 1 else "s" }}
 {% if outreach_count %}with {{ outreach_count }} outreach point{{ "" if outreach_count == 1 else "s" }}{% endif %}
 across {{ locality.name }}. Travel times are {{ mode_words }}.
-{% if budget %}The budget lines add up to £{{ budget }} a year.{% endif %}</p>
+</p>
 <div class="figures">{% for value, label, note in figures %}<div class="figure"><div class="value">{{ value }}</div>
 <div class="label">{{ label }}</div><div class="note">{{ note }}</div></div>{% endfor %}</div>
 {% if content.notes %}<h2>Notes from the group</h2><p class="notes">{{ content.notes }}</p>{% endif %}
@@ -355,14 +355,13 @@ def briefing_html(briefing: Briefing, *, downloads: list[tuple[str, str]] | None
     opened = briefing.opened
     banner, meaning, when = confidentiality(opened)
     population = briefing.locality.areas["pop_total"].to_numpy(dtype=float)
-    budget = opened.content.total_budget_gbp
     return TEMPLATE.render(
         opened=opened, scenario=opened.scenario, content=opened.content, locality=briefing.locality,
         banner=banner, meaning=meaning, when=when, downloads=downloads or [],
         generated=f"{briefing.generated_at:%d %B %Y at %H:%M}",
         hubs=hub_rows(briefing), outreach_count=sum(len(h.outreach_points) for h in opened.content.hubs),
         mode_words=MODE_WORDS.get(briefing.mode, f"by {briefing.mode}"),
-        budget=f"{budget:,.0f}" if budget else "", figures=headline_figures(briefing.result, population),
+        figures=headline_figures(briefing.result, population),
         groups=group_rows(briefing.result), furthest=furthest_areas(briefing), decisions=decision_rows(briefing),
         assumptions=briefing.assumptions.rows, fmt=_number, glossary=GLOSSARY,
         map_b64=base64.b64encode(briefing.map_png).decode("ascii"),

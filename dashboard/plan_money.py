@@ -11,11 +11,9 @@ once per worker process and reused: deterministic values, never a user's state.
 Where the plan keeps its money settings (so they save with the scenario):
 
 * ``service_decisions``: service id -> "reshape" or "decommission" (absent = keep);
-* ``budgets_gbp["direct_payments"]``: pounds a year for direct payments and individual budgets;
-* ``budgets_gbp["ips_specialists"]``: IPS employment specialists, full-time equivalents
-  (a count kept beside the budget lines; absent = the papers' 10);
-* ``budgets_gbp["links_workers_per_hub"]``: community links workers per hub, full-time
-  equivalents (absent = the assumptions table's figure);
+* ``money``: pounds a year for direct payments, IPS employment specialists and community
+  links workers per hub (full-time equivalents), each in its own typed field
+  (:class:`geo.money.PlanMoney`);
 * ``assumptions``: the values the user changed in the assumptions table (key -> number),
   with ``assumptions_version`` the label of the table in force.
 """
@@ -40,7 +38,6 @@ from geo.assumptions import Assumptions, assumptions_from_csv
 from geo.equity import SpendEquity
 from geo.errors import PlannerInputError
 from geo.investment import (
-    DEFAULT_IPS_SPECIALISTS,
     InvestmentLedger,
     InvestmentPlan,
     block_contract_gbp,
@@ -50,6 +47,7 @@ from geo.investment import (
     spend_by_district,
     spend_by_lot,
 )
+from geo.money import links_workers_per_hub
 from geo.network import Mode
 from geo.outcomes import (
     client_group_shares,
@@ -62,9 +60,6 @@ from geo.outcomes import (
 from geo.plan_equity import EquityAreas, areas_at_points, equity_areas, plan_spend_equity, spend_by_deprivation_fifth
 from geo.scenarios import ScenarioContent
 
-DIRECT_PAYMENTS_KEY = "direct_payments"
-IPS_SPECIALISTS_KEY = "ips_specialists"
-LINKS_PER_HUB_KEY = "links_workers_per_hub"
 ACCESS_THRESHOLD_MIN = 30.0
 
 
@@ -121,12 +116,12 @@ class MoneySettings:
 
 def money_settings(plan: ScenarioContent, assumptions: Assumptions) -> MoneySettings:
     """Read the controls' values from the plan, with defaults where it says nothing."""
-    budgets = plan.budgets_gbp
+    money = plan.money
     return MoneySettings(
         decisions=dict(plan.service_decisions),
-        ips_specialists=float(budgets.get(IPS_SPECIALISTS_KEY, DEFAULT_IPS_SPECIALISTS)),
-        links_workers_per_hub=float(budgets.get(LINKS_PER_HUB_KEY, assumptions["links_workers_per_hub"])),
-        direct_payments_gbp=float(budgets.get(DIRECT_PAYMENTS_KEY, 0.0)),
+        ips_specialists=money.ips_specialists_fte,
+        links_workers_per_hub=links_workers_per_hub(money, assumptions["links_workers_per_hub"]),
+        direct_payments_gbp=money.direct_payments_gbp,
     )
 
 
@@ -137,11 +132,11 @@ def with_money_settings(plan: ScenarioContent, settings: MoneySettings) -> Scena
                         ("Direct payments", settings.direct_payments_gbp)):
         if not np.isfinite(value) or value < 0:
             raise PlannerInputError(f"{name}: expected a number of at least 0, found {value:g}")
-    budgets = {**plan.budgets_gbp, IPS_SPECIALISTS_KEY: settings.ips_specialists,
-               LINKS_PER_HUB_KEY: settings.links_workers_per_hub,
-               DIRECT_PAYMENTS_KEY: settings.direct_payments_gbp}
+    money = dataclasses.replace(plan.money, ips_specialists_fte=settings.ips_specialists,
+                                links_workers_per_hub_fte=settings.links_workers_per_hub,
+                                direct_payments_gbp=settings.direct_payments_gbp)
     decisions = {s: d for s, d in settings.decisions.items() if d != "keep"}
-    return dataclasses.replace(plan, service_decisions=decisions, budgets_gbp=budgets)
+    return dataclasses.replace(plan, service_decisions=decisions, money=money)
 
 
 # ---------------------------------------------------------------------------------------
@@ -230,21 +225,19 @@ def hub_places(folder: str, plan: ScenarioContent) -> dict[str, HubPlace]:
             for hub, r in zip(plan.hubs, rows, strict=True)}
 
 
-def investment_plan(plan: ScenarioContent, places: dict[str, HubPlace], settings: MoneySettings) -> InvestmentPlan:
+def investment_plan(plan: ScenarioContent, places: dict[str, HubPlace], assumptions: Assumptions) -> InvestmentPlan:
     """The ledger's view of the plan: its hubs where they sit, and its money settings.
 
     Hubs carry their district and town but not their small area, so the costed plan
     stays the same while a hub is dragged within a town (see :func:`ledger_for`).
     """
     hub_ids = [hub.hub_id for hub in plan.hubs]
-    costed = plan_from_scenario(
+    return plan_from_scenario(
         plan,
         hub_districts={h: places[h].district for h in hub_ids},
         hub_towns={h: places[h].town for h in hub_ids},
-        ips_specialists=settings.ips_specialists,
+        assumptions=assumptions,
     )
-    hubs = tuple(dataclasses.replace(hub, links_workers=settings.links_workers_per_hub) for hub in costed.hubs)
-    return dataclasses.replace(costed, hubs=hubs)
 
 
 @dataclass(frozen=True, eq=False)
@@ -306,7 +299,7 @@ def costed_plan(folder: str, plan: ScenarioContent) -> CostedPlan:
     assumptions = plan_assumptions(plan)
     settings = money_settings(plan, assumptions)
     places = hub_places(folder, plan)
-    investment = investment_plan(plan, places, settings)
+    investment = investment_plan(plan, places, assumptions)
     return CostedPlan(assumptions, settings, places, investment, ledger_for(folder, investment, assumptions))
 
 

@@ -51,11 +51,11 @@ import pandas as pd
 
 from geo.assumptions import Assumptions
 from geo.errors import PlannerInputError
+from geo.money import DEFAULT_IPS_MANAGERS_FTE, DEFAULT_IPS_SPECIALISTS_FTE, links_workers_per_hub
 from geo.scenarios import SERVICE_DECISIONS, ScenarioContent, ServiceDecision
 
-# The papers' IPS service: one manager and ten employment specialists.
-DEFAULT_IPS_SPECIALISTS = 10
-DEFAULT_IPS_MANAGERS = 1
+DEFAULT_IPS_SPECIALISTS = DEFAULT_IPS_SPECIALISTS_FTE
+DEFAULT_IPS_MANAGERS = DEFAULT_IPS_MANAGERS_FTE
 
 LOCALITY_WIDE = "Locality-wide"
 NO_TOWN = "Not in a town"
@@ -517,15 +517,20 @@ def plan_from_scenario(
     hub_districts: Mapping[str, str],
     hub_towns: Mapping[str, str] | None = None,
     hub_area_codes: Mapping[str, str] | None = None,
-    ips_specialists: float = DEFAULT_IPS_SPECIALISTS,
+    assumptions: Assumptions | None = None,
     ips_managers: float = DEFAULT_IPS_MANAGERS,
 ) -> InvestmentPlan:
     """Build the ledger's plan from a saved scenario.
 
     The scenario's hubs have map positions only, so the caller says which district
-    (and optionally town and area) each lies in. The direct-payments amount is the
-    scenario's ``budgets_gbp["direct_payments"]`` (0 when absent).
+    (and optionally town and area) each lies in. The money settings come from the
+    scenario's :class:`geo.money.PlanMoney`: IPS specialists, direct payments, and the
+    community links workers of each hub (the assumptions' figure, when the plan sets none,
+    is left to the ledger's ``assumptions``; give ``assumptions`` to fix it here).
     """
+    money = content.money
+    links = (money.links_workers_per_hub_fte if assumptions is None
+             else links_workers_per_hub(money, assumptions["links_workers_per_hub"]))
     hubs = []
     for hub in content.hubs:
         if hub.hub_id not in hub_districts:
@@ -538,14 +543,15 @@ def plan_from_scenario(
             town=None if hub_towns is None else hub_towns.get(hub.hub_id),
             area_code=None if hub_area_codes is None else hub_area_codes.get(hub.hub_id),
             outreach_points=len(hub.outreach_points),
+            links_workers=links,
             capacity_places=hub.capacity_places,
         ))
     return InvestmentPlan(
         service_decisions=content.service_decisions,
         hubs=tuple(hubs),
-        ips_specialists=ips_specialists,
+        ips_specialists=money.ips_specialists_fte,
         ips_managers=ips_managers,
-        direct_payments_gbp=float(content.budgets_gbp.get("direct_payments", 0.0)),
+        direct_payments_gbp=money.direct_payments_gbp,
     )
 
 

@@ -17,12 +17,16 @@ from types import MappingProxyType
 from typing import Any, Literal, cast
 
 from geo.errors import PlannerInputError
+from geo.money import PlanMoney, money_from_budget_lines, money_from_dict, money_to_dict
 
 ServiceDecision = Literal["keep", "reshape", "decommission"]
 SERVICE_DECISIONS: tuple[ServiceDecision, ...] = ("keep", "reshape", "decommission")
 
 FORMAT_NAME = "day-services-planner/scenario"
-FORMAT_VERSION = 1
+# 2: the money settings are typed (``money``: pounds, staff FTE); 1 kept them all in
+# ``budgets_gbp``, staff counts beside pounds. Format 1 is still read (geo/money.py).
+FORMAT_VERSION = 2
+OLD_FORMAT_VERSIONS = (1,)
 
 # The British National Grid (EPSG:27700) covers Great Britain within these metres.
 GRID_X_RANGE_M = (0.0, 700_000.0)
@@ -152,7 +156,8 @@ class ScenarioContent:
     """Everything a saved scenario version holds, apart from who saved it and when.
 
     `service_decisions` maps an existing service's id to "keep", "reshape" or
-    "decommission"; `budgets_gbp` maps a budget line to pounds per year;
+    "decommission"; `money` holds the money settings (pounds a year and staff in
+    full-time equivalents, each in its own field: :class:`geo.money.PlanMoney`);
     `assumptions` holds the rates and parameters used (JSON values) under the label
     `assumptions_version`, and `dataset_version` names the area data the figures
     came from, so a result can always be traced back. `release_note` says in plain
@@ -164,7 +169,7 @@ class ScenarioContent:
     assumptions_version: str
     hubs: tuple[Hub, ...] = ()
     service_decisions: Mapping[str, ServiceDecision] = field(default_factory=dict)
-    budgets_gbp: Mapping[str, float] = field(default_factory=dict)
+    money: PlanMoney = field(default_factory=PlanMoney)
     assumptions: Mapping[str, Any] = field(default_factory=dict)
     notes: str = ""
     release_note: str = ""
@@ -179,7 +184,8 @@ class ScenarioContent:
         object.__setattr__(self, "hubs", self._checked_hubs(self.hubs))
         object.__setattr__(self, "service_decisions",
                            self._checked_decisions(self.service_decisions))
-        object.__setattr__(self, "budgets_gbp", self._checked_budgets(self.budgets_gbp))
+        if not isinstance(self.money, PlanMoney):
+            raise _fail("scenario money", "a PlanMoney", self.money)
         if not isinstance(self.assumptions, Mapping):
             raise _fail("scenario assumptions", "a mapping of name to value", self.assumptions)
         object.__setattr__(self, "assumptions",
@@ -213,29 +219,12 @@ class ScenarioContent:
             checked[service_id] = decision
         return MappingProxyType(checked)
 
-    @staticmethod
-    def _checked_budgets(budgets: object) -> Mapping[str, float]:
-        if not isinstance(budgets, Mapping):
-            raise _fail("scenario budgets_gbp", "a mapping of budget line to GBP", budgets)
-        checked: dict[str, float] = {}
-        for line, amount in budgets.items():
-            _text("scenario budgets_gbp key", line, max_chars=MAX_NAME_CHARS)
-            gbp = _finite(f"scenario budgets_gbp[{line!r}]", amount)
-            if gbp < 0:
-                raise _fail(f"scenario budgets_gbp[{line!r}]", "GBP >= 0", amount)
-            checked[line] = gbp
-        return MappingProxyType(checked)
-
-    @property
-    def total_budget_gbp(self) -> float:
-        """The sum of all budget lines, in pounds per year."""
-        return float(sum(self.budgets_gbp.values()))
-
 
 _SCENARIO_KEYS = {
     "format", "format_version", "dataset_version", "assumptions_version", "assumptions",
-    "hubs", "service_decisions", "budgets_gbp", "notes", "release_note",
+    "hubs", "service_decisions", "money", "notes", "release_note",
 }
+_OLD_SCENARIO_KEYS = (_SCENARIO_KEYS - {"money"}) | {"budgets_gbp"}
 _HUB_KEYS = {"hub_id", "name", "x", "y", "locked", "capacity_places", "outreach_points"}
 _POINT_KEYS = {"name", "x", "y"}
 
@@ -263,7 +252,7 @@ def scenario_to_dict(content: ScenarioContent) -> dict[str, Any]:
             for hub in content.hubs
         ],
         "service_decisions": dict(content.service_decisions),
-        "budgets_gbp": dict(content.budgets_gbp),
+        "money": money_to_dict(content.money),
         "notes": content.notes,
         "release_note": content.release_note,
     }
@@ -308,25 +297,34 @@ def _hub_from_dict(where: str, data: object) -> Hub:
 
 
 def scenario_from_dict(data: object) -> ScenarioContent:
-    """Build scenario content from stored JSON data, naming the first thing wrong."""
-    scenario = _keys_checked("scenario", data, _SCENARIO_KEYS,
+    """Build scenario content from stored JSON data, naming the first thing wrong.
+
+    Format 1 (money settings in ``budgets_gbp``, staff counts beside pounds) is read too;
+    a file that names no format version is taken as format 1 when it has ``budgets_gbp``.
+    """
+    if not isinstance(data, Mapping):
+        raise _fail("scenario", "a mapping", data)
+    version = data.get("format_version", 1 if "budgets_gbp" in data else FORMAT_VERSION)
+    if version not in (FORMAT_VERSION, *OLD_FORMAT_VERSIONS):
+        raise _fail("scenario format_version",
+                    f"{FORMAT_VERSION} (a newer planner may have written this file)", version)
+    old = version in OLD_FORMAT_VERSIONS
+    scenario = _keys_checked("scenario", data, _OLD_SCENARIO_KEYS if old else _SCENARIO_KEYS,
                              {"dataset_version", "assumptions_version"})
     if scenario.get("format", FORMAT_NAME) != FORMAT_NAME:
         raise _fail("scenario format", repr(FORMAT_NAME), scenario["format"])
-    version = scenario.get("format_version", FORMAT_VERSION)
-    if version != FORMAT_VERSION:
-        raise _fail("scenario format_version",
-                    f"{FORMAT_VERSION} (a newer planner may have written this file)", version)
     hubs = tuple(
         _hub_from_dict(f"scenario hubs[{i}]", hub_data)
         for i, hub_data in enumerate(_list("scenario hubs", scenario.get("hubs", [])))
     )
+    money = (money_from_budget_lines(scenario.get("budgets_gbp", {})) if old
+             else money_from_dict(scenario.get("money", {})))
     return ScenarioContent(
         dataset_version=scenario["dataset_version"],
         assumptions_version=scenario["assumptions_version"],
         hubs=hubs,
         service_decisions=scenario.get("service_decisions", {}),
-        budgets_gbp=scenario.get("budgets_gbp", {}),
+        money=money,
         assumptions=scenario.get("assumptions", {}),
         notes=scenario.get("notes", ""),
         release_note=scenario.get("release_note", ""),

@@ -73,7 +73,7 @@ def test_money_controls_write_into_the_plan_and_record_history(plan) -> None:  #
                      ips_specialists=12, direct_payments_gbp=150_000)
     assert new is not None
     assert dict(new.service_decisions) == {"S01": "decommission", "S03": "reshape"}  # keep is the default
-    assert new.budgets_gbp["ips_specialists"] == 12 and new.budgets_gbp["direct_payments"] == 150_000
+    assert new.money.ips_specialists_fte == 12 and new.money.direct_payments_gbp == 150_000
     boxes = [{"type": ids.SERVICE_DECISION, "service": s} for s in ("S01", "S02")]
     data, recorded, message = investment_panel.edit_money(
         ["decommission", "keep"], 12, 2, 0, boxes, scenario_to_dict(plan), history.empty())

@@ -35,6 +35,7 @@ from geo.investment import (
     waterfall,
 )
 from geo.locality import Locality
+from geo.money import PlanMoney
 from geo.scenarios import Hub, OutreachPoint, ScenarioContent
 
 LOTS = {"Northdale": "East", "Southdale": "West", "Westdale": "West"}
@@ -270,10 +271,10 @@ def test_plan_from_a_saved_scenario(services, assumptions) -> None:
                                    OutreachPoint("Surgery", 452_000, 252_000))),
               Hub("H2", "South hub", 455_000, 240_000, capacity_places=40)),
         service_decisions={"S1": "decommission"},
-        budgets_gbp={"direct_payments": 12_000},
+        money=PlanMoney(direct_payments_gbp=12_000, ips_specialists_fte=5, links_workers_per_hub_fte=1.5),
     )
-    plan = plan_from_scenario(content, hub_districts={"H1": "Northdale", "H2": "Southdale"},
-                              ips_specialists=5)
+    plan = plan_from_scenario(content, hub_districts={"H1": "Northdale", "H2": "Southdale"})
+    assert plan.ips_specialists == 5 and [hub.links_workers for hub in plan.hubs] == [1.5, 1.5]
     assert [hub.outreach_points for hub in plan.hubs] == [2, 0]
     assert plan.hubs[1].capacity_places == 40
     assert plan.direct_payments_gbp == 12_000

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.errors import PlannerInputError
+from geo.money import PlanMoney
 from geo.scenarios import (
     Hub,
     OutreachPoint,
@@ -34,7 +35,8 @@ def rich_content() -> ScenarioContent:
             Hub("H2", "Eastford hub", 498_000, 280_500),
         ),
         service_decisions={"S01": "keep", "S02": "reshape", "S07": "decommission"},
-        budgets_gbp={"day activity": 1_200_000, "employment (IPS)": 420_000.5},
+        money=PlanMoney(direct_payments_gbp=80_000, ips_specialists_fte=8.5, links_workers_per_hub_fte=2,
+                        other_budget_lines_gbp={"day activity": 1_200_000, "employment (IPS)": 420_000.5}),
         assumptions={"ips_job_rate": 0.4, "rate_source": "Bond 2008",
                      "caseload": {"max_per_specialist": 20}, "speeds_kmh": [30, 50, 70]},
         notes="Agreed at the March meeting. Confidential until the board.",
@@ -57,7 +59,10 @@ def test_dict_form_is_plain_json_with_named_fields() -> None:
     assert hub["outreach_points"][1] == {"name": "GP surgery", "x": 449_100.25, "y": 303_000.0}
     assert data["assumptions"]["caseload"] == {"max_per_specialist": 20}
     assert data["assumptions"]["speeds_kmh"] == [30, 50, 70]
-    assert data["format_version"] == 1
+    assert data["format_version"] == 2
+    assert data["money"] == {"direct_payments_gbp": 80_000.0, "ips_specialists_fte": 8.5,
+                             "links_workers_per_hub_fte": 2.0,
+                             "other_budget_lines_gbp": {"day activity": 1_200_000.0, "employment (IPS)": 420_000.5}}
 
 
 def test_content_cannot_be_changed_after_it_is_built() -> None:
@@ -65,7 +70,7 @@ def test_content_cannot_be_changed_after_it_is_built() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         content.notes = "changed"  # type: ignore[misc]
     with pytest.raises(TypeError):
-        content.budgets_gbp["day activity"] = 0  # type: ignore[index]
+        content.money.other_budget_lines_gbp["day activity"] = 0  # type: ignore[index]
     with pytest.raises(TypeError):
         content.assumptions["caseload"]["max_per_specialist"] = 99
     with pytest.raises(TypeError):
@@ -75,20 +80,22 @@ def test_content_cannot_be_changed_after_it_is_built() -> None:
 def test_callers_dicts_are_copied_not_shared() -> None:
     budgets = {"day activity": 10.0}
     content = ScenarioContent(dataset_version="d", assumptions_version="a",
-                              budgets_gbp=budgets)
+                              money=PlanMoney(other_budget_lines_gbp=budgets))
     budgets["day activity"] = 999.0
-    assert content.budgets_gbp["day activity"] == 10.0
+    assert content.money.other_budget_lines_gbp["day activity"] == 10.0
 
 
-def test_numbers_become_floats_and_budgets_sum() -> None:
+def test_numbers_become_floats_and_only_pounds_are_added_up() -> None:
     content = rich_content()
     assert isinstance(content.hubs[1].x, float)
-    assert content.total_budget_gbp == pytest.approx(1_620_000.5)
+    assert content.money.budget_lines_total_gbp == pytest.approx(80_000 + 1_620_000.5)  # not the 8.5 + 2 staff
 
 
 def test_replace_checks_again() -> None:
-    with pytest.raises(PlannerInputError, match="budgets_gbp"):
-        dataclasses.replace(rich_content(), budgets_gbp={"x": -1})
+    with pytest.raises(PlannerInputError, match="other_budget_lines_gbp"):
+        dataclasses.replace(rich_content(), money=PlanMoney(other_budget_lines_gbp={"x": -1}))
+    with pytest.raises(PlannerInputError, match="scenario money: expected a PlanMoney"):
+        dataclasses.replace(rich_content(), money={"direct_payments_gbp": 1})  # type: ignore[arg-type]
 
 
 def test_minimal_json_gets_defaults() -> None:
@@ -101,6 +108,13 @@ def test_minimal_json_gets_defaults() -> None:
 def _with(**changes: Any) -> dict[str, Any]:
     data = scenario_to_dict(rich_content())
     data.update(changes)
+    return data
+
+
+def _old_with(**changes: Any) -> dict[str, Any]:
+    """A scenario in format 1, where the money settings sat in ``budgets_gbp``."""
+    data = {key: value for key, value in scenario_to_dict(rich_content()).items() if key != "money"}
+    data.update(format_version=1, **changes)
     return data
 
 
@@ -129,16 +143,22 @@ def _hub_with(**changes: Any) -> dict[str, Any]:
         (_hub_with(colour="red"), r"hubs\[0\].*unknown keys \['colour'\]"),
         (_with(service_decisions={"S01": "close"}),
          r"service_decisions\['S01'\]: expected 'keep' or 'reshape' or 'decommission'"),
-        (_with(budgets_gbp={"day activity": -10}), r"budgets_gbp\['day activity'\]: .*>= 0"),
-        (_with(budgets_gbp={"day activity": "lots"}), r"budgets_gbp\['day activity'\]"),
-        (_with(budgets_gbp={"": 10}), r"budgets_gbp key: expected non-blank text"),
+        (_with(money={"direct_payments_gbp": -10}), r"direct_payments_gbp: expected pounds >= 0"),
+        (_with(money={"ips_specialists_fte": "lots"}), r"ips_specialists_fte: expected a finite number of staff"),
+        (_with(money={"other_budget_lines_gbp": {"": 10}}), r"other_budget_lines_gbp key: expected a budget line"),
+        (_with(money={"staff": 3}), r"scenario money: expected only the keys"),
+        (_with(money=[1]), r"scenario money: expected a mapping"),
+        (_with(budgets_gbp={"x": 1}), r"unknown keys \['budgets_gbp'\]"),  # format 2 has no budgets_gbp
+        (_old_with(budgets_gbp={"day activity": -10}), r"budgets_gbp\['day activity'\]: .*>= 0"),
+        (_old_with(budgets_gbp={"day activity": "lots"}), r"budgets_gbp\['day activity'\]"),
+        (_old_with(budgets_gbp={"": 10}), r"budgets_gbp key: expected non-blank text"),
         (_with(dataset_version=""), r"dataset_version: expected non-blank text"),
         (_with(assumptions_version=None), r"assumptions_version: expected text"),
         (_with(notes=7), r"notes: expected text"),
         (_with(notes="x" * 20_001), r"notes: expected at most 20000 characters"),
         (_with(hubs={"H1": {}}), r"hubs: expected a list"),
         (_with(assumptions=[1, 2]), r"assumptions: expected a mapping"),
-        (_with(format_version=2), r"format_version: expected 1"),
+        (_with(format_version=3), r"format_version: expected 2"),
         (_with(format="something-else"), r"format: expected"),
         (_with(owner="alice"), r"unknown keys \['owner'\]"),
         ({"assumptions_version": "a"}, r"missing keys \['dataset_version'\]"),
@@ -209,7 +229,9 @@ def _contents(draw: st.DrawFn) -> ScenarioContent:
         hubs=hubs,
         service_decisions=draw(st.dictionaries(_text, st.sampled_from(
             ["keep", "reshape", "decommission"]), max_size=4)),
-        budgets_gbp=draw(st.dictionaries(_text, st.floats(0, 1e9), max_size=3)),
+        money=PlanMoney(direct_payments_gbp=draw(st.floats(0, 1e9)), ips_specialists_fte=draw(st.floats(0, 100)),
+                        links_workers_per_hub_fte=draw(st.none() | st.floats(0, 20)),
+                        other_budget_lines_gbp=draw(st.dictionaries(_text, st.floats(0, 1e9), max_size=3))),
         assumptions=draw(st.dictionaries(st.text(max_size=8), _json, max_size=3)),
         notes=draw(st.text(max_size=50)),
     )

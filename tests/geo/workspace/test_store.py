@@ -23,6 +23,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
 from geo.errors import PlannerInputError
+from geo.money import PlanMoney
 from geo.scenarios import Hub, OutreachPoint, ScenarioContent
 from geo.workspace.accounts import AccessDeniedError, Role, User
 from geo.workspace.store import MIGRATIONS_DIR, Base, SaveConflictError, ScenarioStore, init_store, sqlite_url
@@ -42,7 +43,7 @@ def content(label: str, *, n_hubs: int = 2) -> ScenarioContent:
             for i in range(n_hubs)
         ),
         service_decisions={"S01": "keep", "S02": "decommission"},
-        budgets_gbp={"day activity": 1_000_000.0, "employment": 250_000.0},
+        money=PlanMoney(direct_payments_gbp=250_000.0, ips_specialists_fte=8),
         assumptions={"ips_job_rate": 0.4, "label": label},
         notes=f"{label} notes",
     )
