@@ -70,7 +70,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         title="Day Services Planner",
         assets_folder=str(ASSETS),
         background_callback_manager=manager,
-        update_title=None,
+        update_title=None,  # type: ignore[arg-type]  # Dash documents None (no "Updating..." title) but types str
         suppress_callback_exceptions=True,  # views registered with page_route enter the page later
         serve_locally=True,
     )

@@ -23,8 +23,9 @@ import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import data_access, ids
+from dashboard.attrs import attrs
 from dashboard.auth import current_user
-from dashboard.callbacks import CallbackRegistry
+from dashboard.callbacks import CallbackRegistry, Clicks, Stored
 from dashboard.charts import CATEGORICAL, base_layout
 from dashboard.routes import page_route
 from dashboard.scenario_figures import scenario_options
@@ -102,7 +103,7 @@ def shape_of(appraisal: Appraisal) -> dict[str, Any]:
 
 
 def changed(data: object | None, change: Callable[[Appraisal], Appraisal],
-            done: str) -> tuple[Any, str]:
+            done: str) -> tuple[Any, Any]:
     """Apply ``change`` to the stored appraisal: (new JSON, message), or (no_update, the reason)."""
     try:
         before = appraisal_or_new(data)
@@ -235,7 +236,7 @@ def totals_table(results: AppraisalResults) -> html.Table:
     rows = []
     for row in results.totals.sort_values(["rank", "name"], na_position="last").itertuples():
         rows.append(html.Tr([
-            html.Td(_number(row.rank, "{}")), html.Th(row.name, scope="row"),
+            html.Td(_number(row.rank, "{}")), html.Th(str(row.name), scope="row"),
             html.Td(_number(row.weighted_total, "{:.1f}")),
             html.Td(f"{_number(row.min_total, '{:.1f}')} to {_number(row.max_total, '{:.1f}')}"),
             html.Td(_number(row.sd_total, "{:.1f}")),
@@ -311,7 +312,7 @@ def appraisal_view(_query: dict[str, str]) -> html.Div:
         html.H2("Options appraisal", className="h3"),
         html.P("The steering group agrees what matters and how much (the criteria and their weights); each "
                "participant scores each option from 0 to 10 on each criterion. " + RULE_SENTENCE),
-        html.Div(id=ids.APPRAISAL_STATUS, className="plan-status", role="status", **{"aria-live": "polite"}),
+        html.Div(id=ids.APPRAISAL_STATUS, className="plan-status", role="status", **attrs({"aria-live": "polite"})),
         dbc.Row(className="g-3", children=[
             dbc.Col(md=6, children=dbc.Card(className="panel-card", children=[
                 dbc.CardHeader(html.H3("1. Options", className="h5 mb-0")),
@@ -410,7 +411,7 @@ def loaded_message(filename: str, before: Appraisal, after: Appraisal, left_out:
 
 @CALLBACKS.callback(Output(ids.APPRAISAL, "data", allow_duplicate=True), Output(ids.APPRAISAL_STATUS, "children"),
                     Input(ids.APPRAISAL_OPTIONS, "value"), State(ids.APPRAISAL, "data"), prevent_initial_call=True)
-def choose_options(slugs, data):  # type: ignore[no-untyped-def]
+def choose_options(slugs: list[str] | None, data: Stored) -> tuple[Any, Any]:
     if slugs is None or (not slugs and not appraisal_or_new(data).options):
         return no_update, no_update
     return changed(data, lambda a: with_options(a, options_from_store(slugs)), "Options updated.")
@@ -420,7 +421,7 @@ def choose_options(slugs, data):  # type: ignore[no-untyped-def]
                     Output(ids.APPRAISAL_STATUS, "children", allow_duplicate=True),
                     Input({"type": ids.APPRAISAL_WEIGHT, "key": ALL}, "value"), State(ids.APPRAISAL, "data"),
                     prevent_initial_call=True)
-def change_weight(_values, data):  # type: ignore[no-untyped-def]
+def change_weight(_values: list[float | None], data: Stored) -> tuple[Any, Any]:
     trigger = ctx.triggered_id
     value = ctx.triggered[0]["value"] if ctx.triggered else None
     if not isinstance(trigger, dict) or value is None:
@@ -433,7 +434,7 @@ def change_weight(_values, data):  # type: ignore[no-untyped-def]
                     Output(ids.APPRAISAL_NEW_CRITERION, "value"),
                     Input(ids.APPRAISAL_ADD_CRITERION, "n_clicks"), State(ids.APPRAISAL_NEW_CRITERION, "value"),
                     State(ids.APPRAISAL, "data"), prevent_initial_call=True)
-def add_own_criterion(_clicks, label, data):  # type: ignore[no-untyped-def]
+def add_own_criterion(_clicks: Clicks, label: str | None, data: Stored) -> tuple[Any, Any, Any]:
     new, message = changed(data, lambda a: add_criterion(a, (label or "").strip()), f"Added: {label}.")
     return new, message, "" if new is not no_update else no_update
 
@@ -443,7 +444,7 @@ def add_own_criterion(_clicks, label, data):  # type: ignore[no-untyped-def]
                     Input({"type": ids.APPRAISAL_REMOVE_CRITERION, "key": ALL}, "n_clicks"),
                     State(ids.APPRAISAL, "data"),
                     prevent_initial_call=True)
-def remove_own_criterion(clicks, data):  # type: ignore[no-untyped-def]
+def remove_own_criterion(clicks: list[Clicks], data: Stored) -> tuple[Any, Any]:
     if not isinstance(ctx.triggered_id, dict) or not any(clicks or []):
         return no_update, no_update
     return changed(data, lambda a: remove_criterion(a, ctx.triggered_id["key"]), "Criterion removed.")
@@ -454,7 +455,8 @@ def remove_own_criterion(clicks, data):  # type: ignore[no-untyped-def]
                     Output(ids.APPRAISAL_NEW_NAME, "value"), Output(ids.APPRAISAL_NEW_SERVICES, "value"),
                     Input(ids.APPRAISAL_ADD_PARTICIPANT, "n_clicks"), State(ids.APPRAISAL_NEW_NAME, "value"),
                     State(ids.APPRAISAL_NEW_SERVICES, "value"), State(ids.APPRAISAL, "data"), prevent_initial_call=True)
-def add_person(_clicks, name, services, data):  # type: ignore[no-untyped-def]
+def add_person(_clicks: Clicks, name: str | None, services: list[str] | None,
+               data: Stored) -> tuple[Any, Any, Any, Any]:
     new, message = changed(data, lambda a: add_participant(a, name, services), f"Added {name}.")
     cleared = no_update if new is no_update else ""
     return new, message, cleared, [] if new is not no_update else no_update
@@ -464,7 +466,7 @@ def add_person(_clicks, name, services, data):  # type: ignore[no-untyped-def]
                     Output(ids.APPRAISAL_STATUS, "children", allow_duplicate=True),
                     Input(ids.APPRAISAL_SCORER_SERVICES, "value"), State(ids.APPRAISAL_SCORER, "value"),
                     State(ids.APPRAISAL, "data"), prevent_initial_call=True)
-def declare(services, participant_id, data):  # type: ignore[no-untyped-def]
+def declare(services: list[str] | None, participant_id: str | None, data: Stored) -> tuple[Any, Any]:
     if not participant_id:
         return no_update, no_update
     return changed(data, lambda a: declare_services(a, participant_id, services or []),
@@ -477,7 +479,8 @@ def declare(services, participant_id, data):  # type: ignore[no-untyped-def]
                     State({"type": ids.APPRAISAL_SCORE, "option": ALL, "criterion": ALL}, "value"),
                     State({"type": ids.APPRAISAL_SCORE, "option": ALL, "criterion": ALL}, "id"),
                     State(ids.APPRAISAL, "data"), prevent_initial_call=True)
-def save_scores(clicks, participant_id, values, cell_ids, data):  # type: ignore[no-untyped-def]
+def save_scores(clicks: Clicks, participant_id: str | None, values: list[Any], cell_ids: list[dict[str, str]],
+                data: Stored) -> tuple[Any, Any]:
     if not clicks or not participant_id:
         return no_update, no_update
     sheet = list(zip(cell_ids, values, strict=True))
@@ -489,7 +492,7 @@ def save_scores(clicks, participant_id, values, cell_ids, data):  # type: ignore
                     Output(ids.APPRAISAL_STATUS, "children", allow_duplicate=True),
                     Input(ids.APPRAISAL_UPLOAD, "contents"), State(ids.APPRAISAL_UPLOAD, "filename"),
                     prevent_initial_call=True)
-def load_file(contents, filename):  # type: ignore[no-untyped-def]
+def load_file(contents: str, filename: str) -> tuple[Any, str]:
     try:
         text = base64.b64decode(contents.partition(",")[2]).decode("utf-8")
         appraisal = appraisal_from_dict(json.loads(text))
@@ -504,21 +507,21 @@ def load_file(contents, filename):  # type: ignore[no-untyped-def]
 @CALLBACKS.callback(Output(ids.APPRAISAL, "data", allow_duplicate=True),
                     Output(ids.APPRAISAL_STATUS, "children", allow_duplicate=True),
                     Input(ids.APPRAISAL_RESET, "n_clicks"), State(ids.APPRAISAL, "data"), prevent_initial_call=True)
-def start_again(_clicks, data):  # type: ignore[no-untyped-def]
+def start_again(_clicks: Clicks, data: Stored) -> tuple[dict[str, Any], str]:
     options = appraisal_or_new(data).options
     return appraisal_to_dict(new_appraisal(options, ())), "Started again with the same options."
 
 
 @CALLBACKS.callback(Output(ids.APPRAISAL_DOWNLOAD, "data"), Input(ids.APPRAISAL_DOWNLOAD_BUTTON, "n_clicks"),
                     State(ids.APPRAISAL, "data"), prevent_initial_call=True)
-def download(_clicks, data):  # type: ignore[no-untyped-def]
+def download(_clicks: Clicks, data: Stored) -> dict[str, str]:
     return {"content": json.dumps(appraisal_to_dict(appraisal_or_new(data)), indent=2),
             "filename": "options-appraisal.json", "type": "application/json"}
 
 
 @CALLBACKS.callback(Output(ids.APPRAISAL_SHAPE, "data"), Input(ids.APPRAISAL, "data"),
                     State(ids.APPRAISAL_SHAPE, "data"))
-def follow_shape(data, shape):  # type: ignore[no-untyped-def]
+def follow_shape(data: Stored, shape: Stored) -> Any:
     new = shape_of(appraisal_or_new(data))
     return no_update if new == shape else new
 
@@ -528,7 +531,7 @@ def follow_shape(data, shape):  # type: ignore[no-untyped-def]
                     Output(ids.APPRAISAL_OPTIONS_BOX, "children"),
                     Input(ids.APPRAISAL_SHAPE, "data"), State(ids.APPRAISAL, "data"),
                     State(ids.APPRAISAL_SCORER, "value"))
-def draw_forms(_shape, data, scorer):  # type: ignore[no-untyped-def]
+def draw_forms(_shape: Stored, data: Stored, scorer: str | None) -> tuple[Any, ...]:
     appraisal = appraisal_or_new(data)
     people = [{"label": p.name, "value": p.participant_id} for p in appraisal.participants]
     known = [p["value"] for p in people]
@@ -540,12 +543,12 @@ def draw_forms(_shape, data, scorer):  # type: ignore[no-untyped-def]
 
 @CALLBACKS.callback(Output(ids.APPRAISAL_SCORE_SHEET, "children"), Input(ids.APPRAISAL_SCORER, "value"),
                     Input(ids.APPRAISAL_SHAPE, "data"), State(ids.APPRAISAL, "data"))
-def draw_score_sheet(scorer, _shape, data):  # type: ignore[no-untyped-def]
+def draw_score_sheet(scorer: str | None, _shape: Stored, data: Stored) -> list[Any]:
     return score_sheet(appraisal_or_new(data), scorer, data_access.current_locality())
 
 
 @CALLBACKS.callback(Output(ids.APPRAISAL_RESULTS, "children"), Input(ids.APPRAISAL, "data"))
-def draw_results(data):  # type: ignore[no-untyped-def]
+def draw_results(data: Stored) -> Any:
     return results_view(appraisal_or_new(data))
 
 

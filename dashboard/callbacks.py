@@ -17,6 +17,12 @@ import dash
 
 Function = TypeVar("Function", bound=Callable[..., Any])
 
+# What a callback is handed, as the browser sends it (JSON), for its annotations.
+Clicks = int | None
+"""A button's ``n_clicks``: None until it is first pressed."""
+Stored = dict[str, Any] | None
+"""A ``dcc.Store``'s ``data``: None until something is stored."""
+
 
 class CallbackRegistry:
     """The server and clientside callbacks one module declares, in the order it declares them."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import plotly.graph_objects as go
 
@@ -25,7 +25,7 @@ def base_layout(figure: go.Figure, *, title: str, height: int = 260) -> go.Figur
     return figure
 
 
-def horizontal_bars(labels: Sequence[str], values: Sequence[float], *, title: str,
+def horizontal_bars(labels: Sequence[str], values: Iterable[float], *, title: str,
                     text: Sequence[str], colours: Sequence[str] | None = None,
                     height: int = 260) -> go.Figure:
     """A sorted horizontal bar chart with the value printed on each bar."""

@@ -20,10 +20,12 @@ from dash import Input, Output, State, dcc, html, no_update
 
 from dashboard import data_access, ids
 from dashboard.area_maps import area_map
+from dashboard.attrs import attrs
 from dashboard.auth import current_user
 from dashboard.callbacks import CallbackRegistry
 from dashboard.charts import CATEGORICAL, base_layout
 from dashboard.engine import DEFAULT_MODE, weights_for
+from dashboard.history import Plan
 from dashboard.layers import MINUTES_PALETTE, NO_DATA, minutes_classes
 from dashboard.map_panel import legend
 from dashboard.routes import page_route
@@ -48,7 +50,7 @@ from geo.scenarios import Hub
 CALLBACKS = CallbackRegistry()
 LINE_DASHES = ("solid", "dash", "dot", "dashdot")
 HISTOGRAM_BAND_MIN = 5.0
-GRAPH_CONFIG = {"displayModeBar": False, "scrollZoom": False}
+GRAPH_CONFIG: dcc.Graph.Config = {"displayModeBar": False, "scrollZoom": False}
 
 # Gains and losses of minutes: ColorBrewer PuOr, colour-blind safe; purple = quicker, orange = longer.
 DIFFERENCE_PALETTE = ("#542788", "#998ec3", "#d8daeb", "#f7f7f7", "#fee0b6", "#f1a340", "#b35806")
@@ -101,7 +103,7 @@ def minutes_map(folder: str, figures: ScenarioFigures, *, height: int | None = 3
 
 def described_graph(label: str, graph: dcc.Graph, *, className: str = "") -> html.Div:
     """A chart with a spoken label (dcc.Graph takes no aria attributes itself)."""
-    return html.Div(graph, role="img", className=className, **{"aria-label": label})
+    return html.Div(graph, role="img", className=className, **attrs({"aria-label": label}))
 
 
 def scenario_chip(number: int) -> html.Span:
@@ -125,7 +127,7 @@ def headline_table(figures: Sequence[ScenarioFigures]) -> html.Table:
             diff = difference(headline, base, value)
             cells.append(html.Td([
                 html.Div(headline.text(value), className="figure-value"),
-                html.Div([html.Span(diff.symbol, className="diff-symbol", **{"aria-hidden": "true"}),
+                html.Div([html.Span(diff.symbol, className="diff-symbol", **attrs({"aria-hidden": "true"})),
                           f" {diff.words}"], className=f"diff diff-{diff.verdict}"),
             ]))
         rows.append(html.Tr(cells))
@@ -289,7 +291,7 @@ def difference_section(folder: str, figures: Sequence[ScenarioFigures], populati
                       dcc.Dropdown(id=ids.DIFFERENCE_TO, options=options, value=after.key, clearable=False)]),
         ]),
         html.P(gains_sentence(before, after, population), id=ids.DIFFERENCE_SUMMARY, className="lead-sentence",
-               role="status", **{"aria-live": "polite"}),
+               role="status", **attrs({"aria-live": "polite"})),
         html.Div(className="compare-maps-row", children=[
             described_graph("Map of the change in minutes to the nearest hub; the sentence above gives the numbers",
                             dcc.Graph(id=ids.DIFFERENCE_MAP, figure=difference_map(folder, before, after),
@@ -378,7 +380,7 @@ def comparison_body(keys: Sequence[str], plan_data: object | None, mode: str | N
 
 @CALLBACKS.callback(Output(ids.COMPARE_BODY, "children"), Output(ids.COMPARE_LINK, "children"),
                     Input(ids.COMPARE_PICKER, "value"), Input(ids.COMPARE_MODE, "value"), State(ids.PLAN, "data"))
-def show_comparison(keys, mode, plan_data):  # type: ignore[no-untyped-def]
+def show_comparison(keys: list[str] | None, mode: str | None, plan_data: Plan) -> tuple[list[Any], Any]:
     return comparison_body(list(keys or []), plan_data, mode)
 
 
@@ -399,7 +401,8 @@ def difference_outputs(keys: Sequence[str], plan_data: object | None,
                     Output("difference-legend", "children"),
                     Input(ids.DIFFERENCE_FROM, "value"), Input(ids.DIFFERENCE_TO, "value"),
                     State(ids.COMPARE_MODE, "value"), State(ids.PLAN, "data"), prevent_initial_call=True)
-def show_difference(before_key, after_key, mode, plan_data):  # type: ignore[no-untyped-def]
+def show_difference(before_key: str, after_key: str, mode: str | None,
+                    plan_data: Plan) -> tuple[Any, Any, Any]:
     try:
         return difference_outputs([before_key, after_key], plan_data, mode)
     except PlannerError as error:

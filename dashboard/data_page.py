@@ -36,6 +36,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from dashboard import ids
+from dashboard.attrs import attrs
 from dashboard.auth import current_user
 from dashboard.callbacks import CallbackRegistry
 from dashboard.config import Settings
@@ -547,9 +548,9 @@ def upload_box(role: UploadRole) -> html.Div:
                        html.Span("Drop the file" + ("s" if role.multiple else "") + " here, or "),
                        html.Span("choose " + ("files" if role.multiple else "a file"), className="upload-link"),
                    ], role="button", tabIndex="0",
-                       **{"aria-label": f"{role.title}: choose " + ("files" if role.multiple else "a file")})),
+                       **attrs({"aria-label": f"{role.title}: choose " + ("files" if role.multiple else "a file")}))),
         html.Div(id={"type": ids.DATA_CHOSEN, "role": role.key}, className="upload-chosen small",
-                 **{"aria-live": "polite"}),
+                 **attrs({"aria-live": "polite"})),
     ])
 
 
@@ -601,7 +602,7 @@ def upload_card(allowed: bool, max_upload_mb: float) -> dbc.Card:
                     dbc.Button("Check the files", id=ids.DATA_CHECK, color="primary"),
                     dbc.Button("Start again", id=ids.DATA_CLEAR, color="secondary", outline=True),
                 ]),
-                html.Div(id=ids.DATA_REPORT, className="mt-3", **{"aria-live": "polite"}),
+                html.Div(id=ids.DATA_REPORT, className="mt-3", **attrs({"aria-live": "polite"})),
                 html.Div(id=ids.DATA_ACCEPT_BOX, hidden=True, className="mt-2", children=[
                     dbc.Checkbox(id=ids.DATA_ACCEPT, value=False,
                                  label="I have read the warnings above and accept them"),
@@ -652,7 +653,7 @@ def versions_card(root: Path, versions: Sequence[DatasetVersion], in_use: str | 
                 ]),
                 dbc.Button("Show what changed", id=ids.DATA_SINCE, color="secondary", outline=True),
             ]),
-            html.Div(id=ids.DATA_CHANGES, className="mt-2", **{"aria-live": "polite"},
+            html.Div(id=ids.DATA_CHANGES, className="mt-2", **attrs({"aria-live": "polite"}),
                      children=_safe_changes(root, since_value) if since_value else None),
             html.H3("Re-score the plan on the data in use", className="h6 mt-3"),
             html.P(className="small mb-1", children=(
@@ -660,7 +661,7 @@ def versions_card(root: Path, versions: Sequence[DatasetVersion], in_use: str | 
                 "in use now: journey times and who is within reach, then and now.")),
             dbc.Button("Re-score the plan open in the planner", id=ids.DATA_RESCORE_BUTTON,
                        color="secondary", outline=True),
-            html.Div(id=ids.DATA_RESCORE, className="mt-2", **{"aria-live": "polite"}),
+            html.Div(id=ids.DATA_RESCORE, className="mt-2", **attrs({"aria-live": "polite"})),
         ]),
     ])
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from dashboard.data_access import locality_for
 from geo.access import AccessResult, AreaWeights, area_weights, hub_access
-from geo.network import Mode, build_mode_graph, network_from_tables
+from geo.network import Mode, RoadNetwork, build_mode_graph, network_from_tables
 from geo.scenarios import Hub
 from geo.snapping import area_origins
 from geo.traveltime import AreaRouter
@@ -38,7 +38,7 @@ OPTIONAL_GROUP_COLUMNS = ("pop_female", "pop_18_24", "bme_share", "imd_decile", 
 
 
 @functools.lru_cache(maxsize=4)
-def _network(folder: str):  # type: ignore[no-untyped-def]
+def _network(folder: str) -> RoadNetwork:
     locality = locality_for(folder)
     return network_from_tables(locality.road_nodes, locality.road_edges)
 

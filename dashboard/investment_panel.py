@@ -30,8 +30,10 @@ from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html, 
 from dash.exceptions import PreventUpdate
 
 from dashboard import data_access, history, ids, outcomes_panel
-from dashboard.callbacks import CallbackRegistry
+from dashboard.attrs import attrs
+from dashboard.callbacks import CallbackRegistry, Stored
 from dashboard.engine import DEFAULT_MODE
+from dashboard.history import History, Plan
 from dashboard.html_slot import html_slot, to_html
 from dashboard.money_charts import (
     CONFIG,
@@ -69,6 +71,7 @@ from geo.investment import (
     waterfall,
 )
 from geo.locality import Locality
+from geo.network import Mode
 from geo.plan_equity import FIFTH_LABELS, areas_at_points
 from geo.projection import grid_xy
 from geo.scenarios import SERVICE_DECISIONS, ScenarioContent, scenario_from_dict, scenario_to_dict
@@ -185,7 +188,7 @@ def hub_costs_table(costed: CostedPlan, plan: ScenarioContent, selected_hub: str
         places = (workers * a["hub_people_per_worker"] if planned.capacity_places is None
                   else float(planned.capacity_places))
         links = a["links_workers_per_hub"] if planned.links_workers is None else planned.links_workers
-        rows.append(html.Tr(**{"data-hub-id": hub.hub_id},
+        rows.append(html.Tr(**attrs({"data-hub-id": hub.hub_id}),
                             className=SELECTED_ROW if hub.hub_id == selected_hub else None, children=[
             html.Th(f"{number}. {hub.name}", scope="row"),
             html.Td(costed.places[hub.hub_id].district), html.Td(money(cost[hub.hub_id])),
@@ -214,8 +217,9 @@ def selected_area_note(placed: PlacedPlan, locality: Locality, row: int | None) 
     plan, today = placed.equity_plan.per_area, placed.equity_today.per_area
     return [html.Strong(f"{areas['name'].iat[row]} ({areas['district'].iat[row]}, {fifth.lower()}): "),
             f"£{plan['spend_per_need_gbp'].iat[row]:,.2f} per head of need in the plan "
-            f"({percent(plan['ratio_to_fair_share'].iat[row])} of its fair share); "
-            f"today £{today['spend_per_need_gbp'].iat[row]:,.2f} ({percent(today['ratio_to_fair_share'].iat[row])})."]
+            f"({percent(plan['ratio_to_fair_share'].to_numpy()[row])} of its fair share); "
+            f"today £{today['spend_per_need_gbp'].iat[row]:,.2f} "
+            f"({percent(today['ratio_to_fair_share'].to_numpy()[row])})."]
 
 
 def signed(value: float) -> str:
@@ -280,7 +284,7 @@ def place_outputs() -> list[Output]:
 def headline(value_id: str, label: str, note: Any = None, *, label_id: str | None = None) -> html.Div:
     return html.Div(className="headline", children=[
         html.Div("-", id=value_id, className="headline-value"),
-        html.Div(label, className="headline-label", **({"id": label_id} if label_id else {})),
+        html.Div(label, className="headline-label", **attrs({"id": label_id} if label_id else {})),
         html.Div(note, className="headline-note") if note is not None else None,
     ])
 
@@ -349,8 +353,9 @@ def money_card(locality: Locality) -> dbc.Card:
                 ids.DIRECT_PAYMENTS, "Direct payments and individual budgets (£ a year)",
                 "Money people hold themselves to buy the support they choose.",
                 value=0, step=10_000, maximum=50_000_000),
-            html.Div(id=ids.MONEY_STATUS, className="plan-status", role="status", **{"aria-live": "polite"}),
-            html.Div(html_slot(ids.HUB_COSTS_TABLE), id=ids.HUB_COSTS, className="mt-2", **{"data-selected": ""}),
+            html.Div(id=ids.MONEY_STATUS, className="plan-status", role="status", **attrs({"aria-live": "polite"})),
+            html.Div(html_slot(ids.HUB_COSTS_TABLE), id=ids.HUB_COSTS, className="mt-2",
+                     **attrs({"data-selected": ""})),
             html.H3("The ledger", className="h6 mt-3"),
             graph(ids.LEDGER_MODEL_CHART, 358),
             html.P("; ".join(f"{SHORT_MODEL_LABELS[m]}: {MODEL_LABELS[m].lower()}" for m in MODELS) + ".",
@@ -392,7 +397,7 @@ def fairness_card(locality: Locality) -> dbc.Card:
                            options=[{"label": "None", "value": NO_DISTRICT}]
                            + [{"label": d, "value": d} for d in districts]),
             ]),
-            html.P(id=ids.SELECTED_AREA_NOTE, className="small mt-2", **{"aria-live": "polite"}),
+            html.P(id=ids.SELECTED_AREA_NOTE, className="small mt-2", **attrs({"aria-live": "polite"})),
             dcc.Store(id=ids.SELECTED_AREA, data=None),
             dcc.Store(id=ids.MONEY_KEY, data=None),
             graph(ids.EQUITY_FIFTHS_CHART, 420),
@@ -449,7 +454,8 @@ def control_values(plan: ScenarioContent, service_ids: list[str]) -> tuple[list[
     State(ids.PLAN_HISTORY, "data"),
     prevent_initial_call=True,
 )
-def edit_money(decisions, ips, links, direct, boxes, plan_data, history_data):  # type: ignore[no-untyped-def]
+def edit_money(decisions: list[str], ips: float | None, links: float | None, direct: float | None,
+               boxes: list[dict[str, str]], plan_data: Plan, history_data: History | None) -> tuple[Any, Any, Any]:
     chosen = {box["service"]: value for box, value in zip(boxes, decisions, strict=True)}
     try:
         new = apply_money_edit(scenario_from_dict(plan_data), decisions=chosen, ips_specialists=ips,
@@ -468,7 +474,9 @@ def edit_money(decisions, ips, links, direct, boxes, plan_data, history_data):  
     State({"type": ids.SERVICE_DECISION, "service": ALL}, "value"), State(ids.IPS_SPECIALISTS, "value"),
     State(ids.LINKS_PER_HUB, "value"), State(ids.DIRECT_PAYMENTS, "value"),
 )
-def follow_plan_money(_key, plan_data, boxes, decisions, ips, links, direct):  # type: ignore[no-untyped-def]
+def follow_plan_money(_key: str | None, plan_data: Plan, boxes: list[dict[str, str]], decisions: list[str],
+                      ips: float | None, links: float | None,
+                      direct: float | None) -> tuple[list[str], float, float, float]:
     """Undo, redo or an opened scenario: the controls show what the plan says.
 
     Woken by the money key (assets/money.js), which changes only when the plan's money
@@ -517,7 +525,8 @@ def place_choice(trigger: str, locality: Locality, *, map_click: dict[str, Any] 
     Input(ids.EQUITY_GAP_CHART, "clickData"), State(ids.ADD_MODE, "data"),
     prevent_initial_call=True,
 )
-def choose_place(map_click, district_click, gap_click, add_mode):  # type: ignore[no-untyped-def]
+def choose_place(map_click: dict[str, Any] | None, district_click: dict[str, Any] | None,
+                 gap_click: dict[str, Any] | None, add_mode: str | None) -> tuple[Any, Any]:
     trigger = str(ctx.triggered_id)
     bar_click = district_click if trigger == ids.LEDGER_DISTRICT_CHART else gap_click
     return place_choice(trigger, data_access.current_locality(), map_click=map_click, bar_click=bar_click,
@@ -546,7 +555,8 @@ CALLBACKS.clientside_callback(
     Input(ids.PLACES_PLAN, "data"), Input(ids.TRAVEL_MODE, "value"), Input(ids.DISTRICT_SELECT, "value"),
     Input(ids.SELECTED_AREA, "data"), State(ids.HUB_SELECT, "value"), State(ids.PLAN, "data"),
 )
-def recompute_places(_opened, mode, district, area_row, hub, plan_data):  # type: ignore[no-untyped-def]
+def recompute_places(_opened: Stored, mode: Mode | None, district: str | None, area_row: int | None,
+                     hub: str | None, plan_data: Plan) -> tuple[Any, ...]:
     """Fairness, spend by place, the hubs' costs and who is reached, for the plan as it is now."""
     plan = scenario_from_dict(plan_data)
     try:
@@ -565,7 +575,7 @@ def recompute_places(_opened, mode, district, area_row, hub, plan_data):  # type
     Input(ids.MONEY_KEY, "data"), State(ids.PLAN, "data"),
     State({"type": ids.SERVICE_RELEASED, "service": ALL}, "id"),
 )
-def recompute_money(_key, plan_data, released_boxes):  # type: ignore[no-untyped-def]
+def recompute_money(_key: str | None, plan_data: Plan, released_boxes: list[dict[str, str]]) -> tuple[Any, ...]:
     try:
         m = plan_outcomes(data_access.current_folder(), scenario_from_dict(plan_data))
     except PlannerInputError as error:  # recompute_places shows the message

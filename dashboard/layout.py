@@ -15,6 +15,7 @@ from dashboard import (
     scenario_bar,
     suggest_panel,
 )
+from dashboard.attrs import attrs
 from geo.ingest.datasets import dataset_version_of
 from geo.locality import Locality
 from geo.provision import summarise_provision
@@ -25,7 +26,7 @@ NAV_LINKS = (("Plan", "/"), ("Compare", "/compare"), ("Appraise", "/appraise"), 
 
 def navigation() -> html.Nav:
     """Links between the views; they change the address without reloading the page."""
-    return html.Nav(id=ids.NAV, className="app-nav", **{"aria-label": "Views"}, children=[
+    return html.Nav(id=ids.NAV, className="app-nav", **attrs({"aria-label": "Views"}), children=[
         dcc.Link(label, href=href, className="app-nav-link") for label, href in NAV_LINKS])
 
 

@@ -13,6 +13,7 @@ import dash_leaflet as dl
 from dash import html
 
 from dashboard import data_access, ids
+from dashboard.attrs import attrs
 from dashboard.html_slot import html_slot
 from dashboard.layers import AREA_LAYERS, LAYERS_BY_KEY, PLAN_LAYERS, class_areas
 from geo.locality import SERVICE_FUNCTIONS, Locality
@@ -141,8 +142,8 @@ def layout(locality: Locality, folder: str) -> html.Div:
     )
     return html.Div(children=[
         html.Div(className="map-frame", children=[the_map],
-                 **{"aria-label": f"Map of {locality.name}{fictional}", "role": "region"}),
-        html.Div(id=ids.AREA_FILL, hidden=True, **{"data-fill": ""}),  # painted by assets/dsp.js
+                 **attrs({"aria-label": f"Map of {locality.name}{fictional}", "role": "region"})),
+        html.Div(id=ids.AREA_FILL, hidden=True, **attrs({"data-fill": ""})),  # painted by assets/dsp.js
     ])
 
 
@@ -158,7 +159,7 @@ def layer_controls() -> dbc.Card:
                 value=DEFAULT_LAYER,
                 className="layer-picker",
             ),
-            html.Div(html_slot(ids.LEGEND), className="legend mt-3", **{"aria-live": "polite"}),
+            html.Div(html_slot(ids.LEGEND), className="legend mt-3", **attrs({"aria-live": "polite"})),
             html.H3("Existing services", className="h6 mt-3"),
             services_key(),
         ]),

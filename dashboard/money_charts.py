@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from dashboard.charts import CATEGORICAL, FONT
+
+if TYPE_CHECKING:
+    from dash import dcc
 
 TODAY = "#767676"  # the darkest grey that keeps white text readable (4.5:1)
 PLAN = CATEGORICAL[0]  # blue
@@ -24,7 +27,7 @@ RELEASED = CATEGORICAL[5]  # vermillion
 TOTAL = "#3b3b3b"
 RANGE = "rgba(0, 114, 178, 0.18)"
 SELECTED_MARK = "▶ "
-CONFIG = {"displayModeBar": False}
+CONFIG: dcc.Graph.Config = {"displayModeBar": False}
 
 Figure = dict[str, Any]
 LORENZ_GRID = np.linspace(0.0, 100.0, 101)

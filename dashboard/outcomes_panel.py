@@ -21,7 +21,9 @@ import pandas as pd
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import history, ids
-from dashboard.callbacks import CallbackRegistry
+from dashboard.attrs import attrs
+from dashboard.callbacks import CallbackRegistry, Clicks, Stored
+from dashboard.history import History, Plan
 from dashboard.html_slot import html_slot, to_html
 from dashboard.money_charts import CONFIG, money, percent, placeholder, uptake_figure
 from dashboard.plan_money import (
@@ -250,7 +252,7 @@ def assumptions_card(base: Assumptions) -> dbc.Card:
                 "the values it used, so a saved scenario can be traced back.")),
             html.P(edited_summary(base, {}), id=ids.ASSUMPTIONS_VERSION, className="small fw-semibold"),
             html.Div(id=ids.ASSUMPTIONS_STATUS, className="plan-status", role="status",
-                     **{"aria-live": "polite"}),
+                     **attrs({"aria-live": "polite"})),
             dbc.Button("Go back to the published values", id=ids.ASSUMPTIONS_RESET, color="secondary",
                        outline=True, size="sm", className="mb-2"),
             html.Details(className="assumptions-details", children=[
@@ -282,7 +284,8 @@ def apply_assumption_edit(plan: ScenarioContent, values: dict[str, Any], *, rese
     State(ids.PLAN_HISTORY, "data"),
     prevent_initial_call=True,
 )
-def edit_assumptions(values, _reset, boxes, plan_data, history_data):  # type: ignore[no-untyped-def]
+def edit_assumptions(values: list[Any], _reset: Clicks, boxes: list[dict[str, str]], plan_data: Plan,
+                     history_data: History | None) -> tuple[Any, Any, Any]:
     reset = ctx.triggered_id == ids.ASSUMPTIONS_RESET
     try:
         new = apply_assumption_edit(scenario_from_dict(plan_data),
@@ -298,7 +301,7 @@ def edit_assumptions(values, _reset, boxes, plan_data, history_data):  # type: i
 
 @CALLBACKS.callback(Output(ids.ASSUMPTIONS, "data"), Input(ids.MONEY_KEY, "data"), State(ids.PLAN, "data"),
                     State(ids.ASSUMPTIONS, "data"))
-def follow_plan_assumptions(_key, plan_data, stored):  # type: ignore[no-untyped-def]
+def follow_plan_assumptions(_key: str | None, plan_data: Plan, stored: Stored) -> Any:
     """The assumptions table follows the plan's (woken by the money key, which holds them: not on a drag)."""
     plan = scenario_from_dict(plan_data)
     base = default_assumptions()
@@ -311,8 +314,8 @@ def follow_plan_assumptions(_key, plan_data, stored):  # type: ignore[no-untyped
     Input(ids.ASSUMPTIONS, "data"), State({"type": ids.ASSUMPTION_VALUE, "key": ALL}, "id"),
     prevent_initial_call=True,
 )
-def show_assumptions(edits, boxes):  # type: ignore[no-untyped-def]
-    edits = dict(edits or {})
+def show_assumptions(stored: Stored, boxes: list[dict[str, str]]) -> tuple[list[Any], str]:
+    edits = dict(stored or {})
     try:
         table = assumptions_with(edits)
     except PlannerInputError as error:

@@ -25,7 +25,7 @@ import functools
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -58,7 +58,7 @@ from geo.outcomes import (
     outcome_totals,
 )
 from geo.plan_equity import EquityAreas, areas_at_points, equity_areas, plan_spend_equity, spend_by_deprivation_fifth
-from geo.scenarios import ScenarioContent
+from geo.scenarios import ScenarioContent, ServiceDecision
 
 ACCESS_THRESHOLD_MIN = 30.0
 
@@ -135,7 +135,8 @@ def with_money_settings(plan: ScenarioContent, settings: MoneySettings) -> Scena
     money = dataclasses.replace(plan.money, ips_specialists_fte=settings.ips_specialists,
                                 links_workers_per_hub_fte=settings.links_workers_per_hub,
                                 direct_payments_gbp=settings.direct_payments_gbp)
-    decisions = {s: d for s, d in settings.decisions.items() if d != "keep"}
+    # The controls send any text; ScenarioContent refuses a decision it does not know.
+    decisions = {s: cast(ServiceDecision, d) for s, d in settings.decisions.items() if d != "keep"}
     return dataclasses.replace(plan, service_decisions=decisions, money=money)
 
 

@@ -18,8 +18,10 @@ from dash import ClientsideFunction, Input, Output, State, ctx, dcc, html, no_up
 from shapely.geometry import Point
 
 from dashboard import data_access, history, ids
-from dashboard.callbacks import CallbackRegistry
+from dashboard.attrs import attrs
+from dashboard.callbacks import CallbackRegistry, Clicks
 from dashboard.engine import DEFAULT_MODE, score_plan
+from dashboard.history import History, Plan
 from dashboard.html_slot import html_slot, to_html
 from dashboard.layers import PLAN_LAYERS, catchment_classes, minutes_classes
 from dashboard.map_panel import DEFAULT_LAYER, QUIET, area_fill, legend
@@ -101,12 +103,11 @@ def group_table(result: AccessResult) -> html.Table:
     for group in GROUP_ORDER:
         if group not in summary.index:
             continue
-        row = summary.loc[group]
         rows.append(html.Tr([
-            html.Th(row["label"], scope="row"),
-            html.Td(_minutes_text(row["mean_minutes"])),
-            html.Td(_minutes_text(row["p90_minutes"])),
-            html.Td(_share_text(row["share_within_30"])),
+            html.Th(str(summary.at[group, "label"]), scope="row"),
+            html.Td(_minutes_text(result.figure(group, "mean_minutes"))),
+            html.Td(_minutes_text(result.figure(group, "p90_minutes"))),
+            html.Td(_share_text(result.figure(group, "share_within_30"))),
         ]))
     return html.Table(className="table table-sm group-table mb-0", children=[
         html.Caption("Journey to the nearest hub, by group", className="caption-top"),
@@ -158,7 +159,7 @@ def kpi(label: str, element_id: str, unit: str, help_text: str) -> html.Div:
 def arrow_button(symbol: str, element_id: str, direction: str) -> html.Button:
     label = f"Move the hub {STEP_M:.0f} metres {direction}"
     return html.Button(symbol, id=element_id, type="button", title=label,
-                       className="btn btn-outline-secondary arrow-button", **{"aria-label": label})
+                       className="btn btn-outline-secondary arrow-button", **attrs({"aria-label": label}))
 
 
 # Above this many areas, areas are found by what is typed rather than all listed: the browser
@@ -199,7 +200,7 @@ def initial_plan(locality: Locality, dataset_version: str = DEMO_DATASET_VERSION
 
 def kpi_band() -> html.Section:
     """The headline figures above the map, where the whole room can see them."""
-    return html.Section(className="kpi-band", **{"aria-label": "How the plan does"}, children=[
+    return html.Section(className="kpi-band", **attrs({"aria-label": "How the plan does"}), children=[
         kpi("average journey for residents", ids.KPI_MEAN_MINUTES, "min", "weighted by population"),
         kpi("of residents within 30 minutes", ids.KPI_SHARE_WITHIN_30, "", "share of population"),
         kpi("9 in 10 residents are within", ids.KPI_P90_MINUTES, "min", "90th percentile"),
@@ -219,7 +220,7 @@ def plan_bar(locality: Locality, dataset_version: str = DEMO_DATASET_VERSION) ->
         dcc.Store(id=ids.HUB_LAYER_KEY),
         dcc.Store(id=ids.ADD_MODE, data=None),
         html.Div("No changes yet: drag a hub to start.", id=ids.PLAN_STATUS,
-                 className="plan-status", role="status", **{"aria-live": "polite"}),
+                 className="plan-status", role="status", **attrs({"aria-live": "polite"})),
         dbc.ButtonGroup(className="plan-undo", children=[
             dbc.Button("Undo", id=ids.UNDO, color="secondary", outline=True),
             dbc.Button("Redo", id=ids.REDO, color="secondary", outline=True),
@@ -245,7 +246,7 @@ def layout(locality: Locality) -> dbc.Card:
             dcc.Dropdown(id=ids.HUB_SELECT, clearable=False, placeholder="Choose a hub",
                          className="mb-2", style={"fontSize": "1rem"}),
             html.Div(className="hub-tools", children=[
-                html.Div(className="btn-group", role="group", **{"aria-label": "Move the chosen hub"}, children=[
+                html.Div(className="btn-group", role="group", **attrs({"aria-label": "Move the chosen hub"}), children=[
                     arrow_button("←", ids.HUB_MOVE_WEST, "west"),
                     arrow_button("↑", ids.HUB_MOVE_NORTH, "north"),
                     arrow_button("↓", ids.HUB_MOVE_SOUTH, "south"),
@@ -279,7 +280,7 @@ def layout(locality: Locality) -> dbc.Card:
             html_slot(ids.GROUP_TABLE, class_name="mt-3"),
             html.H3("The ten areas furthest from a hub", className="h6 mt-3"),
             html_slot(ids.WORST_AREAS),
-            html.Div(id=ids.AREA_DETAILS, className="mt-3", **{"aria-live": "polite"}),
+            html.Div(id=ids.AREA_DETAILS, className="mt-3", **attrs({"aria-live": "polite"})),
         ]),
     ])
 
@@ -336,8 +337,10 @@ def apply_edit(trigger: str, plan: ScenarioContent, *, selected: str | None,
     State(ids.HUB_MOVE_TO, "value"), State(ids.HUB_RENAME_TEXT, "value"), State(ids.ADD_MODE, "data"),
     prevent_initial_call=True,
 )
-def edit_plan(_n, _s, _w, _e, _to, _rename, locked, _remove, map_click,
-              plan_data, history_data, selected, move_to, rename_text, add_mode):  # type: ignore[no-untyped-def]
+def edit_plan(_n: Clicks, _s: Clicks, _w: Clicks, _e: Clicks, _to: Clicks, _rename: Clicks, locked: bool | None,
+              _remove: Clicks, map_click: dict[str, Any] | None, plan_data: Plan, history_data: History | None,
+              selected: str | None, move_to: str | None, rename_text: str | None,
+              add_mode: str | None) -> tuple[Any, Any, Any, Any]:
     trigger = str(ctx.triggered_id)
     if trigger == ids.MAP and not add_mode:
         return no_update, no_update, no_update, no_update
@@ -368,7 +371,7 @@ CALLBACKS.clientside_callback(
 
 @CALLBACKS.callback(Output(ids.HUB_MOVE_TO, "options"), Input(ids.HUB_MOVE_TO, "search_value"),
                     State(ids.HUB_MOVE_TO, "value"), prevent_initial_call=True)
-def search_places(search, chosen):  # type: ignore[no-untyped-def]
+def search_places(search: str | None, chosen: str | None) -> Any:
     """For a large locality, offer the towns and areas matching what the planner types."""
     locality = data_access.current_locality()
     if len(locality.areas) <= PLACE_LIST_LIMIT or not search:
@@ -381,13 +384,13 @@ def search_places(search, chosen):  # type: ignore[no-untyped-def]
 
 @CALLBACKS.callback(Output(ids.ADD_MODE, "data"), Input(ids.HUB_ADD, "n_clicks"), Input(ids.OUTREACH_ADD, "n_clicks"),
                     Input(ids.ADD_MODE_CANCEL, "n_clicks"), prevent_initial_call=True)
-def choose_add_mode(_hub, _outreach, _cancel):  # type: ignore[no-untyped-def]
+def choose_add_mode(_hub: Clicks, _outreach: Clicks, _cancel: Clicks) -> str | None:
     return {ids.HUB_ADD: "hub", ids.OUTREACH_ADD: "outreach"}.get(str(ctx.triggered_id))
 
 
 @CALLBACKS.callback(Output(ids.ADD_MODE_BANNER, "is_open"), Output("add-mode-text", "children"),
                     Input(ids.ADD_MODE, "data"), State(ids.HUB_SELECT, "value"))
-def show_add_mode(add_mode, selected):  # type: ignore[no-untyped-def]
+def show_add_mode(add_mode: str | None, selected: str | None) -> tuple[bool, str]:
     if add_mode == "hub":
         return True, "Click on the map where the new hub should go. "
     if add_mode == "outreach":
@@ -413,7 +416,8 @@ def selection_after(plan: ScenarioContent, selected: str | None, rename_text: st
 @CALLBACKS.callback(Output(ids.HUBS, "children"), Output(ids.HUB_SELECT, "options"), Output(ids.HUB_SELECT, "value"),
                     Input(ids.HUB_LAYER_KEY, "data"), State(ids.PLAN, "data"), State(ids.HUB_SELECT, "value"),
                     State(ids.HUB_RENAME_TEXT, "value"), State(ids.HUB_LOCK, "value"), prevent_initial_call=True)
-def draw_hubs(_layer_key, plan_data, selected, rename_text, locked):  # type: ignore[no-untyped-def]
+def draw_hubs(_layer_key: str | None, plan_data: Plan, selected: str | None, rename_text: str | None,
+              locked: bool | None) -> tuple[list[Any], list[dict[str, str]], Any]:
     """Redraw the hub layer when what it shows changes (the key comes from dashboard/plan_followers.py,
     which also moves the drawn markers after a move, in the browser)."""
     plan = scenario_from_dict(plan_data)
@@ -431,7 +435,8 @@ CALLBACKS.clientside_callback(ClientsideFunction(namespace="dsp", function_name=
 @CALLBACKS.callback(Output(ids.HUB_RENAME_TEXT, "value"), Output(ids.HUB_LOCK, "value"),
                     Input(ids.HUB_SELECT, "value"), State(ids.PLAN, "data"), State(ids.HUB_RENAME_TEXT, "value"),
                     State(ids.HUB_LOCK, "value"))
-def follow_selection(selected, plan_data, rename_text, locked):  # type: ignore[no-untyped-def]
+def follow_selection(selected: str | None, plan_data: Plan, rename_text: str | None,
+                     locked: bool | None) -> tuple[Any, Any]:
     """The name box and lock switch show the chosen hub; an unchanged switch is not written (it would ask
     for an edit)."""
     hub = next((h for h in scenario_from_dict(plan_data).hubs if h.hub_id == selected), None)
@@ -450,7 +455,7 @@ HEADLINE_KPIS = (ids.KPI_MEAN_MINUTES, ids.KPI_SHARE_WITHIN_30, ids.KPI_P90_MINU
     Input(ids.PLAN, "data"), Input(ids.TRAVEL_MODE, "value"), Input(ids.LAYER_PICKER, "value"),
     State(ids.LEGEND, "children"), *(State(kpi, "children") for kpi in HEADLINE_KPIS),
 )
-def score(plan_data, mode, layer, *shown):  # type: ignore[no-untyped-def]
+def score(plan_data: Plan, mode: Mode | None, layer: str | None, *shown: Any) -> tuple[Any, ...]:
     """The access layer, the headline figures and the tables for the plan. A legend or figure that
     reads as it did is not sent: every property the browser is sent costs it a pass over the page."""
     locality = data_access.current_locality()
@@ -458,15 +463,16 @@ def score(plan_data, mode, layer, *shown):  # type: ignore[no-untyped-def]
         return (*fill_and_key(area_fill(locality, layer)), *([no_update] * 8))
     plan = scenario_from_dict(plan_data)
     result = score_plan(data_access.current_folder(), plan.hubs, mode or DEFAULT_MODE)
-    fill = fill_and_key(plan_fill(result, plan, layer, mode or DEFAULT_MODE) if layer in PLAN_LAYERS
-                        else area_fill(locality, layer or DEFAULT_LAYER))
+    fill: tuple[Any, Any] = fill_and_key(plan_fill(result, plan, layer, mode or DEFAULT_MODE) if layer in PLAN_LAYERS
+                                         else area_fill(locality, layer or DEFAULT_LAYER))
     if ctx.triggered_id not in (None, ids.LAYER_PICKER) and layer not in PLAN_LAYERS:
         fill = (no_update, no_update)
     area_colours, key = fill
-    s = result.summary.set_index("group")
-    figures = (_minutes_text(s.loc["population", "mean_minutes"]), _share_text(s.loc["population", "share_within_30"]),
-               _minutes_text(s.loc["population", "p90_minutes"]), _minutes_text(s.loc["need", "mean_minutes"]),
-               _share_text(s.loc["need", "share_within_30"]), _minutes_text(s.loc["need", "p90_minutes"]))
+    figure = result.figure
+    figures = (_minutes_text(figure("population", "mean_minutes")),
+               _share_text(figure("population", "share_within_30")),
+               _minutes_text(figure("population", "p90_minutes")), _minutes_text(figure("need", "mean_minutes")),
+               _share_text(figure("need", "share_within_30")), _minutes_text(figure("need", "p90_minutes")))
     return (area_colours, *changed_only((key, *figures), shown),
             to_html(group_table(result)), to_html(worst_areas(result, locality, hub_names(plan))))
 
@@ -477,7 +483,7 @@ def changed_only(values: tuple[Any, ...], shown: tuple[Any, ...]) -> tuple[Any, 
 
 
 @CALLBACKS.callback(Output(ids.KPI_MODE_NOTE, "children"), Input(ids.TRAVEL_MODE, "value"))
-def explain_mode(mode):  # type: ignore[no-untyped-def]
+def explain_mode(mode: Mode | None) -> str:
     """What the journey times mean for the chosen way of travelling (a move does not change it)."""
     if mode == "bus":
         return "Bus times are an estimate: road speeds scaled down plus an average wait; no timetable is used."
@@ -493,7 +499,7 @@ def fill_and_key(fill: tuple[dict[str, Any], list[Any]]) -> tuple[str, str]:
 @CALLBACKS.callback(Output(ids.AREA_DETAILS, "children"), Input(ids.MAP, "clickData"),
                     State(ids.PLAN, "data"), State(ids.TRAVEL_MODE, "value"), State(ids.ADD_MODE, "data"),
                     prevent_initial_call=True)
-def show_area(click, plan_data, mode, add_mode):  # type: ignore[no-untyped-def]
+def show_area(click: dict[str, Any] | None, plan_data: Plan, mode: Mode | None, add_mode: str | None) -> Any:
     if add_mode or not click:
         return no_update  # the click placed a new hub or outreach point
     locality = data_access.current_locality()

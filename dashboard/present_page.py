@@ -21,8 +21,9 @@ import flask
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import data_access, ids
+from dashboard.attrs import attrs
 from dashboard.auth import current_user
-from dashboard.callbacks import CallbackRegistry
+from dashboard.callbacks import CallbackRegistry, Clicks
 from dashboard.compare_page import GRAPH_CONFIG, compare_href, described_graph, lorenz_figure, minutes_map
 from dashboard.engine import DEFAULT_MODE
 from dashboard.layers import minutes_classes
@@ -118,12 +119,12 @@ def headline_tiles(figures: ScenarioFigures) -> html.Div:
 
 
 def groups_table(figures: ScenarioFigures) -> html.Table:
-    summary = figures.access.summary.set_index("group")
+    access = figures.access
     rows = [html.Tr([html.Th(GROUP_LABELS[group], scope="row"),
-                     html.Td(minutes_text(float(summary.loc[group, "mean_minutes"]))),
-                     html.Td(minutes_text(float(summary.loc[group, "p90_minutes"]))),
-                     html.Td(share_text(float(summary.loc[group, "share_within_30"])))])
-            for group in GROUP_LABELS if group in summary.index]
+                     html.Td(minutes_text(access.figure(group, "mean_minutes"))),
+                     html.Td(minutes_text(access.figure(group, "p90_minutes"))),
+                     html.Td(share_text(access.figure(group, "share_within_30")))])
+            for group in GROUP_LABELS if group in set(access.summary["group"])]
     return html.Table(className="present-table", children=[
         html.Caption("Journey to the nearest hub, by group"),
         html.Thead(html.Tr([html.Th("Who", scope="col"), html.Th("Average", scope="col"),
@@ -164,7 +165,8 @@ def stage_parts(folder: str, figures: ScenarioFigures, view: str) -> tuple[Any, 
     title = [figures.title, html.Span(f" · {VIEWS[view]} · {MODE_LABELS[figures.mode]}",
                                       className="present-title-view")]
     if view == "map":
-        body = [headline_tiles(figures), html.Div(minutes_legend(figures), className="legend present-legend")]
+        body: list[Any] = [headline_tiles(figures),
+                           html.Div(minutes_legend(figures), className="legend present-legend")]
         return title, minutes_map(folder, figures, height=MAP_HEIGHT, hub_size=26, town_size=16), False, body
     body = [groups_table(figures)] if view == "groups" else spend_view(figures)
     return title, no_update, True, body
@@ -184,7 +186,7 @@ def stage_outputs(what: dict[str, Any]) -> tuple[Any, Any, bool, list[Any]]:
 
 def stage(what: dict[str, Any]) -> html.Section:
     title, figure, hidden, body = stage_outputs(what)
-    return html.Section(className="present-stage", **{"aria-live": "polite"}, children=[
+    return html.Section(className="present-stage", **attrs({"aria-live": "polite"}), children=[
         html.H2(title, id=ids.PRESENT_TITLE, className="present-title"),
         html.Div(className="present-grid", children=[
             html.Div(id=ids.PRESENT_MAP_WRAP, className="present-map-wrap", hidden=hidden, children=[
@@ -202,7 +204,7 @@ def choice_button(label: Any, component_id: dict[str, Any], pressed: bool, *, ti
     return html.Button(label, id=component_id, type="button", title=title, n_clicks=0,
                        className="present-button" + (" active" if pressed else "") +
                        (" present-scenario-button" if component_id["type"] == ids.PRESENT_SCENARIO else ""),
-                       **{"aria-pressed": "true" if pressed else "false"})
+                       **attrs({"aria-pressed": "true" if pressed else "false"}))
 
 
 def present_bar(state: dict[str, Any]) -> html.Nav:
@@ -215,11 +217,11 @@ def present_bar(state: dict[str, Any]) -> html.Nav:
                                   title=f"Show {label.lower()}") for view, label in VIEWS.items()]
     mode_buttons = [choice_button(MODE_LABELS[mode], {"type": ids.PRESENT_MODE, "mode": mode},
                                   mode == state["mode"], title=f"Journeys: {MODE_LABELS[mode]}") for mode in MODES]
-    return html.Nav(className="present-bar", **{"aria-label": "Presenting"}, children=[
+    return html.Nav(className="present-bar", **attrs({"aria-label": "Presenting"}), children=[
         html.Div(scenario_buttons, className="present-group present-scenarios", role="group",
-                 **{"aria-label": "Scenarios (keys 1 to 9, or the arrow keys)"}),
-        html.Div(view_buttons, className="present-group", role="group", **{"aria-label": "View"}),
-        html.Div(mode_buttons, className="present-group", role="group", **{"aria-label": "Travel by"}),
+                 **attrs({"aria-label": "Scenarios (keys 1 to 9, or the arrow keys)"})),
+        html.Div(view_buttons, className="present-group", role="group", **attrs({"aria-label": "View"})),
+        html.Div(mode_buttons, className="present-group", role="group", **attrs({"aria-label": "Travel by"})),
         html.Div(className="present-group present-follow", children=[
             html.Button("Let the room follow", id=ids.PRESENT_FOLLOW_START, type="button",
                         className="present-button", title="Open a room: screens with its code follow this one"),
@@ -290,7 +292,7 @@ def follow_view(query: dict[str, str]) -> html.Div:
         dcc.Store(id=ids.FOLLOW_ROOM, data=code),
         dcc.Store(id=ids.FOLLOW_SHOWN, data=first),
         dcc.Interval(id=ids.FOLLOW_TICK, interval=FOLLOW_POLL_MS),
-        html.Nav(className="present-bar", **{"aria-label": "Following"}, children=[
+        html.Nav(className="present-bar", **attrs({"aria-label": "Following"}), children=[
             html.Span(["Following room ", html.Strong(code.upper())], className="present-room"),
             html.Span("This screen follows the presenter's choices.", className="present-group"),
             dcc.Link("Stop following", href="/", className="present-leave"),
@@ -322,7 +324,8 @@ def publish_choice(state: dict[str, Any]) -> str | None:
                     Input({"type": ids.PRESENT_VIEW, "view": ALL}, "n_clicks"),
                     Input({"type": ids.PRESENT_MODE, "mode": ALL}, "n_clicks"),
                     State(ids.PRESENT_STATE, "data"), prevent_initial_call=True)
-def choose(_scenarios, _views, _modes, state):  # type: ignore[no-untyped-def]
+def choose(_scenarios: list[Clicks], _views: list[Clicks], _modes: list[Clicks],
+           state: dict[str, Any]) -> tuple[Any, Any, Any]:
     if not isinstance(ctx.triggered_id, dict) or not ctx.triggered or not ctx.triggered[0]["value"]:
         return no_update, no_update, no_update
     new = next_state(state, dict(ctx.triggered_id))
@@ -338,7 +341,7 @@ def choose(_scenarios, _views, _modes, state):  # type: ignore[no-untyped-def]
                     Output({"type": ids.PRESENT_MODE, "mode": ALL}, "className"),
                     Output({"type": ids.PRESENT_MODE, "mode": ALL}, "aria-pressed"),
                     Input(ids.PRESENT_STATE, "data"), prevent_initial_call=True)
-def mark_pressed(state):  # type: ignore[no-untyped-def]
+def mark_pressed(state: dict[str, Any]) -> tuple[list[str], ...]:
     def marks(pressed: list[bool], extra: str = "") -> tuple[list[str], list[str]]:
         return ([f"present-button{extra}" + (" active" if p else "") for p in pressed],
                 ["true" if p else "false" for p in pressed])
@@ -352,7 +355,7 @@ def mark_pressed(state):  # type: ignore[no-untyped-def]
 @CALLBACKS.callback(Output(ids.PRESENT_TITLE, "children"), Output(ids.PRESENT_MAP, "figure"),
                     Output(ids.PRESENT_MAP_WRAP, "hidden"), Output(ids.PRESENT_BODY, "children"),
                     Input(ids.PRESENT_SHOWN, "data"), prevent_initial_call=True)
-def show(what):  # type: ignore[no-untyped-def]
+def show(what: dict[str, Any]) -> tuple[Any, Any, bool, list[Any]]:
     return stage_outputs(what)
 
 
@@ -360,7 +363,7 @@ def show(what):  # type: ignore[no-untyped-def]
                     Output(ids.PRESENT_FOLLOW_STOP, "hidden"), Output(ids.PRESENT_FOLLOW_START, "hidden"),
                     Input(ids.PRESENT_FOLLOW_START, "n_clicks"), Input(ids.PRESENT_FOLLOW_STOP, "n_clicks"),
                     State(ids.PRESENT_STATE, "data"), prevent_initial_call=True)
-def open_or_close_room(_start, _stop, state):  # type: ignore[no-untyped-def]
+def open_or_close_room(_start: Clicks, _stop: Clicks, state: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
     store, user = scenario_store(), current_user()
     try:
         if ctx.triggered_id == ids.PRESENT_FOLLOW_STOP and state.get("room"):
@@ -385,14 +388,14 @@ def open_or_close_room(_start, _stop, state):  # type: ignore[no-untyped-def]
                     Input(ids.FOLLOW_TICK, "n_intervals"), State(ids.FOLLOW_ROOM, "data"),
                     State(ids.FOLLOW_SHOWN, "data"),
                     prevent_initial_call=True)
-def poll_room(_ticks, room_code, current):  # type: ignore[no-untyped-def]
+def poll_room(_ticks: int | None, room_code: str, current: dict[str, Any]) -> tuple[Any, ...]:
     # One round trip: the stage comes back with the news, so screens follow within a poll.
     new = followed(room_code)
     return (no_update,) * 5 if new == current else (new, *stage_outputs(new))
 
 
 @CALLBACKS.callback(Output(ids.PRESENT_START, "href"), Input(ids.PRESENT_PICKER, "value"), prevent_initial_call=True)
-def shortlist_link(keys):  # type: ignore[no-untyped-def]
+def shortlist_link(keys: list[str] | None) -> str:
     return "/present?ids=" + ",".join(keys or [])
 
 

@@ -24,6 +24,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import history, ids
+from dashboard.attrs import attrs
 from dashboard.auth import current_user, describe_user
 from dashboard.callbacks import CallbackRegistry
 from dashboard.exports import EXPORTS, export_url, public_url
@@ -331,7 +332,7 @@ def layout() -> dbc.Card:
                               placeholder="kept in the history"),
                 ]),
             ]),
-            html.Div(className="scenario-buttons", role="group", **{"aria-label": "Scenario actions"}, children=[
+            html.Div(className="scenario-buttons", role="group", **attrs({"aria-label": "Scenario actions"}), children=[
                 _button("Save", ids.SCENARIO_SAVE, "Save the plan as the next version of this scenario", "primary"),
                 _button("Save as new", ids.SCENARIO_SAVE_AS, "Save the plan as a new scenario with the name above"),
                 _button("Rename", ids.SCENARIO_RENAME, "Give this scenario the name above; its links stay the same"),
@@ -339,7 +340,7 @@ def layout() -> dbc.Card:
                 _button("Delete", ids.SCENARIO_DELETE, "Move this scenario to the deleted list (it can be undeleted)",
                         "danger"),
             ]),
-            html.Div(id=ids.SCENARIO_MESSAGE, role="status", **{"aria-live": "polite"}),
+            html.Div(id=ids.SCENARIO_MESSAGE, role="status", **attrs({"aria-live": "polite"})),
             dbc.Alert(id=ids.SCENARIO_CONFLICT, is_open=False, color="warning", className="mt-2 mb-0", children=[
                 html.P(id=ids.SCENARIO_CONFLICT_TEXT, className="mb-2"),
                 html.Div(className="d-flex flex-wrap gap-2", children=[
@@ -407,7 +408,7 @@ ACTION_BUTTONS = (ids.SCENARIO_SAVE, ids.SCENARIO_SAVE_AS, ids.SCENARIO_RENAME, 
     State(ids.SCENARIO_VERSION_PICK, "value"),
     prevent_initial_call=True,
 )
-def act(*values):  # type: ignore[no-untyped-def]
+def act(*values: Any) -> tuple[Any, ...]:
     visibility, state, plan, title, change_note, notes, release_note, picked, picked_version = values[-9:]
     given = BarInput(state=state, plan=plan, title=title, change_note=change_note, notes=notes,
                      release_note=release_note, visibility=visibility or "draft", picked=picked,
@@ -431,7 +432,7 @@ def act(*values):  # type: ignore[no-untyped-def]
     Input(ids.URL, "pathname"), Input(ids.URL, "search"), State(ids.SCENARIO, "data"),
     prevent_initial_call="initial_duplicate",
 )
-def load_from_url(pathname, search, state):  # type: ignore[no-untyped-def]
+def load_from_url(pathname: str | None, search: str | None, state: State_) -> tuple[Any, ...]:
     user = current_user()
     try:
         opened, message = open_from_address(scenario_store(), user, pathname, search, state)
@@ -451,7 +452,7 @@ def load_from_url(pathname, search, state):  # type: ignore[no-untyped-def]
     Output(ids.SCENARIO_DELETE, "disabled"), Output(ids.SCENARIO_RESTORE, "disabled"),
     Input(ids.SCENARIO, "data"),
 )
-def show_scenario(state):  # type: ignore[no-untyped-def]
+def show_scenario(state: State_) -> tuple[Any, ...]:
     try:
         versions = version_options(scenario_store(), current_user(), state)
     except PlannerError:
@@ -466,13 +467,13 @@ def show_scenario(state):  # type: ignore[no-untyped-def]
 
 @CALLBACKS.callback(Output(ids.SCENARIO_DOWNLOADS, "children"), Input(ids.SCENARIO, "data"),
                     Input(ids.TRAVEL_MODE, "value"))
-def show_downloads(state, mode):  # type: ignore[no-untyped-def]
+def show_downloads(state: State_, mode: str | None) -> Any:
     return download_links(state, mode)
 
 
 @CALLBACKS.callback(Output(ids.SCENARIO_PICK, "options"), Output(ids.SCENARIO_WHO, "children"),
                     Input(ids.SCENARIO, "data"), Input(ids.SCENARIO_SHOW_DELETED, "value"))
-def list_scenarios(_state, show_deleted):  # type: ignore[no-untyped-def]
+def list_scenarios(_state: State_, show_deleted: bool | None) -> tuple[list[dict[str, str]], str]:
     user = current_user()
     return scenario_options(scenario_store(), user, deleted=bool(show_deleted)), describe_user(user)
 

@@ -104,7 +104,7 @@ class ScenarioFigures:
 
 def scenario_figures(folder: str, chosen: Chosen, mode: str | None = None) -> ScenarioFigures:
     """Work out every figure the views show for ``chosen`` travelling by ``mode``."""
-    travel: Mode = mode if mode in MODES else DEFAULT_MODE  # type: ignore[assignment]
+    travel: Mode = mode if mode in MODES else DEFAULT_MODE
     ledger = plan_money.costed_plan(folder, chosen.content).ledger
     access = score_plan(folder, chosen.content.hubs, travel)
     equity = plan_money.plan_equity(folder, chosen.content, ledger, access, travel)
@@ -139,8 +139,7 @@ class Headline:
 
 def _summary(group: str, column: str) -> Callable[[ScenarioFigures], float]:
     def read(figures: ScenarioFigures) -> float:
-        summary = figures.access.summary.set_index("group")
-        return float(summary.loc[group, column]) if group in summary.index else math.nan
+        return figures.access.figure(group, column)
     return read
 
 

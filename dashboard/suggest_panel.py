@@ -24,7 +24,8 @@ import pandas as pd
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import data_access, history, ids
-from dashboard.callbacks import CallbackRegistry
+from dashboard.attrs import attrs
+from dashboard.callbacks import CallbackRegistry, Clicks
 from dashboard.engine import DEFAULT_MODE, router_for, weights_for
 from dashboard.jobs import CANCELLED, DEFAULT_LATTICE, NO_WORKER, WORKER_LOST
 from dashboard.logging_setup import LOGGER_NAME
@@ -256,8 +257,8 @@ def layout(folder: str) -> dbc.Card:
                     dbc.Button("Cancel", id=ids.SUGGEST_CANCEL, color="secondary", outline=True, size="sm"),
                 ]),
             ]),
-            html.Div(id=ids.SUGGEST_MESSAGE, **{"aria-live": "polite"}),
-            html.Div(id=ids.SUGGEST_RESULT, className="suggest-result mt-2", **{"aria-live": "polite"}),
+            html.Div(id=ids.SUGGEST_MESSAGE, **attrs({"aria-live": "polite"})),
+            html.Div(id=ids.SUGGEST_RESULT, className="suggest-result mt-2", **attrs({"aria-live": "polite"})),
             html.Div(id=ids.SUGGEST_ACTIONS, hidden=True, children=html.Div(className="d-flex gap-2", children=[
                 dbc.Button("Use these hubs", id=ids.SUGGEST_USE, color="primary"),
                 dbc.Button("Discard", id=ids.SUGGEST_DISCARD, color="secondary", outline=True),
@@ -299,8 +300,8 @@ def job_failed(error: Exception) -> list[Any]:
                     running=[(Output(ids.SUGGEST_RUN, "disabled"), True, False),
                              (Output(ids.SUGGEST_PROGRESS_BOX, "hidden"), False, True)],
                     cancel=[Input(ids.SUGGEST_CANCEL, "n_clicks")])
-def suggest(set_progress, _clicks, n_hubs, objective, threshold, floor, weight, keep_locked,  # type: ignore[no-untyped-def]
-            plan_data, mode):
+def suggest(set_progress: Callable[[tuple[int, str, str]], None], _clicks: Clicks, n_hubs: Any, objective: Any,
+            threshold: Any, floor: Any, weight: Any, keep_locked: Any, plan_data: Any, mode: Any) -> tuple[Any, Any]:
     shown: list[int] = []
 
     def progress(done: int, total: int) -> None:
@@ -361,7 +362,8 @@ def use_or_discard(trigger: str, data: Any, plan_data: Any, history_data: Any) -
                     Input(ids.SUGGEST_USE, "n_clicks"), Input(ids.SUGGEST_DISCARD, "n_clicks"),
                     State(ids.SUGGESTION, "data"), State(ids.PLAN, "data"), State(ids.PLAN_HISTORY, "data"),
                     prevent_initial_call=True)
-def choose(_use, _discard, data, plan_data, history_data):  # type: ignore[no-untyped-def]
+def choose(_use: Clicks, _discard: Clicks, data: Any, plan_data: Any,
+           history_data: Any) -> tuple[Any, Any, Any, Any, Any]:
     return use_or_discard(str(ctx.triggered_id), data, plan_data, history_data)
 
 

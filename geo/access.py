@@ -14,10 +14,11 @@ whichever of its points is quickest. Moving one hub only recomputes that hub's c
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -270,6 +271,17 @@ class AccessResult:
             "second_hub": self.second_hub, "second_minutes": self.second_minutes,
             "e2sfca": self.e2sfca,
         })
+
+    @cached_property
+    def _summary_by_group(self) -> pd.DataFrame:
+        return self.summary.set_index("group")
+
+    def figure(self, group: str, column: str) -> float:
+        """One figure of the summary: ``column`` (``mean_minutes``...) for ``group``; NaN for a group it lacks."""
+        by_group = self._summary_by_group
+        if group not in by_group.index:
+            return math.nan
+        return float(cast(float, by_group.at[group, column]))
 
 
 def access_from_minutes(minutes_by_hub: np.ndarray, weights: AreaWeights, *,
