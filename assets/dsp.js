@@ -37,6 +37,13 @@ window.dsp = Object.assign(window.dsp || {}, {
     return (c === null || c === undefined || c < 0) ? "#bdbdbd" : fill.palette[c];
   },
 
+  // Text shown as HTML by Leaflet (tooltips), with the characters that make markup escaped.
+  escapeHtml: function (text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+    });
+  },
+
   hubIdOf: function (marker) {
     var element = marker.getElement && marker.getElement();
     var tagged = element && element.querySelector("[data-hub-id]");
@@ -173,7 +180,9 @@ window.dsp = Object.assign(window.dsp || {}, {
   registerArea: function (feature, layer) {
     var i = feature.properties.i;
     window.dsp.areaLayers[i] = layer;
-    layer.bindTooltip(feature.properties.name + " (" + feature.properties.district + ")", {sticky: true});
+    // Leaflet writes a text tooltip as markup: names from an uploaded file are escaped first.
+    var text = feature.properties.name + " (" + feature.properties.district + ")";
+    layer.bindTooltip(window.dsp.escapeHtml(text), {sticky: true});
     if (window.dsp.areaFill) { layer.setStyle({fillColor: window.dsp.fillFor(i)}); }
   }
 });

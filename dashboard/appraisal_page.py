@@ -26,7 +26,7 @@ from dashboard import data_access, ids
 from dashboard.attrs import attrs
 from dashboard.auth import current_user
 from dashboard.callbacks import CallbackRegistry, Clicks, Stored
-from dashboard.charts import CATEGORICAL, base_layout
+from dashboard.charts import CATEGORICAL, base_layout, plotly_text
 from dashboard.routes import page_route
 from dashboard.scenario_figures import scenario_options
 from dashboard.store_access import scenario_store
@@ -214,7 +214,8 @@ def totals_figure(results: AppraisalResults) -> go.Figure:
     """Weighted totals as bars, with the range between participants as whiskers."""
     totals = results.totals.dropna(subset=["weighted_total"]).sort_values("weighted_total")
     figure = go.Figure(go.Bar(
-        x=totals["weighted_total"], y=totals["name"], orientation="h", marker_color=CATEGORICAL[0],
+        x=totals["weighted_total"], y=[plotly_text(name) for name in totals["name"]], orientation="h",
+        marker_color=CATEGORICAL[0],
         text=[f"{v:.1f}" for v in totals["weighted_total"]], textposition="inside", insidetextanchor="start",
         error_x={"type": "data", "symmetric": False, "color": "#111111", "thickness": 2, "width": 8,
                  "array": totals["max_total"] - totals["weighted_total"],

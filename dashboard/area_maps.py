@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from dashboard import data_access
-from dashboard.charts import FONT
+from dashboard.charts import FONT, plotly_text
 from dashboard.layers import NO_DATA
 from geo.scenarios import Hub
 
@@ -76,7 +76,7 @@ def hover_trace(folder: str, texts: Sequence[str]) -> dict[str, Any]:
     """Invisible points at each area's population-weighted centre carrying its hover sentence."""
     areas = data_access.locality_for(folder).areas
     return {"type": "scatter", "x": areas["pwc_x"].round().tolist(), "y": areas["pwc_y"].round().tolist(),
-            "mode": "markers", "marker": {"size": 10, "opacity": 0}, "text": list(texts),
+            "mode": "markers", "marker": {"size": 10, "opacity": 0}, "text": [plotly_text(t) for t in texts],
             "hovertemplate": "%{text}<extra></extra>", "showlegend": False}
 
 
@@ -94,7 +94,7 @@ def town_trace(folder: str, *, size: int) -> dict[str, Any]:
     lift = TOWN_LABEL_LIFT * (north - south)
     return {"type": "scatter", "x": towns.geometry.x.round().tolist(),
             "y": (towns.geometry.y + lift).round().tolist(),
-            "mode": "text", "text": towns["name"].tolist(), "textposition": "top center",
+            "mode": "text", "text": [plotly_text(name) for name in towns["name"]], "textposition": "top center",
             "textfont": {"size": size, "color": "#000000", "family": FONT["family"],
                          "shadow": "0 0 3px #ffffff, 0 0 3px #ffffff"},  # a white halo: readable on any colour
             "hoverinfo": "skip", "showlegend": False}
@@ -110,7 +110,7 @@ def hub_trace(hubs: Sequence[Hub], *, size: int = 16, style: str = "orange") -> 
             "text": [str(n) for n in range(1, len(hubs) + 1)],
             "textfont": {"size": round(size * 0.65), "color": number},
             "marker": {"size": size, "color": disc, "line": {"width": 2, "color": "#111111"}},
-            "hovertext": [h.name for h in hubs], "hoverinfo": "text", "showlegend": False}
+            "hovertext": [plotly_text(h.name) for h in hubs], "hoverinfo": "text", "showlegend": False}
 
 
 def gone_hub_trace(hubs: Sequence[Hub], *, size: int = 16) -> dict[str, Any]:
@@ -118,7 +118,8 @@ def gone_hub_trace(hubs: Sequence[Hub], *, size: int = 16) -> dict[str, Any]:
     return {"type": "scatter", "x": [h.x for h in hubs], "y": [h.y for h in hubs], "mode": "markers",
             "marker": {"size": size, "color": "rgba(255,255,255,0.85)", "symbol": "circle",
                        "line": {"width": 3, "color": "#111111"}},
-            "hovertext": [f"{h.name} (not in this scenario)" for h in hubs], "hoverinfo": "text", "showlegend": False}
+            "hovertext": [f"{plotly_text(h.name)} (not in this scenario)" for h in hubs], "hoverinfo": "text",
+            "showlegend": False}
 
 
 def area_map(folder: str, classes: Sequence[int], palette: Sequence[str], hover: Sequence[str],

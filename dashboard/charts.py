@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Sequence
 
 import plotly.graph_objects as go
 
 # Okabe-Ito: distinguishable with every common colour-vision deficiency.
 CATEGORICAL = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+
+
+def plotly_text(text: object) -> str:
+    """Text from a user or a file, safe in a Plotly label, legend or hover box.
+
+    Plotly reads a little HTML in every text it draws (links, styles, line breaks), so a
+    name like ``<a href=...>`` would become a link; escaped, it shows as typed.
+    """
+    return html.escape(str(text), quote=False)
+
+
 FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif", "size": 15, "color": "#1b1b1b"}
 
 

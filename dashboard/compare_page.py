@@ -23,7 +23,7 @@ from dashboard.area_maps import area_map
 from dashboard.attrs import attrs
 from dashboard.auth import current_user
 from dashboard.callbacks import CallbackRegistry
-from dashboard.charts import CATEGORICAL, base_layout
+from dashboard.charts import CATEGORICAL, base_layout, plotly_text
 from dashboard.engine import DEFAULT_MODE, weights_for
 from dashboard.history import Plan
 from dashboard.layers import MINUTES_PALETTE, NO_DATA, minutes_classes
@@ -177,7 +177,7 @@ def access_histogram(figures: Sequence[ScenarioFigures], population: np.ndarray)
         counts, _ = np.histogram(f.access.minutes[known], bins=edges, weights=population[known])
         shares = 100.0 * counts / total if total > 0 else counts
         traces.append(go.Scatter(
-            x=edges, y=[*shares, shares[-1]], mode="lines", line_shape="hv", name=f"{n + 1}. {f.title}",
+            x=edges, y=[*shares, shares[-1]], mode="lines", line_shape="hv", name=f"{n + 1}. {plotly_text(f.title)}",
             line={"color": CATEGORICAL[n], "dash": LINE_DASHES[n % len(LINE_DASHES)], "width": 3},
             hovertemplate="%{x:.0f}+ min: %{y:.1f}% of residents<extra></extra>",
         ))
@@ -196,7 +196,7 @@ def lorenz_figure(figures: Sequence[ScenarioFigures]) -> go.Figure:
         curve = f.equity.lorenz
         traces.append(go.Scatter(
             x=100 * curve["need_share"], y=100 * curve["spend_share"], mode="lines",
-            name=f"{n + 1}. {f.title} (Gini {f.equity.gini:.2f})",
+            name=f"{n + 1}. {plotly_text(f.title)} (Gini {f.equity.gini:.2f})",
             line={"color": CATEGORICAL[n], "dash": LINE_DASHES[n % len(LINE_DASHES)], "width": 3},
             hovertemplate="%{x:.0f}% of need gets %{y:.0f}% of spend<extra></extra>",
         ))

@@ -20,6 +20,7 @@ assets/money.js: totals, the ledger by kind of support, year one and the expecte
 from __future__ import annotations
 
 import math
+from html import unescape
 from typing import Any
 
 import dash
@@ -504,6 +505,7 @@ def district_clicked(click: dict[str, Any] | None, districts: set[str]) -> str |
     """The district of a clicked bar (its label may carry the selection mark), if it is one."""
     points = (click or {}).get("points") or [{}]
     label = str(points[0].get("y", "")).replace("<b>", "").replace("</b>", "").removeprefix(SELECTED_MARK)
+    label = unescape(label)  # the labels were escaped for Plotly (dashboard/charts.py plotly_text)
     return label if label in districts else None
 
 

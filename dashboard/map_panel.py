@@ -6,6 +6,7 @@ class per area; a clientside step recolours the existing Leaflet layers in place
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -91,7 +92,7 @@ def town_labels(locality: Locality) -> list[dl.DivMarker]:
         labels.append(dl.DivMarker(
             **QUIET,
             position=[lat, lon], interactive=False, keyboard=False,
-            iconOptions={"html": f"<span>{row['name']}</span>", "className": size,
+            iconOptions={"html": f"<span>{escape(str(row['name']))}</span>", "className": size,
                          "iconSize": [160, 24], "iconAnchor": [80, 34]},
         ))
     return labels

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from dashboard.charts import CATEGORICAL, FONT
+from dashboard.charts import CATEGORICAL, FONT, plotly_text
 
 if TYPE_CHECKING:
     from dash import dcc
@@ -93,7 +93,9 @@ def label_margin(labels: Sequence[str]) -> int:
 
 
 def _marked(labels: Sequence[str], selected: str | None) -> list[str]:
-    return [f"<b>{SELECTED_MARK}{label}</b>" if label == selected else label for label in labels]
+    """The labels as Plotly draws them: escaped, the selected one in bold with its mark."""
+    return [f"<b>{SELECTED_MARK}{plotly_text(label)}</b>" if label == selected else plotly_text(label)
+            for label in labels]
 
 
 def _outline(labels: Sequence[str], selected: str | None) -> dict[str, Any]:
@@ -144,7 +146,8 @@ def waterfall_figure(steps: pd.DataFrame) -> Figure:
     running = steps["running_total_gbp"].to_numpy(dtype=float)
     top = float(np.nanmax(np.r_[running, 0.0]))
     return {"data": [{
-        "type": "waterfall", "orientation": "h", "y": labels, "x": amounts, "measure": measures, "text": text,
+        "type": "waterfall", "orientation": "h", "y": [plotly_text(label) for label in labels],
+        "x": amounts, "measure": measures, "text": text,
         "textposition": "outside", "cliponaxis": False, "hoverinfo": "skip",
         "increasing": {"marker": {"color": PLAN}}, "decreasing": {"marker": {"color": RELEASED}},
         "totals": {"marker": {"color": TOTAL}}, "connector": {"line": {"color": "#9a9a9a", "dash": "dot"}},

@@ -8,6 +8,7 @@ class per area and the headline figures. Area polygons are never sent again.
 from __future__ import annotations
 
 import json
+from html import escape
 from typing import Any
 
 import dash
@@ -51,8 +52,9 @@ def latlon(x: float, y: float) -> list[float]:
 
 
 def hub_icon_html(hub_id: str, label: str, *, selected: bool, locked: bool) -> str:
+    """The marker's HTML (Leaflet sets it as markup): the id and label are escaped like any text."""
     classes = "hub-icon" + (" hub-icon-selected" if selected else "") + (" hub-icon-locked" if locked else "")
-    return f'<div class="{classes}" data-hub-id="{hub_id}"><span>{label}</span></div>'
+    return f'<div class="{classes}" data-hub-id="{escape(hub_id)}"><span>{escape(label)}</span></div>'
 
 
 def hub_markers(plan: ScenarioContent, selected: str | None) -> list[Any]:

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from dashboard import ids
-from dashboard.charts import CATEGORICAL, base_layout, horizontal_bars
+from dashboard.charts import CATEGORICAL, base_layout, horizontal_bars, plotly_text
 from geo.provision import ProvisionSummary
 
 
@@ -37,11 +37,12 @@ def split_figure(summary: ProvisionSummary) -> go.Figure:
 
 def district_figure(summary: ProvisionSummary) -> go.Figure:
     table = summary.by_district
+    districts = [plotly_text(name) for name in table["district"]]
     figure = go.Figure([
-        go.Bar(name="Share of spend", y=table["district"], x=100 * table["spend_share"], orientation="h",
+        go.Bar(name="Share of spend", y=districts, x=100 * table["spend_share"], orientation="h",
                marker_color=CATEGORICAL[0], text=[f"{v:.0%}" for v in table["spend_share"]], textposition="outside",
                hoverinfo="skip"),
-        go.Bar(name="Share of need", y=table["district"], x=100 * table["need_share"], orientation="h",
+        go.Bar(name="Share of need", y=districts, x=100 * table["need_share"], orientation="h",
                marker_color=CATEGORICAL[1], marker_pattern_shape="/", text=[f"{v:.0%}" for v in table["need_share"]],
                textposition="outside", hoverinfo="skip"),
     ])

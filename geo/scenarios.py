@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -33,6 +34,8 @@ GRID_X_RANGE_M = (0.0, 700_000.0)
 GRID_Y_RANGE_M = (0.0, 1_300_000.0)
 
 MAX_ID_CHARS = 64
+# A hub's id is written into the page (marker attributes, element ids): letters, digits and . _ : - only.
+HUB_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 MAX_NAME_CHARS = 200
 MAX_NOTES_CHARS = 20_000
 MAX_RELEASE_NOTE_CHARS = 2_000
@@ -128,6 +131,9 @@ class Hub:
 
     def __post_init__(self) -> None:
         _text("hub hub_id", self.hub_id, max_chars=MAX_ID_CHARS)
+        if not HUB_ID_PATTERN.fullmatch(self.hub_id):
+            raise _fail("hub hub_id", "1-64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit",
+                        self.hub_id)
         where = f"hub {self.hub_id!r}"
         _text(f"{where} name", self.name, max_chars=MAX_NAME_CHARS)
         object.__setattr__(self, "x", _grid_metres(f"{where} x", self.x, GRID_X_RANGE_M))

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from geo.errors import PlannerInputError
 from geo.money import PlanMoney
 from geo.scenarios import (
+    HUB_ID_PATTERN,
     Hub,
     OutreachPoint,
     ScenarioContent,
@@ -215,7 +216,7 @@ _json = st.recursive(_json_leaf, lambda inner: st.lists(inner, max_size=3)
 
 @st.composite
 def _contents(draw: st.DrawFn) -> ScenarioContent:
-    hub_ids = draw(st.lists(_text, max_size=4, unique=True))
+    hub_ids = draw(st.lists(st.from_regex(HUB_ID_PATTERN, fullmatch=True), max_size=4, unique=True))
     hubs = tuple(
         Hub(hub_id, draw(_text), draw(_grid_x), draw(_grid_y), locked=draw(st.booleans()),
             capacity_places=draw(st.none() | st.integers(0, 500)),
