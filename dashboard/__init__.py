@@ -29,9 +29,14 @@ def page_components(folder: str) -> list[Any]:
     so every page load of a folder can share one; building it took most of a page load's
     server time (about 140 ms of 170 on the demo).
     """
-    from dashboard import data_access, jobs, layout
+    from dash import dcc
 
-    return [layout.page(data_access.locality_for(folder), folder), *jobs.stores()]
+    from dashboard import data_access, ids, jobs, layout
+    from geo.ingest.datasets import dataset_version_of
+
+    # First, so the browser finds it at the top of the layout (dashboard/data_access.py).
+    version = dcc.Store(id=ids.PAGE_DATA_VERSION, data=dataset_version_of(folder))
+    return [version, layout.page(data_access.locality_for(folder), folder), *jobs.stores()]
 
 
 def register_callbacks(app: dash.Dash) -> None:
@@ -73,6 +78,8 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         update_title=None,  # type: ignore[arg-type]  # Dash documents None (no "Updating..." title) but types str
         suppress_callback_exceptions=True,  # views registered with page_route enter the page later
         serve_locally=True,
+        hooks=data_access.renderer_hooks(),  # each callback request carries its page's data version
+        on_error=data_access.page_data_changed,
     )
     app.server.config["DSP_SETTINGS"] = settings
     # Dash 4 serves its scripts as text/javascript: without it here the first page went uncompressed

@@ -1,7 +1,17 @@
-"""Load the locality once per process and turn it into what the browser draws.
+"""Load the locality once per process, resolve which one a request is for, and draw it.
 
 The locality is read-only after loading, so caching it per process is safe with several
 gunicorn workers: each worker holds the same immutable copy.
+
+**A page keeps the data it was drawn from.** Every page carries its data version (the
+store :data:`dashboard.ids.PAGE_DATA_VERSION`, first in the layout); the browser stamps
+it on every callback request (``assets/data_version.js``, wired in by
+:func:`renderer_hooks`), and :func:`current_folder` answers each callback from that
+version's folder, whatever is active now. So an analyst activating a new version never
+changes, or mixes into, a page already open; a page whose version cannot be served here
+(a version this server does not hold) is told to reload (:class:`PageDataChangedError`).
+Callbacks need nothing of their own for this: they call :func:`current_folder` or
+:func:`current_locality` as before.
 """
 
 from __future__ import annotations
@@ -11,12 +21,16 @@ import json
 from pathlib import Path
 from typing import Any
 
+import dash
 import geopandas as gpd
 import numpy as np
 import shapely
+from dash.exceptions import MissingCallbackContextException
 
+from dashboard import ids
 from dashboard.config import Settings
-from geo.ingest.datasets import locality_folder
+from geo.errors import PlannerError
+from geo.ingest.datasets import DEMO_VERSION, VERSION_PATTERN, locality_folder, usable_version_folder
 from geo.ingest.locality_files import load_locality
 from geo.locality import Locality
 
@@ -111,23 +125,107 @@ def planner_folder(settings: Settings) -> str:
     return str(folder) if folder is not None else str(settings.data_folder)
 
 
-def current_dataset_version() -> str:
-    """The id of the dataset version the planner uses ("v0002"), or "demo" for DATA_FOLDER:
-    what a new plan's ``dataset_version`` should be, so "what changed since" can find it."""
+# The field of a callback request that carries the page's data version (assets/data_version.js).
+REQUEST_FIELD = "dataVersion"
+CUSTOM_DATA_NAMESPACE = "dsp_page"
+
+
+class PageDataChangedError(PlannerError):
+    """The data a page was drawn from cannot be served any more: the page must be reloaded."""
+
+
+# The query parameter of a download address that carries the data version of the page it was
+# offered on (dashboard/exports.py), so a file holds the figures that page shows.
+QUERY_FIELD = "data"
+
+
+def _version_name(value: object) -> str | None:
+    """``value`` when it names a data version ("demo", "v0002"), else None: the browser's
+    word is never used as a path."""
+    if isinstance(value, str) and (value == DEMO_VERSION or VERSION_PATTERN.fullmatch(value)):
+        return value
+    return None
+
+
+def page_data_version_from_request() -> str | None:
+    """The data version the browser stamped on this callback request ("demo" or "v0002"),
+    or None when there is none (a request from outside a page)."""
     import flask
 
+    body = flask.request.get_json(silent=True) if flask.request else None
+    return _version_name(body.get(REQUEST_FIELD)) if isinstance(body, dict) else None
+
+
+# Read once per callback, with the request at hand, and carried into background jobs (which
+# run where there is no request) with the rest of the callback's context.
+dash.hooks.custom_data(CUSTOM_DATA_NAMESPACE)(lambda _context: page_data_version_from_request())
+
+
+def page_data_version() -> str | None:
+    """The data version of the page this request comes from, if it says: the version stamped
+    on a callback, or a download address's ``data`` parameter."""
+    import flask
+
+    try:
+        return _version_name(dash.callback_context.custom_data.get(CUSTOM_DATA_NAMESPACE))
+    except (LookupError, MissingCallbackContextException):  # not answering a callback
+        pass
+    return _version_name(flask.request.args.get(QUERY_FIELD)) if flask.has_request_context() else None
+
+
+def folder_for_version(settings: Settings, version: str) -> str:
+    """The folder holding ``version``: DATA_FOLDER for "demo", else the saved version's own."""
+    if version == DEMO_VERSION:
+        return str(settings.data_folder)
+    folder = usable_version_folder(settings.datasets_folder, version)
+    if folder is None:
+        raise PageDataChangedError(
+            f"The data this page was drawn from (version {version}) is not available on this server. "
+            "Reload the page to use the data in use now.")
+    return str(folder)
+
+
+def renderer_hooks() -> dict[str, str]:
+    """Dash renderer hooks that make every callback request carry its page's data version."""
+    store = json.dumps(ids.PAGE_DATA_VERSION)
+    return {
+        "layout_post": f"function(layout) {{ window.dspDataVersion.remember(layout, {store}); }}",
+        "request_pre": f"function(payload) {{ window.dspDataVersion.stamp(payload, {json.dumps(REQUEST_FIELD)}); }}",
+    }
+
+
+def page_data_changed(error: Exception) -> None:
+    """The app's last word on a callback that failed: a page whose data is gone is told to
+    reload (in the banner every page has); anything else is raised as before."""
+    if not isinstance(error, PageDataChangedError):
+        raise error
+    dash.set_props(ids.DATA_CHANGED_NOTICE, {"children": str(error), "hidden": False})
+
+
+def current_dataset_version() -> str:
+    """The data version this request is for: its page's, else the one the planner uses now
+    ("v0002", or "demo" for DATA_FOLDER). A new plan is pinned to it, so "what changed
+    since" can find the data it was made on."""
+    import flask
+
+    version = page_data_version()
+    if version is not None:
+        return version
     settings = flask.current_app.config["DSP_SETTINGS"]
     folder = locality_folder(settings.datasets_folder)
-    return folder.name if folder is not None else "demo"
+    return folder.name if folder is not None else DEMO_VERSION
 
 
 def current_folder() -> str:
-    """The data folder of the app serving this request (see :func:`planner_folder`)."""
+    """The data folder this request is answered from: its page's data version's folder
+    (see the module's docstring), else the one the planner uses now (:func:`planner_folder`)."""
     import flask
 
-    return planner_folder(flask.current_app.config["DSP_SETTINGS"])
+    settings = flask.current_app.config["DSP_SETTINGS"]
+    version = page_data_version()
+    return planner_folder(settings) if version is None else folder_for_version(settings, version)
 
 
 def current_locality() -> Locality:
-    """The locality of the app serving this request."""
+    """The locality this request is answered from (see :func:`current_folder`)."""
     return locality_for(current_folder())

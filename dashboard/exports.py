@@ -28,7 +28,7 @@ from shapely.geometry import Point
 
 from dashboard.auth import current_user
 from dashboard.briefing import area_table_frame, briefing_html, briefing_pdf, build_briefing, confidentiality
-from dashboard.data_access import current_folder, locality_for
+from dashboard.data_access import QUERY_FIELD, current_folder, locality_for, page_data_version
 from dashboard.engine import DEFAULT_MODE, score_plan
 from dashboard.store_access import scenario_store
 from geo.errors import PlannerInputError
@@ -54,9 +54,12 @@ WGS84 = "EPSG:4326"
 HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'"
 
 
-def export_url(slug: str, name: str, *, version: int | None = None, mode: str | None = None) -> str:
-    """The download address of file ``name`` (a key of EXPORTS) for a scenario version."""
-    query = {key: value for key, value in (("version", version), ("mode", mode)) if value is not None}
+def export_url(slug: str, name: str, *, version: int | None = None, mode: str | None = None,
+               data_version: str | None = None) -> str:
+    """The download address of file ``name`` (a key of EXPORTS) for a scenario version, worked out on
+    ``data_version`` (the page's; the data in use when not given: see dashboard/data_access.py)."""
+    query = {key: value for key, value in (("version", version), ("mode", mode), (QUERY_FIELD, data_version))
+             if value is not None}
     return f"{EXPORT_PREFIX}/{slug}/{name}" + (f"?{urlencode(query)}" if query else "")
 
 
@@ -232,7 +235,7 @@ def _serve(slug: str, name: str, links: Callable[[ScenarioVersion, str], list[tu
 def download(slug: str, name: str) -> flask.Response:
     """A signed-in (or single-user) download; the store checks who may see the scenario."""
     return _serve(slug, name, lambda opened, mode: [
-        (label, export_url(slug, other, version=opened.version, mode=mode))
+        (label, export_url(slug, other, version=opened.version, mode=mode, data_version=page_data_version()))
         for other, (label, _) in EXPORTS.items() if other != name])
 
 

@@ -275,3 +275,8 @@ SUGGESTED_SITES = "map-suggested-sites"
 # made on and on the version in use, side by side.
 DATA_RESCORE_BUTTON = "data-rescore-button"
 DATA_RESCORE = "data-rescore"
+
+# The data version a page was drawn from, first in its layout (dashboard/data_access.py), and
+# the notice that tells a page whose data is gone to reload.
+PAGE_DATA_VERSION = "page-data-version"
+DATA_CHANGED_NOTICE = "data-changed-notice"

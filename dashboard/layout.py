@@ -53,6 +53,7 @@ def page(locality: Locality, folder: str) -> html.Div:
     return html.Div(className="app-shell", children=[
         html.A("Skip to the summary", href="#provision-summary", className="visually-hidden-focusable skip-link"),
         header(locality),
+        html.Div(id=ids.DATA_CHANGED_NOTICE, hidden=True, role="alert", className="alert alert-warning m-2"),
         dcc.Location(id=ids.URL, refresh="callback-nav"),
         html.Main(id=ids.PLANNER_VIEW, className="app-main", disable_n_clicks=True, children=[
             html.Div(className="map-column", children=[

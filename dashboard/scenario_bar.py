@@ -23,7 +23,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
-from dashboard import history, ids
+from dashboard import data_access, history, ids
 from dashboard.attrs import attrs
 from dashboard.auth import current_user, describe_user
 from dashboard.callbacks import CallbackRegistry
@@ -265,10 +265,12 @@ def message_view(text: str | None, tone: str = "success") -> Any:
     return html.Div(text, className=f"scenario-message scenario-tone-{tone}")
 
 
-def download_links(state: State_, mode: str | None) -> Any:
+def download_links(state: State_, mode: str | None, data_version: str | None = None) -> Any:
+    """Links to the saved version's files, worked out on the page's data version."""
     if not state or state.get("deleted"):
         return html.P("Save the plan to download its briefing pack, area results and maps.", className="small mb-0")
-    items = [html.Li(html.A(label, href=export_url(state["slug"], name, version=state["version"], mode=mode),
+    items = [html.Li(html.A(label, href=export_url(state["slug"], name, version=state["version"], mode=mode,
+                                                   data_version=data_version),
                             target="_blank", rel="noopener"))
              for name, (label, _) in EXPORTS.items()]
     return html.Div([
@@ -468,7 +470,7 @@ def show_scenario(state: State_) -> tuple[Any, ...]:
 @CALLBACKS.callback(Output(ids.SCENARIO_DOWNLOADS, "children"), Input(ids.SCENARIO, "data"),
                     Input(ids.TRAVEL_MODE, "value"))
 def show_downloads(state: State_, mode: str | None) -> Any:
-    return download_links(state, mode)
+    return download_links(state, mode, data_access.current_dataset_version())
 
 
 @CALLBACKS.callback(Output(ids.SCENARIO_PICK, "options"), Output(ids.SCENARIO_WHO, "children"),

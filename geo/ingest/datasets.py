@@ -775,6 +775,14 @@ def locality_folder(root: Path | str) -> Path | None:
         return None
     if version_id is None:
         return None
+    return usable_version_folder(root, version_id)
+
+
+def usable_version_folder(root: Path | str, version_id: str) -> Path | None:
+    """A saved version's folder when it is a locality the planner can load (its areas and
+    road network are there), else None (no such version, or one saved without roads)."""
+    if not VERSION_PATTERN.match(version_id):
+        return None
     folder = Path(root) / version_id
     needed = (LOCALITY_FILE, ROAD_NODES_FILE, ROAD_EDGES_FILE)
     return folder if all((folder / name).is_file() for name in needed) else None

@@ -11,6 +11,8 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
+from dashboard.data_access import REQUEST_FIELD
+
 
 def _prop(text: str) -> dict[str, str]:
     element_id, _, prop = text.partition(".")
@@ -18,11 +20,13 @@ def _prop(text: str) -> dict[str, str]:
 
 
 def callback_body(client: FlaskClient, output_marker: str, values: dict[str, Any], *,
-                  triggered: str, matched: dict[str, list[Any]] | None = None) -> dict[str, Any]:
+                  triggered: str, matched: dict[str, list[Any]] | None = None,
+                  data_version: str | None = None) -> dict[str, Any]:
     """The body of the callback whose output names ``output_marker`` ("id.prop"), with ``values`` by "id.prop".
 
     A pattern-matching output (an id with ALL) stands for the components ``matched`` lists under its
-    type (none when not given), as the browser sends the ones on the page.
+    type (none when not given), as the browser sends the ones on the page. ``data_version`` is the
+    page's data version, which the browser stamps on every request (assets/data_version.js).
     """
     dependencies = client.get("/_dash-dependencies").get_json()
     matches = [d for d in dependencies if output_marker in d["output"]]
@@ -37,8 +41,9 @@ def callback_body(client: FlaskClient, output_marker: str, values: dict[str, Any
     def filled(items: list[dict[str, str]]) -> list[dict[str, Any]]:
         return [{**item, "value": values.get(f"{item['id']}.{item['property']}")} for item in items]
 
-    return {"output": output, "outputs": outputs, "inputs": filled(dependency["inputs"]),
+    body = {"output": output, "outputs": outputs, "inputs": filled(dependency["inputs"]),
             "state": filled(dependency["state"]), "changedPropIds": [triggered]}
+    return body if data_version is None else {**body, REQUEST_FIELD: data_version}
 
 
 def _output(text: str, matched: dict[str, list[Any]]) -> dict[str, Any] | list[dict[str, Any]]:
@@ -50,14 +55,17 @@ def _output(text: str, matched: dict[str, list[Any]]) -> dict[str, Any] | list[d
 
 
 def post_callback(client: FlaskClient, output_marker: str, values: dict[str, Any], *,
-                  triggered: str, matched: dict[str, list[Any]] | None = None) -> tuple[int, dict[str, Any]]:
-    """POST the callback; return the status and {id: {prop: value}} of what it changed."""
-    body = callback_body(client, output_marker, values, triggered=triggered, matched=matched)
+                  triggered: str, matched: dict[str, list[Any]] | None = None,
+                  data_version: str | None = None) -> tuple[int, dict[str, Any]]:
+    """POST the callback; return the status and {id: {prop: value}} of what it changed (its outputs and
+    what it set with ``dash.set_props``)."""
+    body = callback_body(client, output_marker, values, triggered=triggered, matched=matched,
+                         data_version=data_version)
     answer = client.post("/_dash-update-component", json=body)
     if answer.status_code == 204:  # Dash: nothing to update
         return 204, {}
     data = answer.get_json(silent=True) or {}
-    return answer.status_code, data.get("response", {})
+    return answer.status_code, {**data.get("sideUpdate", {}), **data.get("response", {})}  # set_props' too
 
 
 def text_of(component: Any) -> str:

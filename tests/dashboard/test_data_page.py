@@ -40,7 +40,7 @@ from geo.locality import DEMO_FOLDER
 from geo.scenarios import Hub
 from geo.workspace.accounts import Role
 from geo.workspace.store import sqlite_url
-from tests.geo.ingest.upload_samples import csv_bytes, good_upload_set, indicator_frame
+from tests.geo.ingest.upload_samples import csv_bytes, good_upload_set, indicator_frame, save_with_one_road
 from tests.rutland_upload import ADULT_SHARE, COLUMNS, N_AREAS, rutland_files
 
 NO_OPTIONS = ("", None, None, None)
@@ -279,22 +279,10 @@ def test_rutland_is_saved_used_and_switched_through_the_pages_jobs(request_conte
 
 
 def test_new_page_loads_follow_the_version_in_use(app: Any, tmp_path: Path) -> None:
-    from geo.ingest.datasets import check_upload, road_tables, save_version
-    from geo.network import RoadNetwork
-    from tests.geo.ingest.upload_samples import ORIGIN_X, ORIGIN_Y
-
     settings = app.server.config["DSP_SETTINGS"]
     client = app.server.test_client()
     assert "Brackenshire (fictional)" in client.get("/_dash-layout").get_data(as_text=True)
-    prepared = check_upload(settings.datasets_folder, good_upload_set(tmp_path))
-    version = save_version(settings.datasets_folder, prepared, accepted_warnings=prepared.report.warnings_digest,
-                           locality_name="Squareshire")
-    one_road = RoadNetwork(node_id=np.array([1, 2]), x=np.array([ORIGIN_X + 100, ORIGIN_X + 2_900]),
-                           y=np.array([ORIGIN_Y + 500, ORIGIN_Y + 1_500]), edge_u=np.array([0]),
-                           edge_v=np.array([1]), edge_class=np.array([1], dtype=np.int8),
-                           edge_length_m=np.array([3_000.0]), edge_oneway=np.array([False]), source="test")
-    for table, name in zip(road_tables(one_road), ("road_nodes", "road_edges"), strict=True):
-        table.to_parquet(version.path / f"{name}.parquet", index=False)  # as if an extract had come with it
+    version = save_with_one_road(settings.datasets_folder, good_upload_set(tmp_path), "Squareshire")
     try:
         layout = client.get("/_dash-layout").get_data(as_text=True)
         assert "Squareshire" in layout and "Brackenshire" not in layout
@@ -324,24 +312,6 @@ def test_a_version_the_planner_cannot_show_is_never_put_in_use(request_context: 
     data_page.planner_page_builds(str(DEMO_FOLDER), "demo")  # the demo builds
 
 
-def _save_with_one_road(root: Path, uploads: Any, name: str, *, activate: bool = True) -> Any:
-    """Save an upload of the six squares as a version with a one-road network beside it."""
-    from geo.ingest.datasets import check_upload, road_tables, save_version
-    from geo.network import RoadNetwork
-    from tests.geo.ingest.upload_samples import ORIGIN_X, ORIGIN_Y
-
-    prepared = check_upload(root, uploads)
-    version = save_version(root, prepared, accepted_warnings=prepared.report.warnings_digest, locality_name=name,
-                           activate=activate)
-    one_road = RoadNetwork(node_id=np.array([1, 2]), x=np.array([ORIGIN_X + 100, ORIGIN_X + 2_900]),
-                           y=np.array([ORIGIN_Y + 500, ORIGIN_Y + 1_500]), edge_u=np.array([0]),
-                           edge_v=np.array([1]), edge_class=np.array([1], dtype=np.int8),
-                           edge_length_m=np.array([3_000.0]), edge_oneway=np.array([False]), source="test")
-    for table, layer in zip(road_tables(one_road), ("road_nodes", "road_edges"), strict=True):
-        table.to_parquet(version.path / f"{layer}.parquet", index=False)
-    return version
-
-
 def test_a_plan_made_on_an_older_version_is_rescored_on_the_one_in_use(settings: Settings, tmp_path: Path) -> None:
     from dashboard.data_access import locality_for
     from dashboard.planning_panel import initial_plan
@@ -349,11 +319,11 @@ def test_a_plan_made_on_an_older_version_is_rescored_on_the_one_in_use(settings:
 
     root = settings.datasets_folder
     good = good_upload_set(tmp_path)
-    first = _save_with_one_road(root, good, "Squareshire")
+    first = save_with_one_road(root, good, "Squareshire")
     grown = indicator_frame()
     added = 2 * int(grown.loc[5, "pop_total"])  # the sixth area triples
     grown.loc[5, ["pop_total", "pop_male", "pop_female", "pop_adult"]] *= 3
-    second = _save_with_one_road(root, UploadSet(areas=good.areas, services=good.services,
+    second = save_with_one_road(root, UploadSet(areas=good.areas, services=good.services,
                                                  indicators=(Upload("indicators.csv", csv_bytes(grown)),)),
                                  "Squareshire")
     assert planner_folder(settings) == str(second.path)
@@ -380,8 +350,8 @@ def test_a_plan_made_on_an_older_version_is_rescored_on_the_one_in_use(settings:
 def test_the_planner_keeps_the_old_version_until_the_new_one_is_built(request_context: None, settings: Settings,
                                                                       tmp_path: Path) -> None:
     root = settings.datasets_folder
-    old = _save_with_one_road(root, good_upload_set(tmp_path), "Squareshire")
-    new = _save_with_one_road(root, good_upload_set(tmp_path, with_services=False), "Squareshire", activate=False)
+    old = save_with_one_road(root, good_upload_set(tmp_path), "Squareshire")
+    new = save_with_one_road(root, good_upload_set(tmp_path, with_services=False), "Squareshire", activate=False)
     in_use_at_each_step: list[tuple[str, str]] = []
 
     def progress(step: tuple[int, str]) -> None:

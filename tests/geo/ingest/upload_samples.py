@@ -14,12 +14,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 from shapely.geometry import box
 
+from geo.ingest.datasets import DatasetVersion, check_upload, road_tables, save_version
 from geo.ingest.files import Upload
 from geo.ingest.uploads import UploadSet
+from geo.network import RoadNetwork
 
 ORIGIN_X, ORIGIN_Y = 450_000.0, 250_000.0
 SIDE_M = 1_000.0
@@ -161,3 +164,17 @@ def folder_snapshot(root: Path) -> dict[str, bytes]:
         return {}
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()} | {
         str(p.relative_to(root)) + "/": b"" for p in sorted(root.rglob("*")) if p.is_dir()}
+
+
+def save_with_one_road(root: Path, uploads: UploadSet, name: str, *, activate: bool = True) -> DatasetVersion:
+    """Save an upload of the six squares as a version with a one-road network beside it."""
+    prepared = check_upload(root, uploads)
+    version = save_version(root, prepared, accepted_warnings=prepared.report.warnings_digest, locality_name=name,
+                           activate=activate)
+    one_road = RoadNetwork(node_id=np.array([1, 2]), x=np.array([ORIGIN_X + 100, ORIGIN_X + 2_900]),
+                           y=np.array([ORIGIN_Y + 500, ORIGIN_Y + 1_500]), edge_u=np.array([0]),
+                           edge_v=np.array([1]), edge_class=np.array([1], dtype=np.int8),
+                           edge_length_m=np.array([3_000.0]), edge_oneway=np.array([False]), source="test")
+    for table, layer in zip(road_tables(one_road), ("road_nodes", "road_edges"), strict=True):
+        table.to_parquet(version.path / f"{layer}.parquet", index=False)
+    return version
