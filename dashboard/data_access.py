@@ -26,6 +26,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from dash.exceptions import MissingCallbackContextException
+from dash.types import RendererHooks
 
 from dashboard import ids
 from dashboard.config import Settings
@@ -185,13 +186,13 @@ def folder_for_version(settings: Settings, version: str) -> str:
     return str(folder)
 
 
-def renderer_hooks() -> dict[str, str]:
+def renderer_hooks() -> RendererHooks:
     """Dash renderer hooks that make every callback request carry its page's data version."""
     store = json.dumps(ids.PAGE_DATA_VERSION)
-    return {
-        "layout_post": f"function(layout) {{ window.dspDataVersion.remember(layout, {store}); }}",
-        "request_pre": f"function(payload) {{ window.dspDataVersion.stamp(payload, {json.dumps(REQUEST_FIELD)}); }}",
-    }
+    return RendererHooks(
+        layout_post=f"function(layout) {{ window.dspDataVersion.remember(layout, {store}); }}",
+        request_pre=f"function(payload) {{ window.dspDataVersion.stamp(payload, {json.dumps(REQUEST_FIELD)}); }}",
+    )
 
 
 def page_data_changed(error: Exception) -> None:
