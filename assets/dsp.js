@@ -125,7 +125,7 @@ window.dsp = Object.assign(window.dsp || {}, {
   // redraws the markers when it changes; a move only sets positions).
   hubLayerKey: function (plan) {
     return JSON.stringify(((plan && plan.hubs) || []).map(function (hub) {
-      return [hub.hub_id, hub.name, !!hub.locked, (hub.outreach_points || []).map(function (point) {
+      return [hub.hub_id, hub.label, hub.name, !!hub.locked, (hub.outreach_points || []).map(function (point) {
         return [point.name, point.x, point.y];
       })];
     }));
@@ -156,8 +156,22 @@ window.dsp = Object.assign(window.dsp || {}, {
   },
 
   hubClick: function (e) {
-    var hub = window.dsp.hubIdOf(e.target);
-    if (hub) { window.dash_clientside.set_props("hub-select", {value: hub}); }
+    window.dsp.selectHub(window.dsp.hubIdOf(e.target));
+  },
+
+  // Choose a hub (clicked, or moved from the keyboard), so Rename and Remove act on it.
+  selectHub: function (hub) {
+    if (hub && window.dsp.propOf("hub-select", "value") !== hub) {
+      window.dash_clientside.set_props("hub-select", {value: hub});
+    }
+  },
+
+  // A hub marker is on the map: it is announced by its title ("Hub: <name>"), and described by the
+  // hidden sentence in its icon (its label, and how to move it from the keyboard).
+  hubAdded: function (e) {
+    var element = e.target.getElement && e.target.getElement();
+    var help = element && element.querySelector("[id^='hub-help-']");
+    if (help) { element.setAttribute("aria-describedby", help.id); }
   },
 
   // Recolour the areas in place: fill = {layer, palette, classes} (dashboard/map_panel.py area_fill).
@@ -250,6 +264,7 @@ document.addEventListener("keydown", function (event) {
   event.stopPropagation();
   var metres = event.shiftKey ? 2000 : 500;
   var hub = tagged.getAttribute("data-hub-id");
+  window.dsp.selectHub(hub);  // Rename, Remove and the arrow buttons then act on the hub being moved
   window.dsp.moveHub({kind: "nudge", hub: hub, dx: step[0] * metres, dy: step[1] * metres});
 }, true);
 

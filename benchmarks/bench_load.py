@@ -206,7 +206,7 @@ def plan_for_open_tab(plan: dict[str, Any] | None, tab: str | None, passed: Any)
 
 def hub_layer_key(plan: dict[str, Any]) -> str:
     """assets/dsp.js ``dsp.hubLayerKey``, in Python (the same changes change it; the text may differ)."""
-    return json.dumps([[h["hub_id"], h["name"], bool(h.get("locked")),
+    return json.dumps([[h["hub_id"], h.get("label"), h["name"], bool(h.get("locked")),
                         [[p["name"], p["x"], p["y"]] for p in h.get("outreach_points") or []]]
                        for h in plan.get("hubs", [])])
 

@@ -100,14 +100,14 @@ def town_trace(folder: str, *, size: int) -> dict[str, Any]:
             "hoverinfo": "skip", "showlegend": False}
 
 
-HUB_STYLES = {"orange": ("#E69F00", "#111111"), "dark": ("#111111", "#ffffff")}  # disc, number
+HUB_STYLES = {"orange": ("#E69F00", "#111111"), "dark": ("#111111", "#ffffff")}  # disc, letter
 
 
 def hub_trace(hubs: Sequence[Hub], *, size: int = 16, style: str = "orange") -> dict[str, Any]:
-    """Hubs as numbered discs with a black ring: orange as on the planner's map, or black ("dark")."""
+    """Hubs as lettered discs (each its own label) with a black ring: orange as on the planner's map, or black."""
     disc, number = HUB_STYLES[style]
     return {"type": "scatter", "x": [h.x for h in hubs], "y": [h.y for h in hubs], "mode": "markers+text",
-            "text": [str(n) for n in range(1, len(hubs) + 1)],
+            "text": [h.label for h in hubs],
             "textfont": {"size": round(size * 0.65), "color": number},
             "marker": {"size": size, "color": disc, "line": {"width": 2, "color": "#111111"}},
             "hovertext": [plotly_text(h.name) for h in hubs], "hoverinfo": "text", "showlegend": False}

@@ -184,14 +184,14 @@ def hub_costs_table(costed: CostedPlan, plan: ScenarioContent, selected_hub: str
             cost[line_id.removesuffix("-links")] += amount
     a = costed.assumptions
     rows = []
-    for number, (hub, planned) in enumerate(zip(plan.hubs, costed.investment.hubs, strict=True), start=1):
+    for hub, planned in zip(plan.hubs, costed.investment.hubs, strict=True):
         workers = a["hub_workers_per_hub"] if planned.hub_workers is None else planned.hub_workers
         places = (workers * a["hub_people_per_worker"] if planned.capacity_places is None
                   else float(planned.capacity_places))
         links = a["links_workers_per_hub"] if planned.links_workers is None else planned.links_workers
         rows.append(html.Tr(**attrs({"data-hub-id": hub.hub_id}),
                             className=SELECTED_ROW if hub.hub_id == selected_hub else None, children=[
-            html.Th(f"{number}. {hub.name}", scope="row"),
+            html.Th(f"{hub.label}. {hub.name}", scope="row"),
             html.Td(costed.places[hub.hub_id].district), html.Td(money(cost[hub.hub_id])),
             html.Td(f"{places + links * a['links_caseload']:,.0f}"),
         ]))

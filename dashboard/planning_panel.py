@@ -51,16 +51,29 @@ def latlon(x: float, y: float) -> list[float]:
     return [round(lat, 6), round(lon, 6)]
 
 
+MOVE_HELP = "Arrow keys move it 500 metres; with Shift, 2 kilometres."
+
+
+MOVE_HELP = "Arrow keys move it 500 metres; with Shift, 2 kilometres."
+
+
 def hub_icon_html(hub_id: str, label: str, *, selected: bool, locked: bool) -> str:
-    """The marker's HTML (Leaflet sets it as markup): the id and label are escaped like any text."""
+    """The marker's HTML (Leaflet sets it as markup): the id and label are escaped like any text.
+
+    The letter is hidden from screen readers, so the marker is announced by its title
+    ("Hub: <name>"); the hidden sentence describes it (assets/dsp.js ``hubAdded`` points the
+    marker's aria-describedby at it)."""
     classes = "hub-icon" + (" hub-icon-selected" if selected else "") + (" hub-icon-locked" if locked else "")
-    return f'<div class="{classes}" data-hub-id="{escape(hub_id)}"><span>{escape(label)}</span></div>'
+    hub_id, label = escape(hub_id), escape(label)
+    help_text = "Locked: unlock it to move it." if locked else MOVE_HELP
+    return (f'<div class="{classes}" data-hub-id="{hub_id}"><span aria-hidden="true">{label}</span>'
+            f'<span hidden id="hub-help-{hub_id}">Labelled {label} on the map. {help_text}</span></div>')
 
 
 def hub_markers(plan: ScenarioContent, selected: str | None) -> list[Any]:
     """Draggable hub markers (unless locked), their outreach points and dashed links."""
     children: list[Any] = []
-    for number, hub in enumerate(plan.hubs, start=1):
+    for hub in plan.hubs:
         main = latlon(hub.x, hub.y)
         for index, point in enumerate(hub.outreach_points):
             spot = latlon(point.x, point.y)
@@ -78,10 +91,11 @@ def hub_markers(plan: ScenarioContent, selected: str | None) -> list[Any]:
             title=f"Hub: {hub.name}",
             alt=f"Hub: {hub.name}",
             zIndexOffset=1000,
-            iconOptions={"html": hub_icon_html(hub.hub_id, str(number), selected=hub.hub_id == selected,
+            iconOptions={"html": hub_icon_html(hub.hub_id, hub.label, selected=hub.hub_id == selected,
                                                locked=hub.locked),
                          "className": "hub-marker", "iconSize": [34, 34], "iconAnchor": [17, 17]},
-            eventHandlers={"dragend": {"variable": "dsp.hubDragEnd"}, "click": {"variable": "dsp.hubClick"}},
+            eventHandlers={"dragend": {"variable": "dsp.hubDragEnd"}, "click": {"variable": "dsp.hubClick"},
+                           "add": {"variable": "dsp.hubAdded"}},
             children=dl.Tooltip(f"{hub.name}" + (" (locked)" if hub.locked else " - drag to move")),
         ))
     return children
@@ -237,7 +251,7 @@ def layout(locality: Locality) -> dbc.Card:
         dbc.CardBody([
             html.P(className="small", children=(
                 "Resource hubs offer social contact, structured activity and skills in a safe place. "
-                "Drag a numbered hub on the map, or pick one below and move it with the arrow buttons "
+                "Drag a lettered hub on the map, or pick one below and move it with the arrow buttons "
                 "(or the arrow keys when the hub has focus). Figures update at once.")),
             dbc.Label("Travel by", html_for=ids.TRAVEL_MODE, className="fw-semibold mb-1"),
             dbc.RadioItems(id=ids.TRAVEL_MODE, inline=True, value=DEFAULT_MODE,
@@ -424,8 +438,8 @@ def draw_hubs(_layer_key: str | None, plan_data: Plan, selected: str | None, ren
     which also moves the drawn markers after a move, in the browser)."""
     plan = scenario_from_dict(plan_data)
     chosen = selection_after(plan, selected, rename_text, locked)
-    options = [{"label": f"{n}. {h.name}" + (" (locked)" if h.locked else ""), "value": h.hub_id}
-               for n, h in enumerate(plan.hubs, start=1)]
+    options = [{"label": f"{h.label}. {h.name}" + (" (locked)" if h.locked else ""), "value": h.hub_id}
+               for h in plan.hubs]
     return hub_markers(plan, selected if chosen is no_update else chosen), options, chosen
 
 

@@ -61,7 +61,8 @@ OBJECTIVES: dict[str, tuple[str, str]] = {
 }
 WEIGHT_LABELS = {"population": "Everyone: each resident counts once",
                  "need": "Need: people in more need count more"}
-GHOST_LETTERS = "ABCDEFGHIJKL"
+# Suggested sites are numbered: hubs are lettered (each keeps its letter), so "B" always means a hub.
+GHOST_NUMBERS = tuple(str(n) for n in range(1, 13))
 TRAVEL_WORDS = {"drive": "by car", "walk": "on foot", "bus": "by bus (estimated)"}
 
 
@@ -155,17 +156,17 @@ def sites_from_data(data: Any) -> tuple[SuggestedSite, ...]:
 # Builders: suggestion data -> components
 # ---------------------------------------------------------------------------------------
 def ghost_markers(data: Any) -> list[Any]:
-    """Suggested sites as lettered, dashed, see-through markers, each with its own accessible name."""
+    """Suggested sites as numbered, dashed, see-through markers, each with its own accessible name."""
     markers = []
-    for letter, site in zip(GHOST_LETTERS, sites_from_data(data), strict=False):
+    for number, site in zip(GHOST_NUMBERS, sites_from_data(data), strict=False):
         title = f"Suggested site: {site.name}"
         markers.append(dl.DivMarker(
             **QUIET,
             id={"type": "suggested-site", "site": site.site_id},
             position=latlon(site.x, site.y), title=title, alt=title, keyboard=True, zIndexOffset=500,
-            iconOptions={"html": f'<div class="ghost-icon"><span>{letter}</span></div>', "className": "ghost-marker",
+            iconOptions={"html": f'<div class="ghost-icon"><span>{number}</span></div>', "className": "ghost-marker",
                          "iconSize": [46, 46], "iconAnchor": [23, 23]},
-            children=dl.Tooltip(f"{letter}. {title}" + (" (a locked hub, kept)" if site.kept_hub_id else "")),
+            children=dl.Tooltip(f"{number}. {title}" + (" (a locked hub, kept)" if site.kept_hub_id else "")),
         ))
     return markers
 
@@ -188,13 +189,13 @@ def result_view(data: Any) -> list[Any]:
         return []
     sites = sites_from_data(data)
     label = OBJECTIVES.get(data.get("objective", ""), ("", ""))[0]
-    items = [html.Li([html.Strong(f"{letter}. {site.name}"), html.Span(" (kept)" if site.kept_hub_id else ""),
+    items = [html.Li([html.Strong(f"{number}. {site.name}"), html.Span(" (kept)" if site.kept_hub_id else ""),
                       html.Br(), html.Span(site.reason.capitalize() + ".", className="small")])
-             for letter, site in zip(GHOST_LETTERS, sites, strict=False)]
+             for number, site in zip(GHOST_NUMBERS, sites, strict=False)]
     mode = TRAVEL_WORDS.get(data.get("mode", DEFAULT_MODE), "")
     return [
         html.H3(f"Suggested: {len(sites)} hubs", className="h6 mb-1"),
-        html.P(f"Aim: {label}. Journeys {mode}. Shown on the map as dashed circles lettered A, B, C...",
+        html.P(f"Aim: {label}. Journeys {mode}. Shown on the map as dashed circles numbered 1, 2, 3...",
                className="small mb-2"),
         figures(data),
         html.Ol(items, className="suggest-sites list-unstyled mb-2"),

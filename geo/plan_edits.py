@@ -12,7 +12,7 @@ import dataclasses
 import pandas as pd
 
 from geo.errors import PlannerInputError
-from geo.scenarios import Hub, OutreachPoint, ScenarioContent
+from geo.scenarios import Hub, OutreachPoint, ScenarioContent, next_hub_label
 
 DEFAULT_HUB_COUNT = 6  # the papers' redesign proposed six resource hubs
 
@@ -56,10 +56,11 @@ def starting_plan(towns: pd.DataFrame, *, dataset_version: str, assumptions_vers
                            hubs=tuple(hubs))
 
 
-def add_hub(content: ScenarioContent, x: float, y: float, *, name: str | None = None) -> ScenarioContent:
-    """Add a new hub at (x, y); its name defaults to "Hub <n>"."""
-    hub_id = next_hub_id(content)
-    hub = Hub(hub_id=hub_id, name=name or f"Hub {hub_id[1:]}", x=x, y=y)
+def add_hub(content: ScenarioContent, x: float, y: float, *, name: str | None = None,
+            label: str | None = None) -> ScenarioContent:
+    """Add a new hub at (x, y) with the next free label (or ``label``); its name defaults to "Hub <label>"."""
+    label = label or next_hub_label(h.label for h in content.hubs)
+    hub = Hub(hub_id=next_hub_id(content), name=name or f"Hub {label}", x=x, y=y, label=label)
     return dataclasses.replace(content, hubs=(*content.hubs, hub))
 
 

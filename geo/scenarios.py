@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal, cast
 
@@ -36,6 +36,7 @@ GRID_Y_RANGE_M = (0.0, 1_300_000.0)
 MAX_ID_CHARS = 64
 # A hub's id is written into the page (marker attributes, element ids): letters, digits and . _ : - only.
 HUB_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+MAX_LABEL_LETTERS = 3  # A ... Z, AA ... ZZ, AAA ...: more labels than any plan has hubs
 MAX_NAME_CHARS = 200
 MAX_NOTES_CHARS = 20_000
 MAX_RELEASE_NOTE_CHARS = 2_000
@@ -113,12 +114,46 @@ class OutreachPoint:
         object.__setattr__(self, "y", _grid_metres(f"{where} y", self.y, GRID_Y_RANGE_M))
 
 
+def hub_label(number: int) -> str:
+    """The label of the ``number``-th hub (from 1): A ... Z, then AA, AB ..., as spreadsheet columns."""
+    if number < 1:
+        raise ValueError(f"hub labels count from 1, found {number}")
+    letters = ""
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def label_number(label: str) -> int:
+    """The inverse of :func:`hub_label`: "A" -> 1, "AA" -> 27."""
+    number = 0
+    for letter in label:
+        number = 26 * number + ord(letter) - ord("A") + 1
+    return number
+
+
+def is_hub_label(text: object) -> bool:
+    return (isinstance(text, str) and 1 <= len(text) <= MAX_LABEL_LETTERS
+            and all("A" <= letter <= "Z" for letter in text))
+
+
+def next_hub_label(labels: Iterable[str]) -> str:
+    """The label after the furthest one in ``labels``: a new hub never takes a letter a living hub has,
+    nor one between them, so "hub D" keeps meaning the same hub while others come and go."""
+    return hub_label(max((label_number(label) for label in labels if label), default=0) + 1)
+
+
 @dataclass(frozen=True)
 class Hub:
     """A resource hub: a main site (EPSG:27700 metres) plus its outreach points.
 
     `locked` hubs stay put when the optimiser places the others; `capacity_places`
     is the number of people the hub can support at once (None when not yet set).
+    `label` is the letter people call it by ("move hub D"): it stays the hub's for its
+    life in the plan, on the map, in tables, the pack and the exports, whatever other
+    hubs come and go. A hub built without one gets the next free letter from the
+    `ScenarioContent` that holds it.
     """
 
     hub_id: str
@@ -128,6 +163,7 @@ class Hub:
     locked: bool = False
     capacity_places: int | None = None
     outreach_points: tuple[OutreachPoint, ...] = ()
+    label: str = ""
 
     def __post_init__(self) -> None:
         _text("hub hub_id", self.hub_id, max_chars=MAX_ID_CHARS)
@@ -136,6 +172,9 @@ class Hub:
                         self.hub_id)
         where = f"hub {self.hub_id!r}"
         _text(f"{where} name", self.name, max_chars=MAX_NAME_CHARS)
+        if self.label != "" and not is_hub_label(self.label):
+            raise _fail(f"{where} label", f"1 to {MAX_LABEL_LETTERS} capital letters (A, B, ... AA)",
+                        self.label)
         object.__setattr__(self, "x", _grid_metres(f"{where} x", self.x, GRID_X_RANGE_M))
         object.__setattr__(self, "y", _grid_metres(f"{where} y", self.y, GRID_Y_RANGE_M))
         if not isinstance(self.locked, bool):
@@ -202,14 +241,34 @@ class ScenarioContent:
         if not isinstance(hubs, Sequence) or isinstance(hubs, str):
             raise _fail("scenario hubs", "a list of hubs", hubs)
         seen: set[str] = set()
+        labels: set[str] = set()
         for i, hub in enumerate(hubs):
             if not isinstance(hub, Hub):
                 raise _fail(f"scenario hubs[{i}]", "a Hub", hub)
             if hub.hub_id in seen:
                 raise _fail(f"scenario hubs[{i}] hub_id", "an id not used by another hub",
                             hub.hub_id)
+            if hub.label and hub.label in labels:
+                raise _fail(f"scenario hubs[{i}] label", "a label not used by another hub",
+                            hub.label)
             seen.add(hub.hub_id)
-        return tuple(hubs)
+            labels.add(hub.label)
+        return ScenarioContent._labelled(tuple(hubs))
+
+    @staticmethod
+    def _labelled(hubs: tuple[Hub, ...]) -> tuple[Hub, ...]:
+        """Hubs without a label (new ones, or from a scenario saved before labels) get the next
+        free ones in order: an old scenario's hubs read A, B, C ... as they were listed."""
+        if all(hub.label for hub in hubs):
+            return hubs
+        labels = [hub.label for hub in hubs]
+        labelled = []
+        for hub in hubs:
+            if not hub.label:
+                hub = replace(hub, label=next_hub_label(labels))
+                labels.append(hub.label)
+            labelled.append(hub)
+        return tuple(labelled)
 
     @staticmethod
     def _checked_decisions(decisions: object) -> Mapping[str, ServiceDecision]:
@@ -231,7 +290,7 @@ _SCENARIO_KEYS = {
     "hubs", "service_decisions", "money", "notes", "release_note",
 }
 _OLD_SCENARIO_KEYS = (_SCENARIO_KEYS - {"money"}) | {"budgets_gbp"}
-_HUB_KEYS = {"hub_id", "name", "x", "y", "locked", "capacity_places", "outreach_points"}
+_HUB_KEYS = {"hub_id", "label", "name", "x", "y", "locked", "capacity_places", "outreach_points"}
 _POINT_KEYS = {"name", "x", "y"}
 
 
@@ -246,6 +305,7 @@ def scenario_to_dict(content: ScenarioContent) -> dict[str, Any]:
         "hubs": [
             {
                 "hub_id": hub.hub_id,
+                "label": hub.label,
                 "name": hub.name,
                 "x": hub.x,
                 "y": hub.y,
@@ -299,6 +359,7 @@ def _hub_from_dict(where: str, data: object) -> Hub:
         locked=hub.get("locked", False),
         capacity_places=hub.get("capacity_places"),
         outreach_points=tuple(points),
+        label=hub.get("label", ""),
     )
 
 

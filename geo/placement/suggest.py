@@ -23,7 +23,7 @@ from geo.access import AreaWeights, hub_minutes
 from geo.errors import PlannerInputError
 from geo.placement.models import Objective, Placement, place_hubs
 from geo.plan_edits import add_hub
-from geo.scenarios import Hub, ScenarioContent
+from geo.scenarios import Hub, ScenarioContent, next_hub_label
 from geo.traveltime import AreaRouter
 
 MAX_HUBS = 12
@@ -214,7 +214,8 @@ def accept_suggestion(plan: ScenarioContent, sites: Sequence[SuggestedSite]) -> 
     """The plan with the suggested hubs: kept hubs stay as they are, every other hub is replaced.
 
     New hubs are named after their site ("Ashworth Day Centre hub"), numbered when two
-    would share a name.
+    would share a name, and labelled after every hub of the plan they replace, so no letter
+    the room has been using comes back on another hub.
     """
     kept_ids = {s.kept_hub_id for s in sites if s.kept_hub_id is not None}
     unknown = kept_ids - {h.hub_id for h in plan.hubs}
@@ -223,6 +224,7 @@ def accept_suggestion(plan: ScenarioContent, sites: Sequence[SuggestedSite]) -> 
             f"suggestion: keeps hub {sorted(unknown)[0]!r}, which is no longer in the plan; suggest again")
     new = dataclasses.replace(plan, hubs=tuple(h for h in plan.hubs if h.hub_id in kept_ids))
     used = {h.name for h in new.hubs}
+    labels = [h.label for h in plan.hubs]
     for site in sites:
         if site.kept_hub_id is not None:
             continue
@@ -230,5 +232,6 @@ def accept_suggestion(plan: ScenarioContent, sites: Sequence[SuggestedSite]) -> 
         while name in used:
             name, n = f"{site.name} hub {n}", n + 1
         used.add(name)
-        new = add_hub(new, site.x, site.y, name=name)
+        labels.append(next_hub_label(labels))
+        new = add_hub(new, site.x, site.y, name=name, label=labels[-1])
     return new

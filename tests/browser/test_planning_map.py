@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, Response, expect
 
+from dashboard.planning_panel import MOVE_HELP
 from geo.ingest.locality_files import load_locality
 from geo.projection import grid_xy
 from tests.browser.conftest import wait_for_map
@@ -85,7 +86,10 @@ def marker_centre(page: Page) -> tuple[float, float]:
 def test_keyboard_move_then_undo_and_redo(page: Page, app_url: str) -> None:
     before = ready(page, app_url)
     start = marker_centre(page)
-    page.get_by_title(HUB, exact=True).focus()
+    marker = page.get_by_role("button", name=HUB, exact=True)  # the letter on the disc does not name it
+    expect(marker).to_have_accessible_description("Labelled A on the map. " + MOVE_HELP)
+    expect(page.locator("#hub-select")).not_to_contain_text("Kingsmere")  # another hub is chosen
+    marker.focus()
     sent: dict[str, Any] = {}  # the last headline figure the server sent (one that reads as before is not sent)
     for _ in range(6):  # six 2 km steps east, from the keyboard alone
         with page.expect_response(answers_the_access_figures) as answer:
@@ -93,6 +97,7 @@ def test_keyboard_move_then_undo_and_redo(page: Page, app_url: str) -> None:
         sent.update(answer.value.json()["response"].get("kpi-mean-minutes", {}))
         expect(page.get_by_title(HUB, exact=True)).to_be_focused()
     expect(page.locator("#plan-status")).to_have_text("Kingsmere hub moved.")
+    expect(page.locator("#hub-select")).to_contain_text("A. Kingsmere hub")  # moving it chose it
     expect(page.locator("#kpi-mean-minutes")).to_have_text(sent["children"])
     moved = figures(page)
     assert moved["kpi-mean-minutes"] != before["kpi-mean-minutes"]

@@ -150,7 +150,7 @@ def test_maps_share_one_scale_and_draw_every_area_and_hub(saved: Saved) -> None:
     drawn_rings = sum(t["x"].count(None) for t in fills)
     assert drawn_rings == sum(x.count(None) for x, _ in area_outlines(folder))
     hubs = figure["data"][-1]
-    assert hubs["text"] == ["1", "2", "3", "4"] and len(hubs["x"]) == len(figures.content.hubs)
+    assert hubs["text"] == [h.label for h in figures.content.hubs] and len(hubs["x"]) == len(figures.content.hubs)
     hover = next(t for t in figure["data"] if t.get("hovertemplate"))
     assert len(hover["text"]) == len(classes) and "min to" in hover["text"][0]
     assert figure["layout"]["yaxis"]["scaleanchor"] == "x"

@@ -52,7 +52,7 @@ def test_buttons_move_to_places_and_map_clicks_add(locality) -> None:  # type: i
     assert (to_town.hubs[0].x, to_town.hubs[0].y) == place_xy(locality, "town:Eastwick Marsh")
     lon, lat = lonlat(440_000.0, 235_000.0)
     added, message = edit(plan, ids.MAP, locality, add_mode="hub", map_click={"latlng": {"lat": lat, "lng": lon}})
-    assert len(added.hubs) == 7 and message == "Hub 7 added."
+    assert len(added.hubs) == 7 and message == "Hub G added."
     with pytest.raises(PlannerInputError, match="Choose a hub first"):
         edit(plan, ids.HUB_REMOVE, locality, selected=None)
 
@@ -148,7 +148,7 @@ def test_a_redraw_puts_every_marker_where_the_plan_has_it(client, locality) -> N
     plan = initial_plan(locality)
     first = plan["hubs"][0]
     grown = {**plan, "hubs": [{**first, "x": first["x"] + 2_000.0}, *plan["hubs"][1:],
-                              {**first, "hub_id": "H99", "name": "New hub"}]}
+                              {**first, "hub_id": "H99", "name": "New hub", "label": "Z"}]}
     _, response = post_callback(client, DRAW_HUBS, {**hub_layer_values(plan), f"{ids.PLAN}.data": grown},
                                 triggered=f"{ids.HUB_LAYER_KEY}.data")
     at = {m["props"]["title"]: m["props"]["position"] for m in response[ids.HUBS]["children"]

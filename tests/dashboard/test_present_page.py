@@ -101,7 +101,7 @@ def test_every_view_shows_its_figures(saved: Saved, view: str) -> None:
     assert hidden == (view != "map")
     if view == "map":
         hubs, towns = figure["data"][-2:]  # town names last, so no hub's disc hides one
-        assert hubs["text"] == ["1", "2", "3", "4"] and "Average journey" in text
+        assert hubs["text"] == ["A", "B", "C", "D"] and "Average journey" in text  # the hubs keep their letters
         assert towns["mode"] == "text" and "Kingsmere" in towns["text"] and "height" not in figure["layout"]
     elif view == "groups":
         assert figure is no_update and "Black and minority ethnic people" in text

@@ -7,7 +7,7 @@ import pytest
 from geo import plan_edits
 from geo.errors import PlannerInputError
 from geo.ingest.locality_files import load_locality
-from geo.scenarios import ScenarioContent
+from geo.scenarios import ScenarioContent, hub_label, next_hub_label, scenario_from_dict, scenario_to_dict
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +35,38 @@ def test_move_nudge_rename_lock_remove(plan: ScenarioContent) -> None:
     removed = plan_edits.remove_hub(locked, "H2")
     assert [h.hub_id for h in removed.hubs] == ["H1", "H3", "H4", "H5", "H6"]
     assert plan_edits.add_hub(removed, 430_000.0, 220_000.0).hubs[-1].hub_id == "H2"  # first free id
+
+
+def test_a_hub_keeps_its_label_while_others_come_and_go(plan: ScenarioContent) -> None:
+    assert [h.label for h in plan.hubs] == ["A", "B", "C", "D", "E", "F"]
+    removed = plan_edits.remove_hub(plan, "H4")
+    assert [h.label for h in removed.hubs] == ["A", "B", "C", "E", "F"]  # E stays E: no shifting up
+    added = plan_edits.add_hub(removed, 430_000.0, 220_000.0)
+    assert (added.hubs[-1].label, added.hubs[-1].name) == ("G", "Hub G")  # D is not handed to a new hub
+    moved = plan_edits.move_hub(plan_edits.rename_hub(added, "H5", "Library hub"), "H5", 425_000.0, 215_000.0)
+    assert [h.label for h in moved.hubs] == ["A", "B", "C", "E", "F", "G"]
+
+
+def test_labels_survive_saving_and_old_scenarios_get_them_in_order(plan: ScenarioContent) -> None:
+    removed = plan_edits.remove_hub(plan, "H1")
+    assert scenario_from_dict(scenario_to_dict(removed)) == removed
+    old = scenario_to_dict(removed)
+    for hub in old["hubs"]:
+        del hub["label"]  # saved before hubs had labels
+    assert [h.label for h in scenario_from_dict(old).hubs] == ["A", "B", "C", "D", "E"]
+    twice = scenario_to_dict(removed)
+    twice["hubs"][1]["label"] = "B"
+    with pytest.raises(PlannerInputError, match=r"hubs\[1\] label: expected a label not used by another hub"):
+        scenario_from_dict(twice)
+    twice["hubs"][1]["label"] = "<b>"
+    with pytest.raises(PlannerInputError, match="label: expected 1 to 3 capital letters"):
+        scenario_from_dict(twice)
+
+
+@pytest.mark.parametrize(("number", "label"), [(1, "A"), (26, "Z"), (27, "AA"), (52, "AZ"), (703, "AAA")])
+def test_labels_run_on_after_z_like_spreadsheet_columns(number: int, label: str) -> None:
+    assert hub_label(number) == label
+    assert next_hub_label(["A", hub_label(number)]) == hub_label(number + 1)
 
 
 def test_outreach_points_attach_and_detach(plan: ScenarioContent) -> None:

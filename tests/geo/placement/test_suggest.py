@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -94,7 +95,8 @@ def test_suggestion_keeps_locked_hubs_and_matches_the_plans_score(grid) -> None:
 
     unlocked = Hub(hub_id="H1", name="Somewhere hub", x=500.0, y=500.0)
     plan = accept_suggestion(plan_with(unlocked, kept), suggestion.sites)
-    assert len(plan.hubs) == 3 and plan.hubs[0] == kept
+    assert len(plan.hubs) == 3 and plan.hubs[0] == dataclasses.replace(kept, label="B")
+    assert [h.label for h in plan.hubs] == ["B", "C", "D"]  # A was the replaced hub's: not reused
     assert "H1" not in {h.name for h in plan.hubs}
     scored = hub_access(router, plan.hubs, weights).summary.set_index("group")
     assert scored.loc["population", "mean_minutes"] == pytest.approx(suggestion.mean_minutes, rel=1e-9)
