@@ -39,7 +39,7 @@ from dashboard.config import Settings
 from dashboard.health import data_version
 from dashboard.jobs import WORKER_LOST, WatchedDiskcacheManager, job_failed
 from dashboard.logging_setup import audit, configure_logging
-from geo.scenarios import Hub, ScenarioContent
+from geo.scenarios import Hub, ScenarioContent, hub_label
 from geo.workspace.accounts import Role, User
 from geo.workspace.store import SaveConflictError, init_store, sqlite_url
 from tests.pg_server import PostgresUnavailable, running_postgres
@@ -203,7 +203,8 @@ class Saver:
         self.page = Page(url)
         plan = self.page.values["plan.data"]
         template = plan["hubs"][0]
-        plan["hubs"] = [{**template, "hub_id": f"K{i}", "name": f"Hub {i}", "x": template["x"] + 10 * i}
+        plan["hubs"] = [{**template, "hub_id": f"K{i}", "label": hub_label(i + 1), "name": f"Hub {i}",
+                         "x": template["x"] + 10 * i}
                         for i in range(SAVED_HUBS)]
         self.clicks = 0
         self.confirmed = 0  # the newest version the server said it saved
