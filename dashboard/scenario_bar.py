@@ -208,7 +208,12 @@ def run_action(action: str, store: ScenarioStore, user: User | None, given: BarI
         if given.state and given.state["slug"] == record.slug:
             return Outcome(message, state=record_state(record, given.state["version"], user))
         return _reopen(record.slug, None, message)
-    state = _need_open(given.state)
+    return _act_on_open(action, store, user, given, _need_open(given.state))
+
+
+def _act_on_open(action: str, store: ScenarioStore, user: User | None, given: BarInput,
+                 state: dict[str, Any]) -> Outcome:
+    """The actions on the scenario open in the planner (``state``)."""
     slug = state["slug"]
     if action == ids.SCENARIO_CONFLICT_OPEN:
         return _reopen(slug, int(state["current_version"]))

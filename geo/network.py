@@ -136,10 +136,12 @@ class RoadNetwork:
 
     @property
     def n_nodes(self) -> int:
+        """Number of junctions."""
         return int(self.x.size)
 
     @property
     def n_edges(self) -> int:
+        """Number of road segments."""
         return int(self.edge_u.size)
 
 
@@ -197,6 +199,7 @@ class ModeGraph:
 
     @property
     def n_nodes(self) -> int:
+        """Number of junctions."""
         return int(self.x.size)
 
     @cached_property
@@ -476,6 +479,7 @@ class CoreGraph:
 
     @property
     def n_nodes(self) -> int:
+        """Number of junctions kept in the contracted core."""
         return int(self.core_nodes.size)
 
     def entries(self, node: int) -> dict[int, float]:

@@ -79,16 +79,19 @@ def nudge_hub(content: ScenarioContent, hub_id: str, dx_m: float, dy_m: float) -
 
 
 def rename_hub(content: ScenarioContent, hub_id: str, name: str) -> ScenarioContent:
+    """Give a hub a new name (trimmed; a blank name is refused)."""
     if not name.strip():
         raise PlannerInputError("name: a hub needs a name; found an empty one")
     return _replace_hub(content, hub_id, name=name.strip())
 
 
 def set_hub_locked(content: ScenarioContent, hub_id: str, locked: bool) -> ScenarioContent:
+    """Lock a hub (Suggest keeps it where it is and it cannot be dragged) or unlock it."""
     return _replace_hub(content, hub_id, locked=bool(locked))
 
 
 def remove_hub(content: ScenarioContent, hub_id: str) -> ScenarioContent:
+    """Take a hub out of the plan."""
     i = _hub_index(content, hub_id)
     return dataclasses.replace(content, hubs=content.hubs[:i] + content.hubs[i + 1:])
 
@@ -103,6 +106,7 @@ def add_outreach_point(content: ScenarioContent, hub_id: str, x: float, y: float
 
 
 def remove_outreach_point(content: ScenarioContent, hub_id: str, index: int) -> ScenarioContent:
+    """Take a hub's outreach point number ``index`` (from 0) away."""
     hub = content.hubs[_hub_index(content, hub_id)]
     if not 0 <= index < len(hub.outreach_points):
         raise PlannerInputError(

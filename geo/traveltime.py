@@ -140,6 +140,7 @@ class AreaRouter:
 
     @property
     def n_areas(self) -> int:
+        """Number of areas (origins) the router serves."""
         return int(self.area_ids.size)
 
     @property

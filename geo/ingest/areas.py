@@ -115,25 +115,8 @@ def build_areas(boundaries: gpd.GeoDataFrame, indicators: pd.DataFrame, *, file:
     if missing_optional:
         warn(f"no values for {', '.join(missing_optional)}: left empty, so analyses by sex and "
              "age band are not available for this locality")
-    for name in ("bme_share", "imd_score", "imd_decile", "smi_prevalence_pct", "cmd_prevalence_pct"):
-        out[name] = column(name)
-    smi = out["smi_prevalence_pct"] if out["smi_prevalence_pct"].notna().any() else None
-    cmd = out["cmd_prevalence_pct"] if out["cmd_prevalence_pct"].notna().any() else None
-    for name, what in (("bme_share", "ethnicity"), ("imd_score", "deprivation score"),
-                       ("imd_decile", "deprivation decile"),
-                       ("smi_prevalence_pct", "severe mental illness prevalence"),
-                       ("cmd_prevalence_pct", "common mental disorder prevalence")):
-        if out[name].isna().all() and not (name.endswith("prevalence_pct") and smi is cmd is None):
-            warn(f"no {what} column ({name}): left empty")
-        elif out[name].isna().any() and not out[name].isna().all():
-            warn(f"{int(out[name].isna().sum()):,} area(s) have no {name}: "
-                 f"{short_list(list(out.index[out[name].isna()]), 10)}", "blank_value", name)
-    if smi is None and cmd is None:
-        warn("no prevalence of severe mental illness or common mental disorders given: left "
-             "empty, and every area's need index is 100, so need follows the adult population")
-    need = need_from_prevalence(out["pop_adult"].fillna(0.0), smi, cmd)
-    out["need_index"] = need["need_index"]
-    out["need_weight"] = need["need_weight"]
+    for indicator, values in _indicators_and_need(column, out["pop_adult"], warn).items():
+        out[indicator] = values
     geometry = gpd.GeoSeries(areas.geometry.to_numpy(), index=areas.index, crs=boundaries.crs)
     pwc_x, pwc_y = column("pwc_x"), column("pwc_y")
     if pwc_x.isna().any() or pwc_y.isna().any():
@@ -152,6 +135,30 @@ def build_areas(boundaries: gpd.GeoDataFrame, indicators: pd.DataFrame, *, file:
     result = gpd.GeoDataFrame(out[list(AREA_COLUMNS)].reset_index(drop=True),
                               geometry=geometry.reset_index(drop=True), crs=BRITISH_NATIONAL_GRID)
     return result, issues
+
+
+def _indicators_and_need(column: Any, adults: pd.Series, warn: Any) -> pd.DataFrame:
+    """Ethnicity, deprivation and prevalence as given (empty where not, each reported) and the need they give."""
+    out = pd.DataFrame({name: column(name) for name in
+                        ("bme_share", "imd_score", "imd_decile", "smi_prevalence_pct", "cmd_prevalence_pct")})
+    smi = out["smi_prevalence_pct"] if out["smi_prevalence_pct"].notna().any() else None
+    cmd = out["cmd_prevalence_pct"] if out["cmd_prevalence_pct"].notna().any() else None
+    for name, what in (("bme_share", "ethnicity"), ("imd_score", "deprivation score"),
+                       ("imd_decile", "deprivation decile"),
+                       ("smi_prevalence_pct", "severe mental illness prevalence"),
+                       ("cmd_prevalence_pct", "common mental disorder prevalence")):
+        if out[name].isna().all() and not (name.endswith("prevalence_pct") and smi is cmd is None):
+            warn(f"no {what} column ({name}): left empty")
+        elif out[name].isna().any() and not out[name].isna().all():
+            warn(f"{int(out[name].isna().sum()):,} area(s) have no {name}: "
+                 f"{short_list(list(out.index[out[name].isna()]), 10)}", "blank_value", name)
+    if smi is None and cmd is None:
+        warn("no prevalence of severe mental illness or common mental disorders given: left "
+             "empty, and every area's need index is 100, so need follows the adult population")
+    need = need_from_prevalence(adults.fillna(0.0), smi, cmd)
+    out["need_index"] = need["need_index"]
+    out["need_weight"] = need["need_weight"]
+    return out
 
 
 def _adults(data: pd.DataFrame, column: Any, pop_total: pd.Series, adult_share: float | None,

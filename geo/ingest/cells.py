@@ -147,6 +147,7 @@ def normalise_codes(values: pd.Series) -> pd.Series:
 
 
 def quote(value: object) -> str:
+    """A cell's value for a message: text in quotes, anything longer than 60 characters cut short."""
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -161,6 +162,7 @@ class NumberRule:
     whole: bool = False
 
     def expected(self) -> str:
+        """What the column must hold, in words: 'a whole number (a count of people) of at least 0'."""
         bounds = []
         if self.minimum is not None and self.maximum is not None:
             bounds.append(f"between {self.minimum:g} and {self.maximum:g}")
@@ -289,6 +291,7 @@ def check_codes(table: Table, issues: IssueList, *, what: str) -> pd.Series:
 
 
 def blank(value: object) -> bool:
+    """Return whether a cell is empty: None, NaN or only spaces."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return True
     return str(value).strip() == ""
@@ -300,5 +303,6 @@ def row_number(label: Any) -> int:
 
 
 def value_at(frame: pd.DataFrame, label: Any, column: str) -> float:
+    """The number in one cell of a checked table (its column already holds floats)."""
     value: Any = frame.at[label, column]
     return float(value)

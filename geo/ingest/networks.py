@@ -15,10 +15,12 @@ class ComponentSummary(Protocol):
     """What the largest-connected-part step left out (``geo.network.ComponentReport`` fits)."""
 
     @property
-    def nodes_total(self) -> int: ...
+    def nodes_total(self) -> int:
+        """Junctions in the extract."""
 
     @property
-    def nodes_dropped(self) -> int: ...
+    def nodes_dropped(self) -> int:
+        """Junctions outside the largest connected part, left out."""
 
 
 @dataclass(frozen=True)

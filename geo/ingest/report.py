@@ -127,6 +127,7 @@ class IssueList:
 
     def add(self, severity: Severity, file: str, row: int | None, column: str | None,
             message: str, *, check: str, row_label: str = "row") -> None:
+        """Record one issue; past :data:`MAX_LISTED_PER_KIND` of its kind it is only counted."""
         key = (file, column, check, severity)
         self._counts[key] += 1
         self._row_label[key] = row_label
@@ -134,6 +135,7 @@ class IssueList:
             self.issues.append(Issue(severity, file, row, column, message, check, row_label))
 
     def extend(self, issues: Iterable[Issue]) -> None:
+        """Record each of ``issues``, as :meth:`add` would."""
         for issue in issues:
             self.add(issue.severity, issue.file, issue.row, issue.column, issue.message,
                      check=issue.check, row_label=issue.row_label)
@@ -168,11 +170,13 @@ class UploadRejectedError(DataFileError):
 
 
 def short_list(names: Sequence[str], limit: int = 8) -> str:
+    """The first ``limit`` names joined for a message, then how many more."""
     shown = ", ".join(names[:limit])
     return (shown + f" and {len(names) - limit} more") if len(names) > limit else (shown or "nothing")
 
 
 def list_headers(columns: Iterable[object], limit: int = 12) -> str:
+    """A file's headers for 'found columns ...' in a message (quoted, the geometry column left out)."""
     names = [str(c) for c in columns if str(c) != "geometry"]
     shown = ", ".join(repr(n) for n in names[:limit])
     if len(names) > limit:

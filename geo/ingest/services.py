@@ -93,13 +93,7 @@ def parse_services(table: Table) -> tuple[gpd.GeoDataFrame | None, list[Issue]]:
     columns = set(frame.columns)
     has_lonlat = {"latitude", "longitude"} <= columns
     has_grid = {"easting", "northing"} <= columns
-    required = [("name", "the service's name"), ("clients", "the number of clients")]
-    missing = [f"'{c}' ({what})" for c, what in required if c not in columns]
-    if not (has_lonlat or has_grid):
-        missing.append("a location: 'latitude' and 'longitude', or 'easting' and 'northing'")
-    if "budget_gbp" not in columns and not set(BUDGET_PARTS) <= columns:
-        missing.append("'budget_gbp' (the annual budget) or the three budget lines "
-                       f"{', '.join(BUDGET_PARTS)}")
+    missing = _missing_columns(columns)
     if missing:
         issues.add("error", table.file, None, None,
                    f"expected {'; '.join(missing)}; found columns "
@@ -136,6 +130,38 @@ def parse_services(table: Table) -> tuple[gpd.GeoDataFrame | None, list[Issue]]:
         result[column] = (frame[column].map(lambda v: "" if blank(v) else str(v).strip())
                           if column in frame.columns else "")
     _budgets(table, typed, result, issues)
+    _clients(table, typed, result, issues)
+    result["functions"] = _functions(table, result, issues)
+    result["locality_wide"] = _locality_wide(table, issues)
+    points = _service_points(table, typed, has_grid)
+    services = gpd.GeoDataFrame(result, geometry=points, crs=BRITISH_NATIONAL_GRID)
+    duplicated = services["name"].duplicated(keep=False) & (services["name"] != "")
+    for name, rows in services[duplicated].groupby("name").groups.items():
+        issues.add("warning", table.file, row_number(rows[1]), table.header("name"),
+                   f"the name {name!r} appears more than once (rows "
+                   f"{', '.join(str(row_number(r)) for r in rows)})", check="duplicate_name",
+                   row_label=table.row_label)
+    if services.empty:
+        issues.add("error", table.file, None, None, "expected at least one service, found none",
+                   check="no_rows")
+    return services, issues.done()
+
+
+def _missing_columns(columns: set[str]) -> list[str]:
+    """What a services table must have and ``columns`` lack, in words."""
+    required = [("name", "the service's name"), ("clients", "the number of clients")]
+    missing = [f"'{c}' ({what})" for c, what in required if c not in columns]
+    if not ({"latitude", "longitude"} <= columns or {"easting", "northing"} <= columns):
+        missing.append("a location: 'latitude' and 'longitude', or 'easting' and 'northing'")
+    if "budget_gbp" not in columns and not set(BUDGET_PARTS) <= columns:
+        missing.append("'budget_gbp' (the annual budget) or the three budget lines "
+                       f"{', '.join(BUDGET_PARTS)}")
+    return missing
+
+
+def _clients(table: Table, typed: pd.DataFrame, result: pd.DataFrame, issues: IssueList) -> None:
+    """Clients in all and by group into ``result``: blanks and groups larger than the whole are errors."""
+    frame = table.frame
     result["clients"] = typed["clients"]
     for row in typed.index[typed["clients"].isna() & frame["clients"].map(blank)]:
         issues.add("error", table.file, row_number(row), table.header("clients"),
@@ -155,20 +181,6 @@ def parse_services(table: Table) -> tuple[gpd.GeoDataFrame | None, list[Issue]]:
         issues.add("warning", table.file, None, None,
                    f"no column for {', '.join(absent)}: counted as 0 for every service, so "
                    "analyses of those groups will show none", check="default_used")
-    result["functions"] = _functions(table, result, issues)
-    result["locality_wide"] = _locality_wide(table, issues)
-    points = _service_points(table, typed, has_grid)
-    services = gpd.GeoDataFrame(result, geometry=points, crs=BRITISH_NATIONAL_GRID)
-    duplicated = services["name"].duplicated(keep=False) & (services["name"] != "")
-    for name, rows in services[duplicated].groupby("name").groups.items():
-        issues.add("warning", table.file, row_number(rows[1]), table.header("name"),
-                   f"the name {name!r} appears more than once (rows "
-                   f"{', '.join(str(row_number(r)) for r in rows)})", check="duplicate_name",
-                   row_label=table.row_label)
-    if services.empty:
-        issues.add("error", table.file, None, None, "expected at least one service, found none",
-                   check="no_rows")
-    return services, issues.done()
 
 
 def _check_swapped(table: Table, issues: IssueList) -> list[Any]:
@@ -316,6 +328,7 @@ def lonlat_in_grid_columns(table: Table, issues: list[Issue]) -> Table:
 
 
 def areas_outline(areas: gpd.GeoDataFrame) -> shapely.Geometry:
+    """The areas' outer boundary as one shape, for checking where services lie."""
     return shapely.union_all(areas.geometry.to_numpy())
 
 

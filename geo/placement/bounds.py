@@ -481,6 +481,45 @@ def _scoped_relaxation(pair_cost: FloatArray, scope: _Scope, n_hubs: int,
     return _Relaxation(pair_cost, scope.sites, full_keep, n_hubs, side)
 
 
+def _built_relaxation(built: dict[int, _Relaxation], pair_cost: FloatArray, scope: _Scope, n_hubs: int,
+                      search: _Search) -> _Relaxation:
+    """The relaxation for ``scope``, built once and kept in ``built`` (at most nine at a time)."""
+    if id(scope) not in built:
+        if len(built) > 8:
+            built.clear()
+        built[id(scope)] = _scoped_relaxation(pair_cost, scope, n_hubs, search.side)
+    return built[id(scope)]
+
+
+def _settled_without_branching(relax: _Relaxation, search: _Search, forced: np.ndarray, free: np.ndarray,
+                               n_hubs: int) -> bool:
+    """Whether a node needs no branching: more sites are forced open than there are hubs
+    (nothing here), or the open and undecided sites are at most the hubs (offered as a placement)."""
+    n_forced = int(forced.sum())
+    if n_forced > n_hubs:
+        return True
+    if n_forced == n_hubs or n_forced + int(free.sum()) <= n_hubs:
+        candidate = np.flatnonzero(forced | free)
+        if candidate.size == n_hubs:
+            search.offer(relax.sites[candidate])
+        return True
+    return False
+
+
+def _branching_site(free: np.ndarray, frequency: FloatArray, sites: np.ndarray, rho: FloatArray,
+                    n_sites: int) -> int:
+    """The free site to branch on: the one the ascent was least sure of (open about half the
+    time), else the cheapest free site of the relaxation's choice, else the first free site."""
+    score = np.where(free, np.minimum(frequency, 1.0 - frequency), -1.0)
+    site = int(np.argmax(score))
+    if score[site] <= 0.0:
+        in_relaxation = np.zeros(n_sites, dtype=bool)
+        in_relaxation[sites] = True
+        pick = np.where(free & in_relaxation, rho, np.inf)
+        site = int(np.argmin(pick)) if np.isfinite(pick).any() else int(np.flatnonzero(free)[0])
+    return site
+
+
 def _branch_and_bound(pair_cost: FloatArray, relax: _Relaxation, search: _Search,
                       root: _Node) -> tuple[int, float]:
     """Best-first branch-and-bound on sites; return nodes processed and the proven bound.
@@ -507,20 +546,9 @@ def _branch_and_bound(pair_cost: FloatArray, relax: _Relaxation, search: _Search
             continue
         processed += 1
         if node.scope is not None:
-            if id(node.scope) not in built:
-                if len(built) > 8:
-                    built.clear()
-                built[id(node.scope)] = _scoped_relaxation(pair_cost, node.scope, n_hubs,
-                                                           search.side)
-            relax = built[id(node.scope)]
+            relax = _built_relaxation(built, pair_cost, node.scope, n_hubs, search)
         free = ~(node.forced | node.closed)
-        n_forced = int(node.forced.sum())
-        if n_forced > n_hubs:
-            continue
-        if n_forced == n_hubs or n_forced + int(free.sum()) <= n_hubs:
-            sites = np.flatnonzero(node.forced | free)
-            if sites.size == n_hubs:
-                search.offer(relax.sites[sites])
+        if _settled_without_branching(relax, search, node.forced, free, n_hubs):
             continue
         value, u, mu, rho, sites, frequency = _ascend(
             relax, search, node, max_iter=400 if processed == 1 else 100, patience=15,
@@ -557,22 +585,10 @@ def _branch_and_bound(pair_cost: FloatArray, relax: _Relaxation, search: _Search
             closed = closed | (free & (if_open >= target))
             forced = forced | (free & (if_closed >= target))
         free = ~(forced | closed)
-        n_forced = int(forced.sum())
-        if n_forced > n_hubs:
-            continue
-        if n_forced == n_hubs or n_forced + int(free.sum()) <= n_hubs:
-            candidate = np.flatnonzero(forced | free)
-            if candidate.size == n_hubs:
-                search.offer(relax.sites[candidate])
+        if _settled_without_branching(relax, search, forced, free, n_hubs):
             continue
         if_open, if_closed = _site_tests(value, rho, sites, forced, free, n_hubs)
-        score = np.where(free, np.minimum(frequency, 1.0 - frequency), -1.0)
-        site = int(np.argmax(score))
-        if score[site] <= 0.0:
-            in_relaxation = np.zeros(relax.n_sites, dtype=bool)
-            in_relaxation[sites] = True
-            pick = np.where(free & in_relaxation, rho, np.inf)
-            site = int(np.argmin(pick)) if np.isfinite(pick).any() else int(np.flatnonzero(free)[0])
+        site = _branching_site(free, frequency, sites, rho, relax.n_sites)
         open_child = forced.copy()
         open_child[site] = True
         close_child = closed.copy()

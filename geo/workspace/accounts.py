@@ -80,13 +80,16 @@ class ScenarioAccess(Protocol):
     """The three facts about a scenario the access rule looks at."""
 
     @property
-    def author_id(self) -> int: ...
+    def author_id(self) -> int:
+        """The account id of the scenario's author."""
 
     @property
-    def visibility(self) -> str: ...
+    def visibility(self) -> str:
+        """"draft", "group" (the steering group) or "public"."""
 
     @property
-    def deleted_at(self) -> datetime | None: ...
+    def deleted_at(self) -> datetime | None:
+        """When the scenario was deleted, or None."""
 
 
 def default_steering_group(role: Role) -> bool:

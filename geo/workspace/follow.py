@@ -35,6 +35,8 @@ _NEW_CODE_ATTEMPTS = 8
 
 
 class FollowRow(Base):
+    """A room others follow: its code, presenter, what it shows (scenario, version, view), a count of changes."""
+
     __tablename__ = "follow_sessions"
     __table_args__ = (CheckConstraint("sequence >= 1", name="sequence"),)
 

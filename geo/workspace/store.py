@@ -98,6 +98,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """The value as stored: in UTC, without a zone on SQLite; a naive timestamp is refused."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -107,6 +108,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None,
                              dialect: Dialect) -> datetime | None:
+        """The value as read back, always in UTC with its zone."""
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -119,6 +121,8 @@ class Base(DeclarativeBase):
 
 
 class UserRow(Base):
+    """An account: its name, password hash, role and steering-group membership."""
+
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("role IN ('viewer', 'planner', 'analyst', 'admin')", name="role"),
@@ -133,6 +137,8 @@ class UserRow(Base):
 
 
 class ScenarioRow(Base):
+    """A saved scenario: its title, author, visibility and newest version number (deleted ones are kept)."""
+
     __tablename__ = "scenarios"
     __table_args__ = (
         CheckConstraint("visibility IN ('draft', 'group', 'public')", name="visibility"),
@@ -154,6 +160,8 @@ class ScenarioRow(Base):
 
 
 class VersionRow(Base):
+    """One numbered version of a scenario: its content as saved and who saved it, when."""
+
     __tablename__ = "scenario_versions"
     __table_args__ = (
         UniqueConstraint("scenario_id", "version"),
