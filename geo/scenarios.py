@@ -134,6 +134,7 @@ def label_number(label: str) -> int:
 
 
 def is_hub_label(text: object) -> bool:
+    """Return whether ``text`` is a hub label: one to MAX_LABEL_LETTERS capital letters (A, B, ... AA)."""
     return (isinstance(text, str) and 1 <= len(text) <= MAX_LABEL_LETTERS
             and all("A" <= letter <= "Z" for letter in text))
 
