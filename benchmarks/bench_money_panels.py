@@ -90,7 +90,7 @@ def run() -> dict[str, Figure]:
         plan = scenario_from_dict(initial_plan(locality))
         service_ids = [str(s) for s in locality.services["service_id"]]
         places_key = next(k for k in app.callback_map if "kpi-gini-spend.children" in k)
-        money_key = next(k for k in app.callback_map if "kpi-plan-total.children" in k)
+        money_key = next(k for k in app.callback_map if "kpi-plan-cost.children" in k)
         _timed(client, _places_request(places_key, plan))  # warm the per-process values
         _timed(client, _money_request(money_key, plan, service_ids))
 

@@ -36,7 +36,6 @@ from dashboard.scenario_figures import (
     Chosen,
     ScenarioFigures,
     difference,
-    mode_sentence,
     open_chosen,
     parse_keys,
     scenario_figures,
@@ -44,7 +43,7 @@ from dashboard.scenario_figures import (
 )
 from dashboard.store_access import scenario_store
 from geo.errors import PlannerError
-from geo.network import MODE_LABELS
+from geo.network import MODE_LABELS, mode_note
 from geo.scenarios import Hub
 
 CALLBACKS = CallbackRegistry()
@@ -305,7 +304,7 @@ def comparison(folder: str, figures: Sequence[ScenarioFigures]) -> list[Any]:
     """Everything below the picker for two to four scenarios' figures."""
     population = weights_for(folder).of("population")
     return [
-        html.P(mode_sentence(figures[0].mode), className="small text-muted"),
+        html.P(mode_note(figures[0].mode), className="small text-muted"),
         html.Section(className="compare-section", children=[
             html.H3("Headline figures", className="h5"), headline_table(figures)]),
         html.Section(className="compare-section", children=[

@@ -31,9 +31,10 @@ from dashboard.briefing import area_table_frame, briefing_html, briefing_pdf, bu
 from dashboard.data_access import QUERY_FIELD, current_folder, locality_for, page_data_version
 from dashboard.engine import DEFAULT_MODE, score_plan
 from dashboard.store_access import scenario_store
+from dashboard.words import PLACES_PER_1000
 from geo.errors import PlannerInputError
 from geo.locality import Locality
-from geo.network import MODE_LABELS, Mode
+from geo.network import MODE_LABELS, Mode, mode_method
 from geo.workspace.accounts import AccessDeniedError
 from geo.workspace.store import ScenarioVersion
 
@@ -128,14 +129,16 @@ def geography(locality: Locality, opened: ScenarioVersion,
     crs = locality.areas.crs
     areas = gpd.GeoDataFrame(table.copy(), geometry=locality.areas.geometry.to_numpy(), crs=crs)
     hubs = opened.content.hubs
-    hub_frame = gpd.GeoDataFrame(
-        {"number": list(range(1, len(hubs) + 1)), "hub_id": [h.hub_id for h in hubs], "name": [h.name for h in hubs],
-         "locked": [h.locked for h in hubs],
-         "capacity_places": pd.array([h.capacity_places for h in hubs], dtype="Int64")},
-        geometry=[Point(h.x, h.y) for h in hubs], crs=crs)
+    labels = {h.hub_id: h.label for h in hubs}
+    columns: dict[str, Any] = {"label": [h.label for h in hubs], "hub_id": [h.hub_id for h in hubs],
+                               "name": [h.name for h in hubs], "locked": [h.locked for h in hubs]}
+    if any(h.capacity_places is not None for h in hubs):
+        columns["capacity_places"] = pd.array([h.capacity_places for h in hubs], dtype="Int64")
+    hub_frame = gpd.GeoDataFrame(columns, geometry=[Point(h.x, h.y) for h in hubs], crs=crs)
     points = [(h.hub_id, h.name, p) for h in hubs for p in h.outreach_points]
     outreach = gpd.GeoDataFrame(
-        {"hub_id": [hub_id for hub_id, _, _ in points], "hub_name": [name for _, name, _ in points],
+        {"hub_label": [labels[hub_id] for hub_id, _, _ in points], "hub_id": [hub_id for hub_id, _, _ in points],
+         "hub_name": [name for _, name, _ in points],
          "name": [p.name for _, _, p in points]},
         geometry=[Point(p.x, p.y) for _, _, p in points], crs=crs)
     return areas, hub_frame, outreach
@@ -185,27 +188,32 @@ def _open_requested(slug: str) -> tuple[ScenarioVersion, Mode]:
     return opened, mode
 
 
-def about_rows(opened: ScenarioVersion, mode: Mode, locality: Locality) -> list[tuple[str, str]]:
+def about_rows(opened: ScenarioVersion, mode: Mode, locality: Locality, *, with_places: bool) -> list[tuple[str, str]]:
     banner, meaning, when = confidentiality(opened)
+    columns = "minutes_* are travel minutes from where the area's people live"
+    if with_places:
+        columns += (f"; hub_places_per_1000 is {PLACES_PER_1000} (the E2SFCA access score, sharing counted), from "
+                    "the places set for each hub (a hub without them counts as the average of the others)")
     return [("Scenario", opened.scenario.title), ("Version", f"{opened.version} of {opened.scenario.current_version}"),
             ("Saved", f"{opened.created_at:%d %B %Y %H:%M} UTC by {opened.author}"), ("Locality", locality.name),
-            ("Travel mode", MODE_LABELS[mode]), ("Who may see it", f"{banner}: {meaning}"),
-            ("When it may be shared", when),
-            ("Columns", "minutes_* are travel minutes from where the area's people live; hub_places_per_1000 is the "
-                        "E2SFCA access score (hub places within reach per 1,000 residents, sharing counted).")]
+            ("Travel mode", MODE_LABELS[mode]), ("How journey times were worked out", mode_method(mode)),
+            ("Who may see it", f"{banner}: {meaning}"), ("When it may be shared", when), ("Columns", columns + ".")]
 
 
 def make_file(name: str, opened: ScenarioVersion, mode: Mode, *, downloads: list[tuple[str, str]]) -> bytes:
     """The bytes of export ``name`` for ``opened`` (already checked: the caller may see it)."""
-    locality = locality_for(current_folder())
-    result = score_plan(current_folder(), opened.content.hubs, mode)
+    folder = current_folder()
+    locality = locality_for(folder)
     if name.startswith("briefing."):
-        briefing = build_briefing(opened, locality, result, mode)
+        briefing = build_briefing(opened, folder, locality, mode)
         if name.endswith(".pdf"):
             return briefing_pdf(briefing)
         return briefing_html(briefing, downloads=downloads).encode()
-    table = area_table_frame(result, locality, {h.hub_id: h.name for h in opened.content.hubs}, MODE_LABELS[mode])
-    about = about_rows(opened, mode, locality)
+    result = score_plan(folder, opened.content.hubs, mode)
+    with_places = any(hub.capacity_places is not None for hub in opened.content.hubs)
+    names = {h.hub_id: f"{h.label}. {h.name}" for h in opened.content.hubs}
+    table = area_table_frame(result, locality, names, MODE_LABELS[mode], with_places=with_places)
+    about = about_rows(opened, mode, locality, with_places=with_places)
     if name == "areas.csv":
         return areas_csv(table)
     if name == "areas.xlsx":

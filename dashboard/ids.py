@@ -34,6 +34,8 @@ HUB_MOVE_TO_BUTTON = "hub-move-to-button"
 HUB_RENAME_TEXT = "hub-rename-text"
 HUB_RENAME_BUTTON = "hub-rename-button"
 HUB_LOCK = "hub-lock"
+HUB_PLACES = "hub-places"  # the chosen hub's capacity, in places
+HUB_PLACES_BUTTON = "hub-places-button"
 HUB_REMOVE = "hub-remove"
 HUB_ADD = "hub-add"
 OUTREACH_ADD = "outreach-add"
@@ -110,8 +112,12 @@ KPI_GINI_SPEND = "kpi-gini-spend"
 KPI_BIGGEST_TOWN_SHARE = "kpi-biggest-town-share"
 KPI_CONCENTRATION_SPEND = "kpi-concentration-spend"
 KPI_FAIRNESS_TODAY = "kpi-fairness-today"
-KPI_SPEND_TODAY = "kpi-spend-today"
-KPI_PLAN_TOTAL = "kpi-plan-total"
+# KPI_TODAY_COST and KPI_PLAN_COST are stable ids that checks from outside rely on (the pack's
+# PACK_TODAY_COST and PACK_PLAN_COST hold the same amounts, written the same way).
+KPI_TODAY_COST = "kpi-today-cost"
+KPI_PLAN_COST = "kpi-plan-cost"
+PACK_TODAY_COST = "pack-today-cost"
+PACK_PLAN_COST = "pack-plan-cost"
 KPI_HEADROOM = "kpi-plan-headroom"
 KPI_HEADROOM_LABEL = "kpi-plan-headroom-label"
 SERVICE_DECISION = "service-decision"  # pattern-matching type: {"type": ..., "service": id}

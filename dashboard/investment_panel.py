@@ -54,12 +54,14 @@ from dashboard.plan_money import (
     PlacedPlan,
     PlanOutcomes,
     default_assumptions,
+    hub_costs,
     money_settings,
     placed_plan,
     plan_assumptions,
     plan_outcomes,
     with_money_settings,
 )
+from dashboard.words import pounds
 from geo.assumptions import Assumptions
 from geo.errors import PlannerInputError
 from geo.investment import (
@@ -138,11 +140,11 @@ def lot_figure(table: pd.DataFrame) -> dict[str, Any]:
 
 def headroom_text(ledger: InvestmentLedger) -> tuple[str, str]:
     """The plan against today's spend: the amount and what it means."""
-    headroom = ledger.headroom_gbp
-    if abs(headroom) < 500:
+    headroom = round(ledger.headroom_gbp)
+    if headroom == 0:
         return "£0", "the plan costs the same as today"
-    return money(abs(headroom)), ("a year to spare against today" if headroom > 0
-                                  else "a year more than today's spend")
+    return pounds(abs(headroom)), ("a year to spare against today" if headroom > 0
+                                   else "a year more than today's spend")
 
 
 def year_one_text(m: PlanOutcomes) -> str:
@@ -158,7 +160,7 @@ def year_one_text(m: PlanOutcomes) -> str:
 
 def decision_note(assumptions: Assumptions) -> str:
     return (f"Re-shape: the service keeps {percent(assumptions['reshape_keep_fraction'])} of its budget and "
-            "changes what it offers; the rest is released. Close: the service is decommissioned and all of its "
+            "changes what it offers; the rest is released. Close: the service closes and all of its "
             f"budget is released, after {assumptions['transition_months']:g} months of running alongside the new "
             "services (double running). Money released is shown for a full year.")
 
@@ -175,29 +177,20 @@ def released_by_service(ledger: InvestmentLedger, service_ids: list[str]) -> lis
 
 
 def hub_costs_table(costed: CostedPlan, plan: ScenarioContent, selected_hub: str | None) -> html.Table:
-    """Each hub's yearly cost (with its community links workers) and the people it supports."""
-    lines = costed.ledger.lines
-    cost = dict.fromkeys((hub.hub_id for hub in plan.hubs), 0.0)
-    for line_id, line_type, amount in zip(lines["line_id"].tolist(), lines["line_type"].tolist(),
-                                          lines["plan_gbp"].tolist(), strict=True):
-        if line_type in ("hub", "community_links"):
-            cost[line_id.removesuffix("-links")] += amount
-    a = costed.assumptions
-    rows = []
-    for hub, planned in zip(plan.hubs, costed.investment.hubs, strict=True):
-        workers = a["hub_workers_per_hub"] if planned.hub_workers is None else planned.hub_workers
-        places = (workers * a["hub_people_per_worker"] if planned.capacity_places is None
-                  else float(planned.capacity_places))
-        links = a["links_workers_per_hub"] if planned.links_workers is None else planned.links_workers
-        rows.append(html.Tr(**attrs({"data-hub-id": hub.hub_id}),
-                            className=SELECTED_ROW if hub.hub_id == selected_hub else None, children=[
-            html.Th(f"{hub.label}. {hub.name}", scope="row"),
-            html.Td(costed.places[hub.hub_id].district), html.Td(money(cost[hub.hub_id])),
-            html.Td(f"{places + links * a['links_caseload']:,.0f}"),
-        ]))
+    """Each hub's yearly cost (with its community links workers), its places when any are set, and the
+    people it supports."""
+    hubs = hub_costs(costed, plan)
+    with_places = any(hub.capacity_places is not None for hub in hubs)
+    rows = [html.Tr(**attrs({"data-hub-id": hub.hub_id}),
+                    className=SELECTED_ROW if hub.hub_id == selected_hub else None, children=[
+        html.Th(f"{hub.label}. {hub.name}", scope="row"), html.Td(hub.district), html.Td(pounds(hub.cost_gbp)),
+        *([html.Td("not set" if hub.capacity_places is None else f"{hub.capacity_places:,}")] if with_places else []),
+        html.Td(f"{hub.people_a_year:,.0f}"),
+    ]) for hub in hubs]
+    head = ("Hub", "District", "Yearly cost", *(("Places",) if with_places else ()), "People a year")
     return html.Table(className="table table-sm money-table mb-0", children=[
         html.Caption("The hubs: yearly cost with their community links workers", className="caption-top"),
-        html.Thead(html.Tr([html.Th(t, scope="col") for t in ("Hub", "District", "Yearly cost", "People a year")])),
+        html.Thead(html.Tr([html.Th(t, scope="col") for t in head])),
         html.Tbody(rows),
     ])
 
@@ -238,14 +231,15 @@ def money_views(m: PlanOutcomes, service_ids: list[str]) -> tuple[Any, ...]:
     """The money card's outputs that only the money changes, in the order of :func:`money_outputs`."""
     ledger = m.costed.ledger
     return (
-        money(ledger.current_gbp), money(ledger.plan_gbp), *headroom_text(ledger), decision_note(m.costed.assumptions),
+        pounds(ledger.current_gbp), pounds(ledger.plan_gbp), *headroom_text(ledger),
+        decision_note(m.costed.assumptions),
         released_by_service(ledger, service_ids), model_figure(ledger), waterfall_figure(waterfall(ledger)),
         year_one_text(m),
     )
 
 
 def money_outputs() -> list[Output]:
-    return [Output(ids.KPI_SPEND_TODAY, "children"), Output(ids.KPI_PLAN_TOTAL, "children"),
+    return [Output(ids.KPI_TODAY_COST, "children"), Output(ids.KPI_PLAN_COST, "children"),
             Output(ids.KPI_HEADROOM, "children"), Output(ids.KPI_HEADROOM_LABEL, "children"),
             Output(ids.DECISION_NOTE, "children"),
             Output({"type": ids.SERVICE_RELEASED, "service": ALL}, "children"),
@@ -331,8 +325,8 @@ def money_card(locality: Locality) -> dbc.Card:
         dbc.CardHeader(html.H2("Money: today and the plan", className="h5 mb-0")),
         dbc.CardBody([
             html.Div(className="headlines", children=[
-                headline(ids.KPI_SPEND_TODAY, "spent a year today"),
-                headline(ids.KPI_PLAN_TOTAL, "a year in the plan"),
+                headline(ids.KPI_TODAY_COST, "spent a year today"),
+                headline(ids.KPI_PLAN_COST, "a year in the plan"),
                 headline(ids.KPI_HEADROOM, "the plan against today", label_id=ids.KPI_HEADROOM_LABEL),
             ]),
             html.Div(id=ids.MONEY_PROBLEM, role="alert", className="money-problem"),

@@ -314,6 +314,47 @@ def plan_equity(folder: str, plan: ScenarioContent, ledger: InvestmentLedger, ac
                              hub_ids=[hub.hub_id for hub in plan.hubs], hub_minutes=hub_minutes)
 
 
+@dataclass(frozen=True)
+class HubCost:
+    """One hub as the money panels and the pack show it: its yearly cost (with its community links
+    workers), its staff (full-time equivalents) and the people it supports in a year."""
+
+    hub_id: str
+    label: str
+    name: str
+    district: str
+    cost_gbp: float
+    hub_workers_fte: float
+    links_workers_fte: float
+    people_a_year: float
+    capacity_places: int | None
+
+
+def hub_costs(costed: CostedPlan, plan: ScenarioContent) -> list[HubCost]:
+    """Each hub's yearly cost, staff and people supported, in the plan's order.
+
+    People a year: the hub's places when set, else its support workers times the people each
+    supports, plus its community links workers times their caseload (as the outcomes count them).
+    """
+    lines = costed.ledger.lines
+    cost = dict.fromkeys((hub.hub_id for hub in plan.hubs), 0.0)
+    for line_id, line_type, amount in zip(lines["line_id"].tolist(), lines["line_type"].tolist(),
+                                          lines["plan_gbp"].tolist(), strict=True):
+        if line_type in ("hub", "community_links"):
+            cost[line_id.removesuffix("-links")] += amount
+    a = costed.assumptions
+    rows = []
+    for hub, planned in zip(plan.hubs, costed.investment.hubs, strict=True):
+        workers = a["hub_workers_per_hub"] if planned.hub_workers is None else planned.hub_workers
+        places = (workers * a["hub_people_per_worker"] if planned.capacity_places is None
+                  else float(planned.capacity_places))
+        links = a["links_workers_per_hub"] if planned.links_workers is None else planned.links_workers
+        rows.append(HubCost(hub.hub_id, hub.label, hub.name, costed.places[hub.hub_id].district,
+                            cost[hub.hub_id], workers, links, places + links * a["links_caseload"],
+                            hub.capacity_places))
+    return rows
+
+
 @dataclass(frozen=True, eq=False)
 class PlacedPlan:
     """What changes when a hub moves: access, the fairness of spend, who is reached, spend by place."""

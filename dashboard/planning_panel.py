@@ -31,12 +31,13 @@ from geo import plan_edits
 from geo.access import AccessResult
 from geo.errors import PlannerInputError
 from geo.locality import Locality
-from geo.network import MODE_LABELS, Mode
+from geo.network import MODE_LABELS, Mode, mode_note
 from geo.projection import grid_xy, lonlat
 from geo.scenarios import ScenarioContent, scenario_from_dict, scenario_to_dict
 
 CALLBACKS = CallbackRegistry()
 STEP_M = 500.0
+MAX_HUB_PLACES = 10_000  # places a hub can support at once: well above any day service
 WORST_AREA_COUNT = 10
 DEMO_DATASET_VERSION = "demo"
 DEFAULT_ASSUMPTIONS_VERSION = "default"
@@ -280,6 +281,13 @@ def layout(locality: Locality) -> dbc.Card:
                 dbc.Input(id=ids.HUB_RENAME_TEXT, type="text", maxLength=80, debounce=True),
                 dbc.Button("Rename", id=ids.HUB_RENAME_BUTTON, color="secondary", outline=True),
             ]),
+            dbc.Label("Places: people it can support at once (leave empty if not known)", html_for=ids.HUB_PLACES,
+                      className="mt-2 mb-1"),
+            html.Div(className="d-flex gap-2", children=[
+                dbc.Input(id=ids.HUB_PLACES, type="number", min=0, max=MAX_HUB_PLACES, step=1, inputMode="numeric"),
+                dbc.Button("Set places", id=ids.HUB_PLACES_BUTTON, color="secondary", outline=True,
+                           className="text-nowrap"),
+            ]),
             dbc.Switch(id=ids.HUB_LOCK, label="Locked: keep this hub where it is (no dragging; suggestions keep it)",
                        value=False, className="mt-2"),
             html.Div(className="d-flex flex-wrap gap-2 mt-2", children=[
@@ -308,10 +316,23 @@ NUDGES = {ids.HUB_MOVE_NORTH: (0.0, STEP_M), ids.HUB_MOVE_SOUTH: (0.0, -STEP_M),
           ids.HUB_MOVE_WEST: (-STEP_M, 0.0), ids.HUB_MOVE_EAST: (STEP_M, 0.0)}
 
 
+def places_from_box(value: Any) -> int | None:
+    """A hub's places from the box: a whole number from 0, or None when the box is empty."""
+    if value is None or value == "":
+        return None
+    try:
+        places = float(value)
+    except (TypeError, ValueError):
+        raise PlannerInputError(f"Places: expected a whole number of people, found {value!r}") from None
+    if not places.is_integer() or not 0 <= places <= MAX_HUB_PLACES:
+        raise PlannerInputError(f"Places: expected a whole number from 0 to {MAX_HUB_PLACES:,}, found {value!r}")
+    return int(places)
+
+
 def apply_edit(trigger: str, plan: ScenarioContent, *, selected: str | None,
                move_to: str | None, rename_text: str | None, locked: bool | None,
                map_click: dict[str, Any] | None, add_mode: str | None,
-               locality: Locality) -> tuple[ScenarioContent, str]:
+               locality: Locality, places: Any = None) -> tuple[ScenarioContent, str]:
     """Apply the edit the ``trigger`` control asks for; return the new plan and what happened.
 
     A drag or an arrow key on a hub is applied in the browser (``dsp.moveHub`` in assets/dsp.js)."""
@@ -334,6 +355,10 @@ def apply_edit(trigger: str, plan: ScenarioContent, *, selected: str | None,
         return plan_edits.move_hub(plan, selected, x, y), f"{names[selected]} moved to {move_to.partition(':')[2]}."
     if trigger == ids.HUB_RENAME_BUTTON:
         return plan_edits.rename_hub(plan, selected, rename_text or ""), f"Renamed to {(rename_text or '').strip()}."
+    if trigger == ids.HUB_PLACES_BUTTON:
+        count = places_from_box(places)
+        said = "not known" if count is None else f"{count:,}"
+        return plan_edits.set_hub_capacity(plan, selected, count), f"{names[selected]}: places {said}."
     if trigger == ids.HUB_LOCK:
         state = "locked" if locked else "unlocked"
         return plan_edits.set_hub_locked(plan, selected, bool(locked)), f"{names[selected]} {state}."
@@ -349,14 +374,16 @@ def apply_edit(trigger: str, plan: ScenarioContent, *, selected: str | None,
     Input(ids.HUB_MOVE_WEST, "n_clicks"), Input(ids.HUB_MOVE_EAST, "n_clicks"),
     Input(ids.HUB_MOVE_TO_BUTTON, "n_clicks"), Input(ids.HUB_RENAME_BUTTON, "n_clicks"),
     Input(ids.HUB_LOCK, "value"), Input(ids.HUB_REMOVE, "n_clicks"), Input(ids.MAP, "clickData"),
+    Input(ids.HUB_PLACES_BUTTON, "n_clicks"),
     State(ids.PLAN, "data"), State(ids.PLAN_HISTORY, "data"), State(ids.HUB_SELECT, "value"),
     State(ids.HUB_MOVE_TO, "value"), State(ids.HUB_RENAME_TEXT, "value"), State(ids.ADD_MODE, "data"),
+    State(ids.HUB_PLACES, "value"),
     prevent_initial_call=True,
 )
 def edit_plan(_n: Clicks, _s: Clicks, _w: Clicks, _e: Clicks, _to: Clicks, _rename: Clicks, locked: bool | None,
-              _remove: Clicks, map_click: dict[str, Any] | None, plan_data: Plan, history_data: History | None,
-              selected: str | None, move_to: str | None, rename_text: str | None,
-              add_mode: str | None) -> tuple[Any, Any, Any, Any]:
+              _remove: Clicks, map_click: dict[str, Any] | None, _places: Clicks, plan_data: Plan,
+              history_data: History | None, selected: str | None, move_to: str | None, rename_text: str | None,
+              add_mode: str | None, places: Any) -> tuple[Any, Any, Any, Any]:
     trigger = str(ctx.triggered_id)
     if trigger == ids.MAP and not add_mode:
         return no_update, no_update, no_update, no_update
@@ -366,7 +393,7 @@ def edit_plan(_n: Clicks, _s: Clicks, _w: Clicks, _e: Clicks, _to: Clicks, _rena
     try:
         new, message = apply_edit(trigger, plan, selected=selected, move_to=move_to,
                                   rename_text=rename_text, locked=locked, map_click=map_click,
-                                  add_mode=add_mode, locality=data_access.current_locality())
+                                  add_mode=add_mode, locality=data_access.current_locality(), places=places)
     except PlannerInputError as error:
         return no_update, no_update, str(error), no_update
     # Leave the add mode alone unless it was on: writing it would make the browser ask the
@@ -449,15 +476,16 @@ CALLBACKS.clientside_callback(ClientsideFunction(namespace="dsp", function_name=
 
 
 @CALLBACKS.callback(Output(ids.HUB_RENAME_TEXT, "value"), Output(ids.HUB_LOCK, "value"),
-                    Input(ids.HUB_SELECT, "value"), State(ids.PLAN, "data"), State(ids.HUB_RENAME_TEXT, "value"),
+                    Output(ids.HUB_PLACES, "value"), Input(ids.HUB_SELECT, "value"), State(ids.PLAN, "data"),
+                    State(ids.HUB_RENAME_TEXT, "value"),
                     State(ids.HUB_LOCK, "value"))
 def follow_selection(selected: str | None, plan_data: Plan, rename_text: str | None,
-                     locked: bool | None) -> tuple[Any, Any]:
-    """The name box and lock switch show the chosen hub; an unchanged switch is not written (it would ask
-    for an edit)."""
+                     locked: bool | None) -> tuple[Any, Any, Any]:
+    """The name box, places box and lock switch show the chosen hub; an unchanged switch is not written (it
+    would ask for an edit)."""
     hub = next((h for h in scenario_from_dict(plan_data).hubs if h.hub_id == selected), None)
-    name, lock = (hub.name, hub.locked) if hub else ("", False)
-    return (no_update if name == rename_text else name), (no_update if lock == bool(locked) else lock)
+    name, lock, places = (hub.name, hub.locked, hub.capacity_places) if hub else ("", False, None)
+    return (no_update if name == rename_text else name), (no_update if lock == bool(locked) else lock), places
 
 
 HEADLINE_KPIS = (ids.KPI_MEAN_MINUTES, ids.KPI_SHARE_WITHIN_30, ids.KPI_P90_MINUTES, ids.KPI_MEAN_MINUTES_NEED,
@@ -501,9 +529,7 @@ def changed_only(values: tuple[Any, ...], shown: tuple[Any, ...]) -> tuple[Any, 
 @CALLBACKS.callback(Output(ids.KPI_MODE_NOTE, "children"), Input(ids.TRAVEL_MODE, "value"))
 def explain_mode(mode: Mode | None) -> str:
     """What the journey times mean for the chosen way of travelling (a move does not change it)."""
-    if mode == "bus":
-        return "Bus times are an estimate: road speeds scaled down plus an average wait; no timetable is used."
-    return f"Journey times by {MODE_LABELS[mode or DEFAULT_MODE].lower()} on the road network."
+    return mode_note(mode or DEFAULT_MODE)
 
 
 def fill_and_key(fill: tuple[dict[str, Any], list[Any]]) -> tuple[str, str]:

@@ -36,7 +36,6 @@ from dashboard.scenario_figures import (
     Chosen,
     ScenarioFigures,
     minutes_text,
-    mode_sentence,
     open_chosen,
     parse_keys,
     scenario_figures,
@@ -46,7 +45,7 @@ from dashboard.scenario_figures import (
 from dashboard.store_access import scenario_store
 from geo.access import GROUP_LABELS
 from geo.errors import PlannerError
-from geo.network import MODE_LABELS
+from geo.network import MODE_LABELS, mode_note
 from geo.workspace import follow
 
 CALLBACKS = CallbackRegistry()
@@ -156,7 +155,7 @@ def spend_view(figures: ScenarioFigures) -> list[Any]:
 
 
 def minutes_legend(figures: ScenarioFigures) -> list[Any]:
-    return legend("Minutes to the nearest hub", mode_sentence(figures.mode),
+    return legend("Minutes to the nearest hub", mode_note(figures.mode),
                   minutes_classes(figures.access.minutes).legend_rows)
 
 

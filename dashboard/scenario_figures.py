@@ -21,7 +21,7 @@ from geo import investment
 from geo.access import AccessResult
 from geo.equity import SpendEquity
 from geo.errors import PlannerInputError
-from geo.network import MODE_LABELS, Mode
+from geo.network import Mode
 from geo.scenarios import ScenarioContent, scenario_from_dict
 from geo.workspace.accounts import User
 from geo.workspace.store import ScenarioStore
@@ -109,12 +109,6 @@ def scenario_figures(folder: str, chosen: Chosen, mode: str | None = None) -> Sc
     access = score_plan(folder, chosen.content.hubs, travel)
     equity = plan_money.plan_equity(folder, chosen.content, ledger, access, travel)
     return ScenarioFigures(chosen.key, chosen.title, chosen.content, travel, access, ledger, equity)
-
-
-def mode_sentence(mode: Mode) -> str:
-    if mode == "bus":
-        return "Journeys by bus: an estimate from road speeds and an average wait, not a timetable."
-    return f"Journeys by {MODE_LABELS[mode].lower()} on the road network."
 
 
 # ---------------------------------------------------------------------------------------

@@ -114,6 +114,34 @@ class TravelSpeeds:
 
 DEFAULT_SPEEDS = TravelSpeeds()
 
+# How each mode is named in a sentence ("travel times are by car"). With mode_note and
+# mode_method below, the one place a travel mode's words come from (panels, views, pack).
+MODE_WORDS: dict[Mode, str] = {"drive": "by car", "walk": "on foot", "bus": "by bus (estimated)"}
+
+
+def mode_note(mode: Mode) -> str:
+    """One sentence under the figures: what the journey times of ``mode`` are."""
+    if mode == "bus":
+        return "Bus times are an estimate: road speeds scaled down plus an average wait; no timetable is used."
+    return f"Journey times {MODE_WORDS[mode]} on the road network."
+
+
+def mode_method(mode: Mode, speeds: TravelSpeeds = DEFAULT_SPEEDS) -> str:
+    """How journey times by ``mode`` are worked out, in plain English with the speeds used."""
+    drive = (f"motorways {speeds.motorway_kmh:g} km/h, A roads {speeds.a_road_kmh:g}, B roads "
+             f"{speeds.b_road_kmh:g} and minor roads {speeds.minor_kmh:g} km/h")
+    if mode == "drive":
+        return (f"By car along the road network at typical speeds outside the rush hour ({drive}), plus the "
+                f"short way from where an area's people live to the nearest road at {speeds.drive_access_kmh:g} "
+                "km/h.")
+    if mode == "walk":
+        return (f"On foot at {speeds.walk_kmh:g} km/h along every road except motorways, and along footpaths "
+                "and tracks, either way along one-way streets.")
+    return (f"By bus, estimated (no timetable is used): the car route at {100 * speeds.bus_speed_factor:.0f}% of "
+            f"car speeds ({drive}) for stops and detours, plus an average wait of {speeds.bus_wait_minutes:g} "
+            "minutes (half of a 20-minute interval), walking to the road at "
+            f"{speeds.walk_kmh:g} km/h.")
+
 
 @dataclass(frozen=True, eq=False)
 class RoadNetwork:

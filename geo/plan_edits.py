@@ -90,6 +90,11 @@ def set_hub_locked(content: ScenarioContent, hub_id: str, locked: bool) -> Scena
     return _replace_hub(content, hub_id, locked=bool(locked))
 
 
+def set_hub_capacity(content: ScenarioContent, hub_id: str, places: int | None) -> ScenarioContent:
+    """Set how many people a hub can support at once (None: not known); the capacity figures follow it."""
+    return _replace_hub(content, hub_id, capacity_places=places)
+
+
 def remove_hub(content: ScenarioContent, hub_id: str) -> ScenarioContent:
     """Take a hub out of the plan."""
     i = _hub_index(content, hub_id)

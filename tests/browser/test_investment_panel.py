@@ -30,7 +30,7 @@ def test_a_hub_drag_changes_the_gini_and_closing_a_service_changes_the_ledger(pa
     expect(money_tab).to_have_attribute("aria-selected", "true")
     expect(page.locator(GINI)).to_have_text(re.compile(r"^0\.\d{3}$"), timeout=20_000)
     expect(page.locator(SHARE)).to_have_text(re.compile(r"^\d{1,3}\.\d%$"))
-    expect(page.locator("#kpi-plan-total")).not_to_have_text("-")
+    expect(page.locator("#kpi-plan-cost")).not_to_have_text("-")
     gini_before, share_before = text(page, GINI), text(page, SHARE)
 
     marker = page.get_by_title(HUB, exact=True)
@@ -50,12 +50,12 @@ def test_a_hub_drag_changes_the_gini_and_closing_a_service_changes_the_ledger(pa
     page.get_by_title(HUB, exact=True).click()  # choosing a hub highlights its row in the hub table
     expect(page.locator('#hub-costs tr[data-hub-id="H1"]')).to_have_class("money-row-selected", timeout=30_000)
 
-    plan_total, gini_moved = text(page, "#kpi-plan-total"), text(page, GINI)
+    plan_total, gini_moved = text(page, "#kpi-plan-cost"), text(page, GINI)
     released = page.locator('[id*="service-released"][id*="S01"]')
     expect(released).to_have_text("£0")
     page.locator('select[id*="service-decision"][id*="S01"]').select_option("decommission")
     expect(released).to_have_text("£640k", timeout=45_000)
-    expect(page.locator("#kpi-plan-total")).not_to_have_text(plan_total)
+    expect(page.locator("#kpi-plan-cost")).not_to_have_text(plan_total)
     expect(page.locator("#money-status")).to_have_text("The plan's money has been updated.")
     page.wait_for_function("([id, before]) => document.querySelector(id).innerText !== before",
                            arg=[GINI, gini_moved], timeout=45_000)  # closing a service changes fairness too

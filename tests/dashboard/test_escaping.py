@@ -171,7 +171,7 @@ def test_the_briefing_pack_escapes_every_name(folder: str, locality: Locality, p
                             deleted_at=None)
     opened = ScenarioVersion(scenario=record, version=1, content=plan, author="sam", created_at=now,
                              message=HOSTILE_NAMES[2])
-    pack = briefing_html(build_briefing(opened, locality, score_plan(folder, plan.hubs), "drive"),
+    pack = briefing_html(build_briefing(opened, folder, locality, "drive"),
                          downloads=[(HOSTILE_NAMES[3], "/export/x")])
     assert unescaped_markup(pack.split("</style>", 1)[1]) == []
     assert "&lt;a href=" in pack

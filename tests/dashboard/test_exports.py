@@ -79,17 +79,22 @@ def test_the_briefing_pack_has_its_pages_in_order(pdf_pages: list[str]) -> None:
     first = pdf_pages[0]
     for words in ("Six hubs option", "CONFIDENTIAL: STEERING GROUP ONLY", "do not share it",
                   f"When it may be shared: {RELEASE_NOTE}", "average journey to the nearest hub",
-                  "Gini coefficient", "Preferred by the service users' panel", "Page 1 of"):
+                  "spent a year today", "a year in the plan", "spread of journey times", "Page 1 of"):
         assert words in first, words
-    assert "Map: how long it takes to reach a hub" in pdf_pages[1]
-    assert "The hubs" in pdf_pages[2] and "Who can get there" in pdf_pages[2] and "=HYPERLINK(" in pdf_pages[2]
-    starts = {title: next(i for i, text in enumerate(pdf_pages) if title in text)
-              for title in ("Assumptions and where they come from", "Glossary: the words this pack uses")}
-    assert 2 < starts["Assumptions and where they come from"] < starts["Glossary: the words this pack uses"]
+    starts = {title: next(i for i, text in enumerate(pdf_pages) if title in text) for title in (
+        "Preferred by the service users' panel", "Map: how long it takes to reach a hub", "The hubs",
+        "Money: today and the plan", "Is the money fair?", "What the plan is expected to achieve",
+        "How the figures were worked out", "Assumptions and where they come from",
+        "Glossary: the words this pack uses")}
+    assert starts["Preferred by the service users' panel"] < starts["Map: how long it takes to reach a hub"]
+    order = list(starts.values())[1:]
+    assert order == sorted(order) and len(set(order)) == len(order), starts
+    assert "=HYPERLINK(" in pdf_pages[starts["The hubs"]]
     assert "NHS Agenda for Change pay rates" in pdf_pages[starts["Assumptions and where they come from"]]
     glossary = " ".join(pdf_pages[starts["Glossary: the words this pack uses"]:])
-    for term in ("IPS", "LSOA", "SMI", "IMD", "E2SFCA", "Gini coefficient", "Individual Placement and Support"):
+    for term in ("IPS", "LSOA", "SMI", "IMD", "Gini of spend", "Individual Placement and Support", "Lorenz curve"):
         assert term in glossary, term
+    assert "E2SFCA" not in glossary  # the pack shows no access score, so it does not explain one
     assert all("CONFIDENTIAL: STEERING GROUP ONLY" in text for text in pdf_pages)  # on every page
     assert pdf_pages[-1].endswith(f"Page {len(pdf_pages)} of {len(pdf_pages)}")
 
@@ -100,7 +105,8 @@ def test_the_csv_carries_every_area_with_formula_text_neutralised(saved: dict[st
     rows = list(csv.DictReader(io.StringIO(answer.data.decode("utf-8-sig"))))
     assert len(rows) == saved["areas"]
     nearest = {row["nearest_hub"] for row in rows}
-    assert "'" + FORMULA_HUB in nearest and "'" + PLUS_HUB in nearest
+    assert "A. " + FORMULA_HUB in nearest and "B. " + PLUS_HUB in nearest  # with the hubs' labels
+    assert "hub_places_per_1000" not in rows[0]  # no hub has its places set: no near-zero access score
     every_cell = [value for row in rows for value in row.values()]
     assert not any(value.startswith(FORMULA_STARTS) for value in every_cell)
     assert all(float(row["minutes_to_nearest_hub"]) >= 0 for row in rows)
@@ -113,7 +119,7 @@ def test_the_workbook_has_no_formulas_and_says_who_may_see_it(saved: dict[str, A
     cells = [cell for row in areas.iter_rows() for cell in row] + [cell for row in about.iter_rows() for cell in row]
     assert not any(cell.data_type == "f" for cell in cells)
     assert not any(isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS) for cell in cells)
-    assert "'" + FORMULA_HUB in {cell.value for cell in areas["J"]}
+    assert "A. " + FORMULA_HUB in {cell.value for cell in areas["J"]}
     notes = {row[0].value: row[1].value for row in about.iter_rows()}
     assert notes["When it may be shared"] == RELEASE_NOTE
     assert notes["Who may see it"].startswith("CONFIDENTIAL: STEERING GROUP ONLY")

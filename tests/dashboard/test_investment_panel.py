@@ -142,7 +142,7 @@ def test_money_views_match_their_outputs(plan, service_ids) -> None:  # type: ig
     outcome_views = outcomes_panel.outcome_views(plan_money.plan_outcomes(FOLDER, plan))
     assert len(outcome_views) == len(outcomes_panel.outcome_outputs())
     outputs = investment_panel.money_outputs()
-    assert views[position(outputs, ids.KPI_SPEND_TODAY)] == "£3.50m"
+    assert views[position(outputs, ids.KPI_TODAY_COST)] == "£3,500,000"
     assert views[position(outputs, ids.KPI_HEADROOM_LABEL)] == "a year more than today's spend"
 
 

@@ -122,6 +122,22 @@ def test_a_drag_wakes_only_the_access_figures_on_the_server_and_a_map_click_ends
     assert response[ids.PLAN]["data"]["hubs"][-1]["x"] == pytest.approx(440_000.0, abs=0.01)
 
 
+@pytest.mark.parametrize(("box", "places"), [(40, 40), ("25", 25), (None, None), ("", None)])
+def test_the_places_box_sets_a_hubs_capacity(client, locality, box, places) -> None:  # type: ignore[no-untyped-def]
+    values = {f"{ids.PLAN}.data": initial_plan(locality), f"{ids.PLAN_HISTORY}.data": history.empty(),
+              f"{ids.HUB_SELECT}.value": "H2", f"{ids.HUB_PLACES}.value": box}
+    status, response = post_callback(client, EDIT_PLAN, values, triggered=f"{ids.HUB_PLACES_BUTTON}.n_clicks")
+    assert status == 200
+    assert [h["capacity_places"] for h in response[ids.PLAN]["data"]["hubs"]][:3] == [None, places, None]
+
+
+@pytest.mark.parametrize("box", [-1, 2.5, "lots", 10_001])
+def test_a_bad_places_box_changes_nothing_and_says_why(locality, box) -> None:  # type: ignore[no-untyped-def]
+    plan = scenario_from_dict(initial_plan(locality))
+    with pytest.raises(PlannerInputError, match="Places: expected a whole number"):
+        edit(plan, ids.HUB_PLACES_BUTTON, locality, places=box)
+
+
 def hub_layer_values(plan: dict[str, Any]) -> dict[str, Any]:
     """What the hub layer's callback reads: the plan, with its first hub chosen and its controls in step."""
     first = plan["hubs"][0]
