@@ -1,11 +1,12 @@
-# Day Services Planner: `make run` starts the app, `make test` runs every test.
+# Day Services Planner: `make run` starts the app, `make test` runs every test (as CI does),
+# `make check` lints, type-checks and runs the fast tests (no browser, servers or real data) in under two minutes.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 SYSTEM_PACKAGES := chromium postgresql redis-server
 
-.PHONY: run test bench lint screenshot demo-data system-packages clean
+.PHONY: run test check bench lint screenshot demo-data system-packages clean
 
 run: $(VENV)/.runtime-installed
 	$(PY) app.py
@@ -14,6 +15,13 @@ test: $(VENV)/.test-installed system-packages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(PY) -m pytest
+
+# Left out (see tests/conftest.py): browser tests, slow ones (servers, PostgreSQL, subprocesses)
+# and those reading ../shared/data. `make test` runs them all.
+check: $(VENV)/.test-installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(PY) -m pytest -q -m "not browser and not slow and not shared_data"
 
 bench: $(VENV)/.test-installed system-packages
 	$(PY) -m benchmarks.run_all

@@ -1,7 +1,7 @@
 """Benchmark dragging a hub in a real Chromium: from mouse up to every panel updated.
 
 For the demo (505 areas) and for England and Wales (34,753 areas, built by
-:mod:`benchmarks.national_locality` from the shared data), the app runs in a child process
+:mod:`data.national_locality` from the shared data), the app runs in a child process
 and Debian's Chromium, driven by Playwright, drags the biggest town's hub with real mouse
 events, 2 warm-up drags then ``DRAGS`` measured ones, each to a new place (a golden-angle
 spiral around the start, so the engine never answers from its cache of searches).
@@ -58,8 +58,8 @@ from playwright.sync_api import Page, Request, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from benchmarks.common import Figure, figure, print_table
-from benchmarks.national_locality import SharedDataMissingError, national_locality
 from dashboard.live_server import CHROMIUM, CHROMIUM_ARGS, running_app
+from data.national_locality import SharedDataMissingError, national_locality
 from geo.locality import DEMO_FOLDER
 
 DRAGS = 24

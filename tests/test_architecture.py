@@ -2,7 +2,8 @@
 
 geo/ never imports Dash, Plotly or Flask. Its analysis modules (the top level) never import
 geo.ingest or geo.workspace; geo.ingest never imports geo.workspace; geo.placement imports
-neither; geo/errors.py imports nothing from geo.
+neither; geo/errors.py imports nothing from geo. Tests import helpers only from
+tests/support/, never from another test module, a conftest or benchmarks/.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 GEO = ROOT / "geo"
+TESTS = ROOT / "tests"
+BENCHMARKS = ROOT / "benchmarks"
 FORBIDDEN_IN_GEO = ("dash", "plotly", "flask", "dashboard", "dash_leaflet", "dash_bootstrap_components")
 # What each part of geo/ must not import (its own trade may import the analysis modules).
 FORBIDDEN_TRADES = {
@@ -84,3 +87,31 @@ def test_errors_import_nothing_from_geo() -> None:
 
 def test_app_py_only_builds_and_runs() -> None:
     assert len((ROOT / "app.py").read_text().splitlines()) <= 20
+
+
+def _reaches_into_tests(name: str) -> bool:
+    """Whether an import names a test module or a conftest (tests.support is what tests share)."""
+    return _crosses(name, ("tests",)) and not _crosses(name, ("tests.support",)) and name != "tests"
+
+
+def _test_import_offences(names: set[str], *, in_tests: bool) -> list[str]:
+    """Which of a file's imports it may not make: other tests, and for a test also benchmarks."""
+    return sorted(n for n in names if _reaches_into_tests(n) or (in_tests and _crosses(n, ("benchmarks",))))
+
+
+def test_tests_share_helpers_only_through_tests_support() -> None:
+    offenders = {str(path.relative_to(ROOT)): _test_import_offences(imported_modules(path),
+                                                                     in_tests=path.is_relative_to(TESTS))
+                 for path in [*TESTS.rglob("*.py"), *BENCHMARKS.rglob("*.py")]}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+@pytest.mark.parametrize("line", ["from tests.geo.test_traveltime import grid_graph",
+                                  "from tests.browser.conftest import wait_for_map",
+                                  "from benchmarks.bench_load import follow_plan", "import tests.conftest"])
+def test_the_test_import_check_sees_a_reach_into_another_test(tmp_path: Path, line: str) -> None:
+    """The check above is not vacuous: each way a test used to reach into another is found."""
+    sample = tmp_path / "test_sample.py"
+    sample.write_text(line + "\nfrom tests.support.grids import square_areas\n")
+    offences = _test_import_offences(imported_modules(sample), in_tests=True)
+    assert offences and not any(n.startswith("tests.support") for n in offences)

@@ -26,7 +26,6 @@ import pytest
 import redis
 import requests
 
-from benchmarks.bench_load import running_gunicorn, stop_group
 from dashboard import ids
 from dashboard.jobs import (
     HEARTBEAT_TTL_S,
@@ -39,8 +38,11 @@ from dashboard.jobs import (
 )
 from dashboard.live_server import free_port
 from geo.locality import DEMO_FOLDER
+from tests.support.paths import PROJECT_ROOT
+from tests.support.servers import running_gunicorn, stop_group
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow  # starts Redis, a Celery worker and gunicorn
+
 REPORTED_WITHIN_S = HEARTBEAT_TTL_S + 10  # heartbeat expiry, one poll, slack for a busy machine
 
 

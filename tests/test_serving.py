@@ -25,15 +25,6 @@ from typing import Any
 import pytest
 import requests
 
-from benchmarks.bench_load import (
-    MATRIX_JOB,
-    Browser,
-    Tally,
-    hub_edit,
-    running_gunicorn,
-    stop_group,
-    wait_for_health,
-)
 from dashboard import create_app
 from dashboard.config import Settings
 from dashboard.health import data_version
@@ -42,10 +33,12 @@ from dashboard.logging_setup import audit, configure_logging
 from geo.scenarios import Hub, ScenarioContent, hub_label
 from geo.workspace.accounts import Role, User
 from geo.workspace.store import SaveConflictError, init_store, sqlite_url
-from tests.pg_server import PostgresUnavailable, running_postgres
+from tests.support.paths import PROJECT_ROOT
+from tests.support.pg_server import PostgresUnavailable, running_postgres
+from tests.support.servers import running_gunicorn, stop_group, wait_for_health
+from tests.support.simulated_browser import MATRIX_JOB, Browser, Tally, hub_edit
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-
+pytestmark = pytest.mark.slow  # starts gunicorn, kills it mid-save and mid-job
 
 # ---------------------------------------------------------------------------------------
 # A page in a "browser": enough of the renderer to drag a hub and run a job over HTTP

@@ -46,14 +46,3 @@ def page(browser: Browser) -> Iterator[Page]:
     yield opened
     context.close()
     assert errors == [], f"browser console errors: {errors}"
-
-
-def wait_for_map(page: Page) -> None:
-    """Wait until the areas are drawn and coloured for the first time.
-
-    Generous: a first load on a busy two-core machine can take most of a minute.
-    """
-    page.wait_for_function(
-        "window.dsp && window.dsp.lastPaint && Object.keys(window.dsp.areaLayers).length > 0",
-        timeout=90_000,
-    )

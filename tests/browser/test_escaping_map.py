@@ -7,8 +7,8 @@ import json
 import pytest
 from playwright.sync_api import Page
 
-from tests.conftest import PROJECT_ROOT
-from tests.hostile import HOSTILE_NAMES, unescaped_markup
+from tests.support.hostile import HOSTILE_NAMES, unescaped_markup
+from tests.support.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from geo.ingest.locality_files import load_locality
-from tests.browser.conftest import wait_for_map
+from tests.support.browser import wait_for_map
 
 pytestmark = pytest.mark.browser
 

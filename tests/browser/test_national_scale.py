@@ -1,6 +1,6 @@
 """The planning map at England scale: 34,753 real LSOAs still draw, and dragging a hub still updates.
 
-The locality is built once from ../shared/data by benchmarks/national_locality.py into
+The locality is built once from ../shared/data by data/national_locality.py into
 instance/cache/national/ (about half a minute the first time, reused afterwards).
 """
 
@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from benchmarks.national_locality import national_locality
 from dashboard.live_server import running_app
+from data.national_locality import national_locality
 
 pytestmark = [pytest.mark.browser, pytest.mark.shared_data, pytest.mark.slow]
 

@@ -10,8 +10,8 @@ from playwright.sync_api import Page, Request, expect
 
 from dashboard.data_access import REQUEST_FIELD
 from dashboard.live_server import running_app
-from tests.browser.conftest import wait_for_map
-from tests.geo.ingest.upload_samples import good_upload_set, save_with_one_road
+from tests.support.browser import wait_for_map
+from tests.support.upload_samples import good_upload_set, save_with_one_road
 
 pytestmark = pytest.mark.browser
 DEMO_AREAS = 505

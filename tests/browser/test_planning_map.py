@@ -10,7 +10,7 @@ from playwright.sync_api import Page, Response, expect
 from dashboard.planning_panel import MOVE_HELP
 from geo.ingest.locality_files import load_locality
 from geo.projection import grid_xy
-from tests.browser.conftest import wait_for_map
+from tests.support.browser import wait_for_map
 
 pytestmark = pytest.mark.browser
 

@@ -16,7 +16,7 @@ from geo import plan_edits
 from geo.ingest.locality_files import load_locality
 from geo.scenarios import scenario_from_dict
 from geo.workspace.store import init_store, sqlite_url
-from tests.browser.conftest import wait_for_map
+from tests.support.browser import wait_for_map
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import wait_for_map
+from tests.support.browser import wait_for_map
 
 pytestmark = pytest.mark.browser
 

@@ -18,8 +18,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from dashboard.live_server import running_app
-from tests.browser.conftest import wait_for_map
-from tests.rutland_upload import ADULT_SHARE, COLUMNS, N_AREAS, rutland_files
+from tests.support.browser import wait_for_map
+from tests.support.rutland_upload import ADULT_SHARE, COLUMNS, N_AREAS, rutland_files
 
 pytestmark = [pytest.mark.browser, pytest.mark.shared_data]
 

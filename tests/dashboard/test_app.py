@@ -8,17 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import create_app, ids
-from dashboard.config import Settings, settings_from_env
+from dashboard import ids
+from dashboard.config import settings_from_env
 from dashboard.layers import AREA_LAYERS, class_areas
 from dashboard.map_panel import area_fill
 from geo.errors import PlannerInputError
 from geo.ingest.locality_files import load_locality
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    return create_app(Settings(instance_folder=tmp_path_factory.mktemp("instance")))
 
 
 def test_layout_builds_with_the_ids_outside_checks_rely_on(app) -> None:  # type: ignore[no-untyped-def]

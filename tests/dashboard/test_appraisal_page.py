@@ -43,8 +43,8 @@ from geo.appraisal import (
     record_score,
 )
 from geo.errors import PlannerInputError
-from tests.dashboard.callback_client import text_of
-from tests.dashboard.saved_scenarios import Saved
+from tests.support.callback_client import text_of
+from tests.support.saved_scenarios import Saved
 
 OPTIONS = (Option("six", "Six hubs"), Option("four", "Four hubs", frozenset({"S01", "S03"})))
 

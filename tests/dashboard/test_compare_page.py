@@ -36,8 +36,8 @@ from dashboard.scenario_figures import (
 )
 from dashboard.store_access import scenario_store
 from geo.errors import PlannerInputError
-from tests.dashboard.callback_client import post_callback, text_of
-from tests.dashboard.saved_scenarios import SECRET_HUB, Saved, signed_in
+from tests.support.callback_client import post_callback, text_of
+from tests.support.saved_scenarios import SECRET_HUB, Saved, signed_in
 
 
 def headline(better: str | None) -> Headline:

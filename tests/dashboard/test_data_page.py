@@ -40,8 +40,8 @@ from geo.locality import DEMO_FOLDER
 from geo.scenarios import Hub
 from geo.workspace.accounts import Role
 from geo.workspace.store import sqlite_url
-from tests.geo.ingest.upload_samples import csv_bytes, good_upload_set, indicator_frame, save_with_one_road
-from tests.rutland_upload import ADULT_SHARE, COLUMNS, N_AREAS, rutland_files
+from tests.support.rutland_upload import ADULT_SHARE, COLUMNS, N_AREAS, rutland_files
+from tests.support.upload_samples import csv_bytes, good_upload_set, indicator_frame, save_with_one_road
 
 NO_OPTIONS = ("", None, None, None)
 LIMITS = UploadLimits(max_upload_bytes=2**20)
@@ -68,10 +68,6 @@ def sample_files(tmp_path: Path, *, indicators: bytes | None = None) -> dict[str
     return browser_files({"areas": [good.areas], "indicators": chosen, "services": [good.services]})
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    yield create_app(Settings(instance_folder=tmp_path_factory.mktemp("instance")))
-    close_stores()
 
 
 @pytest.fixture
@@ -347,6 +343,7 @@ def test_a_plan_made_on_an_older_version_is_rescored_on_the_one_in_use(settings:
         data_page.rescore_open_plan(settings, {**plan, "dataset_version": "v0009"}, None)
 
 
+@pytest.mark.slow
 def test_the_planner_keeps_the_old_version_until_the_new_one_is_built(request_context: None, settings: Settings,
                                                                       tmp_path: Path) -> None:
     root = settings.datasets_folder

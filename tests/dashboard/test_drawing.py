@@ -17,13 +17,7 @@ from dashboard.data_access import (
     coordinate_digits,
     drawing_tolerance_m,
 )
-from geo.ingest.locality_files import load_locality
 from geo.locality import Locality
-
-
-@pytest.fixture(scope="module")
-def demo() -> Locality:
-    return load_locality()
 
 
 def square_frame(side_m: float) -> gpd.GeoDataFrame:
@@ -43,8 +37,8 @@ def test_coordinates_keep_about_a_tenth_of_the_tolerance(tolerance_m: float, dig
 
 
 @pytest.mark.parametrize("layer", ["areas", "county", "main_roads"])
-def test_drawn_geojson_equals_geopandas_for_the_same_geometry(demo: Locality, layer: str) -> None:
-    frame = getattr(demo, layer).copy()
+def test_drawn_geojson_equals_geopandas_for_the_same_geometry(locality: Locality, layer: str) -> None:
+    frame = getattr(locality, layer).copy()
     frame["i"] = range(len(frame))
     properties = [*[c for c in frame.columns if c not in ("geometry", "i")][:3], "i"]
     drawn = _to_geojson(frame, properties, data_access.AREA_SIMPLIFY_M)

@@ -32,7 +32,7 @@ from geo.locality import Locality
 from geo.provision import summarise_provision
 from geo.scenarios import Hub, ScenarioContent, scenario_from_dict
 from geo.workspace.store import ScenarioRecord, ScenarioVersion
-from tests.hostile import HOSTILE_NAMES, hostile, hostile_locality, unescaped_markup
+from tests.support.hostile import HOSTILE_NAMES, hostile, hostile_locality, unescaped_markup
 
 
 def strings(value: Any) -> Iterator[str]:

@@ -23,6 +23,8 @@ from dashboard.store_access import close_stores, scenario_store
 from geo.ingest.locality_files import load_locality
 from geo.scenarios import scenario_from_dict
 
+pytestmark = pytest.mark.slow  # builds the briefing pack's PDF and every export
+
 FORMULA_HUB = '=HYPERLINK("http://attacker.example","Click")'
 PLUS_HUB = "+44 Market Street hub"
 RELEASE_NOTE = "Confidential until the cabinet decision on 12 May 2026; then public."

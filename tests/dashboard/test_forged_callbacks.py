@@ -13,13 +13,15 @@ import subprocess
 import sys
 from typing import Any
 
+import pytest
+
 from dashboard import ids
 from dashboard.live_server import PROJECT_ROOT
 from dashboard.present_page import shown
 from dashboard.store_access import scenario_store
 from geo.workspace import follow
-from tests.dashboard.callback_client import post_callback
-from tests.dashboard.saved_scenarios import SECRET_HUB, Saved, signed_in
+from tests.support.callback_client import post_callback
+from tests.support.saved_scenarios import SECRET_HUB, Saved, signed_in
 
 
 def leaks(response: dict[str, Any]) -> list[str]:
@@ -88,6 +90,7 @@ def test_the_appraisal_refuses_confidential_options(saved: Saved) -> None:
     assert leaks(response) == []
 
 
+@pytest.mark.slow
 def test_every_app_in_a_process_gets_the_views_callbacks(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Two apps in a fresh process (as in tests): the second has the compare, present and appraisal callbacks too."""
     script = (

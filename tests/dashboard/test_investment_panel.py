@@ -10,28 +10,18 @@ import numpy as np
 import pytest
 from dash.exceptions import PreventUpdate
 
-from dashboard import create_app, history, ids, investment_panel, outcomes_panel, plan_money
-from dashboard.config import Settings
+from dashboard import history, ids, investment_panel, outcomes_panel, plan_money
 from dashboard.money_charts import before_after_bars, label_margin, money, money_ticks
 from dashboard.planning_panel import initial_plan, plan_fill
 from geo.errors import PlannerInputError
-from geo.ingest.locality_files import load_locality
 from geo.locality import DEMO_FOLDER
 from geo.projection import lonlat
 from geo.scenarios import ScenarioContent, scenario_from_dict, scenario_to_dict
-from tests.dashboard.callback_client import text_of
+from tests.support.callback_client import text_of
 
 FOLDER = str(DEMO_FOLDER)
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    return create_app(Settings(instance_folder=tmp_path_factory.mktemp("instance")))
-
-
-@pytest.fixture(scope="module")
-def locality():  # type: ignore[no-untyped-def]
-    return load_locality()
 
 
 @pytest.fixture(scope="module")

@@ -9,31 +9,23 @@ version this server does not hold is told to reload instead of being answered fr
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from dashboard import create_app, ids
+from dashboard import ids
 from dashboard.auth import current_user
-from dashboard.config import Settings
 from dashboard.data_access import locality_for
 from dashboard.engine import score_plan
 from dashboard.planning_panel import initial_plan
-from dashboard.store_access import close_stores, scenario_store
+from dashboard.store_access import scenario_store
 from geo.locality import DEMO_FOLDER
 from geo.scenarios import scenario_from_dict
-from tests.dashboard.callback_client import post_callback
-from tests.geo.ingest.upload_samples import good_upload_set, save_with_one_road
+from tests.support.callback_client import post_callback
+from tests.support.upload_samples import good_upload_set, save_with_one_road
 
 DEMO_AREAS = 505
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    yield create_app(Settings(instance_folder=tmp_path_factory.mktemp("instance")))
-    close_stores()
 
 
 def page_version(client: Any) -> str:

@@ -10,30 +10,25 @@ from dash import no_update
 
 from dashboard import data_access, planning_panel
 from dashboard.planning_panel import PLACE_LIST_LIMIT, PLACE_MATCHES, place_options, place_xy, search_places
-from geo.ingest.locality_files import load_locality
 from geo.locality import Locality
 
 
 @pytest.fixture(scope="module")
-def demo() -> Locality:
-    return load_locality()
-
-
-@pytest.fixture(scope="module")
-def large(demo: Locality) -> Locality:
+def large(locality: Locality) -> Locality:
     """The demo's towns with more areas than the list limit (named like LSOAs: 'Leeds 001A')."""
     places = ["Leeds", "Leeds North", "Bradford", "York"]
     n = PLACE_LIST_LIMIT + 500
     areas = pd.DataFrame({"code": [f"E01{i:06d}" for i in range(n)],
                           "name": [f"{places[i % 4]} {i // 4:03d}{'AB'[i % 2]}" for i in range(n)]})
-    return dataclasses.replace(demo, areas=areas)
+    return dataclasses.replace(locality, areas=areas)
 
 
-def test_a_county_lists_every_town_and_area(demo: Locality) -> None:
-    options = place_options(demo)
-    assert len(options) == len(demo.towns) + len(demo.areas)
+def test_a_county_lists_every_town_and_area(locality: Locality) -> None:
+    options = place_options(locality)
+    assert len(options) == len(locality.towns) + len(locality.areas)
     assert options[0]["label"].startswith("Town: ")
-    assert place_xy(demo, options[-1]["value"]) in set(zip(demo.areas["pwc_x"], demo.areas["pwc_y"], strict=True))
+    centroids = set(zip(locality.areas["pwc_x"], locality.areas["pwc_y"], strict=True))
+    assert place_xy(locality, options[-1]["value"]) in centroids
 
 
 def test_a_large_locality_lists_towns_until_something_is_typed(large: Locality) -> None:
@@ -54,11 +49,11 @@ def test_a_large_locality_finds_an_area_by_code(large: Locality) -> None:
 
 
 def test_search_keeps_the_chosen_place_and_leaves_a_county_alone(
-        large: Locality, demo: Locality, monkeypatch: pytest.MonkeyPatch) -> None:
+        large: Locality, locality: Locality, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(data_access, "current_locality", lambda: large)
     options = search_places("bradford", "area:E01000003")
     assert {"label": "Area: York 000B", "value": "area:E01000003"} in options
     assert any(o["label"].startswith("Area: Bradford") for o in options)
     assert search_places("", "area:E01000003") is no_update
-    monkeypatch.setattr(planning_panel.data_access, "current_locality", lambda: demo)
+    monkeypatch.setattr(planning_panel.data_access, "current_locality", lambda: locality)
     assert search_places("king", None) is no_update

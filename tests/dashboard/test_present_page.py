@@ -30,8 +30,8 @@ from dashboard.present_page import (
 )
 from dashboard.store_access import scenario_store
 from geo.workspace import follow
-from tests.dashboard.callback_client import text_of
-from tests.dashboard.saved_scenarios import SECRET_HUB, Saved
+from tests.support.callback_client import text_of
+from tests.support.saved_scenarios import SECRET_HUB, Saved
 
 
 @contextmanager

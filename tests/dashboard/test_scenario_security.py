@@ -24,7 +24,7 @@ from geo.ingest.locality_files import load_locality
 from geo.scenarios import scenario_from_dict
 from geo.workspace.accounts import Role
 from geo.workspace.store import sqlite_url
-from tests.dashboard.callback_client import callback_body, post_callback
+from tests.support.callback_client import callback_body, post_callback
 
 PASSWORD = "a long enough password"
 SECRET_HUB = "Confidential riverside hub"

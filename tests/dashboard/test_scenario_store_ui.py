@@ -7,29 +7,23 @@ through the bar's action function called directly inside a request.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from dashboard import create_app, ids
+from dashboard import ids
 from dashboard.auth import current_user
-from dashboard.config import Settings
 from dashboard.planning_panel import initial_plan
 from dashboard.scenario_bar import BarInput, heading_text, parse_address, run_action, scenario_address
-from dashboard.store_access import close_stores, scenario_store
+from dashboard.store_access import scenario_store
 from geo.errors import PlannerError
 from geo.ingest.locality_files import load_locality
-from tests.dashboard.callback_client import post_callback
+from tests.support.callback_client import post_callback
 
 ACT = f"{ids.SCENARIO_CONFLICT}.is_open"
 LOAD = f"{ids.SCENARIO_RELEASE_NOTE}.value"
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    yield create_app(Settings(instance_folder=tmp_path_factory.mktemp("instance")))
-    close_stores()
 
 
 @pytest.fixture(scope="module")

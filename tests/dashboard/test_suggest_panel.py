@@ -29,7 +29,7 @@ from geo.ingest.locality_files import load_locality
 from geo.locality import DEMO_FOLDER
 from geo.placement.candidates import candidate_sites
 from geo.scenarios import scenario_from_dict, scenario_to_dict
-from tests.dashboard.callback_client import post_callback
+from tests.support.callback_client import post_callback
 
 FOLDER = str(DEMO_FOLDER)
 CONTROLS = (3, "p-median", 30, 60, "population", True)

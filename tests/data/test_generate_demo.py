@@ -14,6 +14,8 @@ from data import generate_demo
 from geo.ingest.locality_files import load_locality
 from geo.locality import DEMO_FOLDER, Locality
 
+pytestmark = pytest.mark.slow  # regenerates the whole demo locality
+
 
 @pytest.fixture(scope="module")
 def fresh_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:

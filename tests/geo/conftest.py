@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from geo.workspace.store import sqlite_url
-from tests.pg_server import PostgresServer, PostgresUnavailable, running_postgres
+from tests.support.pg_server import PostgresServer, PostgresUnavailable, running_postgres
 
 
 @pytest.fixture(scope="session")

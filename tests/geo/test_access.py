@@ -22,7 +22,7 @@ from geo.access import (
 from geo.errors import PlannerInputError
 from geo.scenarios import Hub, OutreachPoint
 from geo.traveltime import AreaRouter
-from tests.geo.test_traveltime import grid_graph
+from tests.support.grids import grid_graph
 
 
 def simple_weights(values: list[float] | np.ndarray, groups: tuple[str, ...] = ("population",)) -> AreaWeights:

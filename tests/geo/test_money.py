@@ -21,8 +21,6 @@ from geo.money import PlanMoney, links_workers_per_hub, money_from_budget_lines,
 from geo.scenarios import FORMAT_VERSION, scenario_from_json, scenario_to_dict, scenario_to_json
 from geo.workspace.store import init_store, sqlite_url
 
-OLD_FILE = Path(__file__).parent / "data" / "scenario_format_1.json"
-
 
 def test_staff_and_pounds_are_separate_fields_and_only_pounds_add_up() -> None:
     money = PlanMoney(direct_payments_gbp=890_000, ips_specialists_fte=10, links_workers_per_hub_fte=2,
@@ -62,8 +60,8 @@ def test_format_1_budget_lines_are_read_into_their_fields() -> None:
     assert money_from_budget_lines({}) == PlanMoney()  # the papers' 10 specialists; links follow the table
 
 
-def test_a_scenario_saved_in_format_1_opens_with_its_settings_and_right_totals() -> None:
-    old = OLD_FILE.read_text()
+def test_a_scenario_saved_in_format_1_opens_with_its_settings_and_right_totals(scenario_format_1: str) -> None:
+    old = scenario_format_1
     assert json.loads(old)["format_version"] == 1 and "budgets_gbp" in json.loads(old)
     content = scenario_from_json(old)
     assert content.money == PlanMoney(direct_payments_gbp=890_000, ips_specialists_fte=10,
@@ -76,13 +74,13 @@ def test_a_scenario_saved_in_format_1_opens_with_its_settings_and_right_totals()
     assert scenario_from_json(scenario_to_json(content)) == content
 
 
-def test_a_version_stored_in_format_1_opens_from_the_store(tmp_path: Path) -> None:
+def test_a_version_stored_in_format_1_opens_from_the_store(tmp_path: Path, scenario_format_1: str) -> None:
     store = init_store(sqlite_url(tmp_path))
     try:
         author = store.create_user("pat", "correct horse battery", "planner")
-        saved = store.create_scenario(author, "Redesign", scenario_from_json(OLD_FILE.read_text()))
+        saved = store.create_scenario(author, "Redesign", scenario_from_json(scenario_format_1))
         with store.engine.begin() as connection:  # as a planner of format 1 left it in the database
-            connection.execute(text("UPDATE scenario_versions SET content = :old"), {"old": OLD_FILE.read_text()})
+            connection.execute(text("UPDATE scenario_versions SET content = :old"), {"old": scenario_format_1})
         opened = store.open_version(author, saved.scenario.slug)
         assert opened.content.money.ips_specialists_fte == 10 and opened.content.money.direct_payments_gbp == 890_000
         assert opened.content == saved.content

@@ -16,27 +16,7 @@ from geo.errors import PlannerInputError
 from geo.network import ModeGraph, build_mode_graph, network_from_tables
 from geo.snapping import area_origins, snap_points
 from geo.traveltime import AreaRouter, travel_time_matrix
-
-
-def grid_graph(mode: str = "drive", *, side: int = 14, seed: int = 0) -> ModeGraph:
-    """A jittered grid of mixed road classes with some one-way streets, 200 m apart."""
-    rng = np.random.default_rng(seed)
-    ids = np.arange(side * side).reshape(side, side)
-    u = np.r_[ids[:, :-1].ravel(), ids[:-1, :].ravel()]
-    v = np.r_[ids[:, 1:].ravel(), ids[1:, :].ravel()]
-    keep = rng.random(u.size) < 0.85
-    u, v = u[keep], v[keep]
-    gx, gy = np.meshgrid(np.arange(side) * 200.0, np.arange(side) * 200.0)
-    x = gx.ravel() + rng.uniform(-40, 40, side * side)
-    y = gy.ravel() + rng.uniform(-40, 40, side * side)
-    nodes = pd.DataFrame({"node_id": ids.ravel(), "x": x, "y": y})
-    edges = pd.DataFrame({
-        "u": u, "v": v,
-        "road_class": rng.choice(["a_road", "b_road", "minor", "minor", "motorway"], u.size),
-        "length_m": np.hypot(x[u] - x[v], y[u] - y[v]) * rng.uniform(1.0, 1.3, u.size),
-        "oneway": rng.random(u.size) < 0.15,
-    })
-    return build_mode_graph(network_from_tables(nodes, edges), mode)  # type: ignore[arg-type]
+from tests.support.grids import grid_graph
 
 
 def shaped_graph(mode: str = "drive", *, seed: int = 0) -> ModeGraph:

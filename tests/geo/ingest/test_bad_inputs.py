@@ -27,7 +27,7 @@ from geo.ingest.files import Upload, UploadLimits, upload_from_bytes
 from geo.ingest.networks import NetworkSummary
 from geo.ingest.report import UploadRejectedError
 from geo.ingest.uploads import UploadOptions, UploadSet, prepare_upload
-from tests.geo.ingest.upload_samples import (
+from tests.support.upload_samples import (
     CODES,
     area_frame,
     csv_bytes,

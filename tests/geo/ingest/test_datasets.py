@@ -41,7 +41,8 @@ from geo.ingest.uploads import UploadSet, prepare_upload
 from geo.locality import AREA_COLUMNS
 from geo.network import RoadNetwork, build_mode_graph, network_from_tables
 from geo.traveltime import AreaRouter
-from tests.geo.ingest.upload_samples import (
+from tests.support.rutland_upload import N_AREAS, rutland_files, rutland_options, rutland_upload_set
+from tests.support.upload_samples import (
     CODES,
     ORIGIN_X,
     ORIGIN_Y,
@@ -53,7 +54,8 @@ from tests.geo.ingest.upload_samples import (
     service_frame,
     spatial_bytes,
 )
-from tests.rutland_upload import N_AREAS, rutland_files, rutland_options, rutland_upload_set
+
+pytestmark = pytest.mark.slow  # each test saves whole dataset versions, networks included
 
 
 def _save(root: Path, uploads: UploadSet, note: str = "") -> datasets.DatasetVersion:
@@ -279,6 +281,7 @@ def _write(tmp_path: Path, uploads: UploadSet) -> dict[str, str]:
     return paths
 
 
+@pytest.mark.slow
 def test_cli_validate_upload_versions_activate_changes(root: Path, tmp_path: Path) -> None:
     files = _write(tmp_path, good_upload_set(tmp_path))
     common = ["--areas", files["areas"], "--indicators", files["indicators"], "--services", files["services"]]
@@ -333,6 +336,7 @@ def test_cli_checks_the_rutland_road_network(shared_data: Path, tmp_path: Path) 
     assert len(roads) == 1 and roads[0]["check"] == "disconnected_roads" and roads[0]["severity"] == "warning"
 
 
+@pytest.mark.slow
 def test_concurrent_saves_get_distinct_versions(root: Path, tmp_path: Path) -> None:
     from concurrent.futures import ThreadPoolExecutor
 

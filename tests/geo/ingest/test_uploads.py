@@ -24,7 +24,7 @@ from geo.ingest.lookups import read_code_lookup
 from geo.ingest.tables import decode_text, read_table
 from geo.ingest.uploads import UploadOptions, UploadSet, prepare_upload
 from geo.locality import AREA_COLUMNS, SERVICE_COLUMNS
-from tests.geo.ingest.upload_samples import (
+from tests.support.upload_samples import (
     CODES,
     TOPOJSON_TWO_SQUARES,
     area_frame,
@@ -370,6 +370,7 @@ def _with_thousands(value: int) -> str:
     separator=st.sampled_from([",", ";", "\t"]),
     as_excel=st.booleans(),
 )
+@pytest.mark.slow
 def test_numeric_tables_read_back_equal(values: list[list[int]], decimals: list[float], encoding: str,
                                         separator: str, as_excel: bool) -> None:
     n = min(len(values), len(decimals))

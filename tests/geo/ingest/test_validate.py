@@ -17,7 +17,7 @@ from geo.ingest.networks import NetworkSummary, check_network
 from geo.ingest.report import MAX_LISTED_PER_KIND, Issue, ValidationReport
 from geo.ingest.services import check_services_within, parse_services
 from geo.network import ComponentReport
-from tests.geo.ingest.upload_samples import area_frame, indicator_frame, service_frame
+from tests.support.upload_samples import area_frame, indicator_frame, service_frame
 
 
 def _table(frame: pd.DataFrame, file: str = "t.csv") -> Table:

@@ -8,17 +8,7 @@ from shapely.geometry import Point, box
 
 from geo.errors import PlannerInputError
 from geo.placement.candidates import candidate_sites
-from tests.geo.test_traveltime import grid_graph
-
-
-def square_areas() -> gpd.GeoDataFrame:
-    """Sixteen 650 m squares over the test grid; one of them (X03) has nobody living in it."""
-    cells = [(i, j) for j in range(4) for i in range(4)]
-    return gpd.GeoDataFrame(
-        {"code": [f"X{k:02d}" for k in range(16)], "name": [f"Area {k}" for k in range(16)],
-         "pop_total": [0 if k == 3 else 1500 for k in range(16)]},
-        geometry=[box(i * 650, j * 650, (i + 1) * 650, (j + 1) * 650) for i, j in cells], crs=27700,
-    )
+from tests.support.grids import grid_graph, square_areas
 
 
 def test_candidate_set_has_lattice_towns_and_services() -> None:

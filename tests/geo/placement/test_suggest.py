@@ -24,8 +24,7 @@ from geo.placement.suggest import (
 from geo.scenarios import Hub, ScenarioContent
 from geo.snapping import area_origins
 from geo.traveltime import AreaRouter
-from tests.geo.placement.test_candidates import square_areas
-from tests.geo.test_traveltime import grid_graph
+from tests.support.grids import grid_graph, square_areas
 
 
 @pytest.fixture(scope="module")

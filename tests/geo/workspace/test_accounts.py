@@ -30,8 +30,8 @@ from geo.workspace.accounts import (
     verify_password,
 )
 from geo.workspace.store import init_store, sqlite_url
+from tests.support.paths import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
 PASSWORD = "correct horse battery"
 
 
@@ -161,6 +161,7 @@ def run_cli(url: str, *args: str, stdin: str = "") -> tuple[int, str]:
     return status, out.getvalue()
 
 
+@pytest.mark.slow
 def test_cli_creates_lists_and_changes_accounts(tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     url = sqlite_url(tmp_path)
@@ -218,6 +219,7 @@ def test_cli_url_comes_from_option_then_env_then_instance_folder(tmp_path: Path)
         sqlite_url(tmp_path))
 
 
+@pytest.mark.slow
 def test_cli_runs_as_a_module(tmp_path: Path) -> None:
     url = sqlite_url(tmp_path)
     env = {**os.environ, "DATABASE_URL": url}

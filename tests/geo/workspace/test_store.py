@@ -27,8 +27,8 @@ from geo.money import PlanMoney
 from geo.scenarios import Hub, OutreachPoint, ScenarioContent
 from geo.workspace.accounts import AccessDeniedError, Role, User
 from geo.workspace.store import MIGRATIONS_DIR, Base, SaveConflictError, ScenarioStore, init_store, sqlite_url
+from tests.support.paths import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
 PASSWORD = "correct horse battery"
 
 
@@ -520,6 +520,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 def test_killing_a_saver_mid_save_leaves_only_whole_versions(store_url: str, tmp_path: Path) -> None:
     """SIGKILL a process in the middle of saving, on SQLite and on PostgreSQL (the server rolls back)."""
     url = store_url

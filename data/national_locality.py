@@ -35,7 +35,7 @@ What is real and what is estimated or synthetic (the county name says so too):
   10% longer than the straight line. ``main_roads`` are the motorway grid lines. The 13
   services are made up and placed in the biggest towns.
 
-Run ``python -m benchmarks.national_locality [--rebuild]``; it prints the folder. Without
+Run ``python -m data.national_locality [--rebuild]``; it prints the folder. Without
 the shared data it stops with a message saying where the data was looked for.
 """
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from tests.conftest import PROJECT_ROOT
+from tests.support.paths import PROJECT_ROOT
 
 HOSTILE_NAMES = (
     "<img src=x onerror=alert(1)>",
