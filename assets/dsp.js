@@ -3,6 +3,9 @@
  * Area polygons are drawn once. Each area's Leaflet layer is registered by its row
  * number, so a new colouring only needs a class per area: paintAreas() restyles the
  * existing layers in place instead of redrawing the GeoJSON.
+ *
+ * Component ids and the values shared with the server come from window.dspShared
+ * (assets/00-shared.js, generated from Python by dashboard/shared_with_browser.py).
  */
 window.dsp = Object.assign(window.dsp || {}, {
   areaLayers: {},
@@ -64,16 +67,17 @@ window.dsp = Object.assign(window.dsp || {}, {
   moveHub: function (event) {
     var dsp = window.dsp;
     var set = window.dash_clientside.set_props;
-    var plan = dsp.propOf("plan", "data");
+    var ids = window.dspShared.ids;
+    var plan = dsp.propOf(ids.PLAN, "data");
     var edit = dsp.editHub(event, plan);
     if (edit.plan) {
-      var history = dsp.propOf("plan-history", "data");
-      set("plan", {data: edit.plan});
-      set("plan-history", {data: {past: ((history && history.past) || []).concat([plan]).slice(-dsp.MAX_UNDO_STEPS),
-                                  future: []}});
-      if (dsp.propOf("add-mode", "data")) { set("add-mode", {data: null}); }  // a move ends adding
+      var history = dsp.propOf(ids.PLAN_HISTORY, "data");
+      set(ids.PLAN, {data: edit.plan});
+      set(ids.PLAN_HISTORY, {data: {past: ((history && history.past) || []).concat([plan])
+                                            .slice(-window.dspShared.MAX_UNDO_STEPS), future: []}});
+      if (dsp.propOf(ids.ADD_MODE, "data")) { set(ids.ADD_MODE, {data: null}); }  // a move ends adding
     }
-    set("plan-status", {children: edit.status});
+    set(ids.PLAN_STATUS, {children: edit.status});
   },
 
   // The edit itself: {plan, status}, plan null when nothing moves.
@@ -85,8 +89,8 @@ window.dsp = Object.assign(window.dsp || {}, {
     var hub = hubs[index];
     if (hub.locked) { return {plan: null, status: "hub '" + hub.name + "' is locked: unlock it before moving it"}; }
     var xy = event.kind === "nudge" ? [hub.x + event.dx, hub.y + event.dy] : dsp.gridXY(event.lng, event.lat);
-    if (!(xy[0] >= dsp.GRID_X_RANGE_M[0] && xy[0] <= dsp.GRID_X_RANGE_M[1] &&
-          xy[1] >= dsp.GRID_Y_RANGE_M[0] && xy[1] <= dsp.GRID_Y_RANGE_M[1])) {
+    var gridX = window.dspShared.GRID_X_RANGE_M, gridY = window.dspShared.GRID_Y_RANGE_M;
+    if (!(xy[0] >= gridX[0] && xy[0] <= gridX[1] && xy[1] >= gridY[0] && xy[1] <= gridY[1])) {
       return {plan: null, status: hub.name + " cannot go there: it is outside Great Britain's grid."};
     }
     var moved = hubs.slice();
@@ -106,9 +110,6 @@ window.dsp = Object.assign(window.dsp || {}, {
   // server's geo/projection.py, and about 2 m of OSTN15 where the server has that grid.
   BRITISH_NATIONAL_GRID: "+proj=tmerc +lat_0=49 +lon_0=-2 +k=0.9996012717 +x_0=400000 +y_0=-100000 " +
     "+ellps=airy +towgs84=446.448,-125.157,542.06,0.15,0.247,0.842,-20.489 +units=m +no_defs",
-  GRID_X_RANGE_M: [0, 700000],  // geo/scenarios.py GRID_X_RANGE_M, GRID_Y_RANGE_M
-  GRID_Y_RANGE_M: [0, 1300000],
-  MAX_UNDO_STEPS: 50,  // dashboard/history.py MAX_STEPS
 
   gridXY: function (lng, lat) {
     return window.proj4("EPSG:4326", window.dsp.BRITISH_NATIONAL_GRID, [lng, lat]);
@@ -117,7 +118,8 @@ window.dsp = Object.assign(window.dsp || {}, {
   // [lat, lng] of grid metres, to 6 decimals as the server's planning_panel.latlon writes them.
   latLng: function (x, y) {
     var lngLat = window.proj4(window.dsp.BRITISH_NATIONAL_GRID, "EPSG:4326", [x, y]);
-    var round = function (v) { return Math.round(v * 1e6) / 1e6; };
+    var scale = Math.pow(10, window.dspShared.LATLNG_DECIMALS);
+    var round = function (v) { return Math.round(v * scale) / scale; };
     return [round(lngLat[1]), round(lngLat[0])];
   },
 
@@ -161,8 +163,9 @@ window.dsp = Object.assign(window.dsp || {}, {
 
   // Choose a hub (clicked, or moved from the keyboard), so Rename and Remove act on it.
   selectHub: function (hub) {
-    if (hub && window.dsp.propOf("hub-select", "value") !== hub) {
-      window.dash_clientside.set_props("hub-select", {value: hub});
+    var select = window.dspShared.ids.HUB_SELECT;
+    if (hub && window.dsp.propOf(select, "value") !== hub) {
+      window.dash_clientside.set_props(select, {value: hub});
     }
   },
 
@@ -205,7 +208,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
   dsp: {
     // Undo/redo: history = {past: [plans], future: [plans]}, written by the server on each edit.
     stepHistory: function (undoClicks, redoClicks, plan, history) {
-      var undo = window.dash_clientside.callback_context.triggered_id === "plan-undo";
+      var undo = window.dash_clientside.callback_context.triggered_id === window.dspShared.ids.UNDO;
       var from = undo ? history.past : history.future;
       if (!from || from.length === 0) {
         return [window.dash_clientside.no_update, window.dash_clientside.no_update,
@@ -227,14 +230,15 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       var money = window.dash_clientside.dspMoney;
       var noUpdate = window.dash_clientside.no_update;
       var set = window.dash_clientside.set_props;
+      var ids = window.dspShared.ids;
       var states = window.dash_clientside.callback_context.states_list;
       var key = money.moneyKey(plan, moneyKey);
-      if (key !== noUpdate) { set("money-key", {data: key}); }
+      if (key !== noUpdate) { set(ids.MONEY_KEY, {data: key}); }
       var passed = money.planForOpenTab(plan, tab, placesPlan);
-      if (passed !== noUpdate) { set("places-plan", {data: passed}); }
+      if (passed !== noUpdate) { set(ids.PLACES_PLAN, {data: passed}); }
       var layer = window.dsp.hubLayerKey(plan);
       if (layer !== layerKey) {
-        set("hub-layer-key", {data: layer});  // the markers are redrawn where the plan has them
+        set(ids.HUB_LAYER_KEY, {data: layer});  // the markers are redrawn where the plan has them
       } else {
         window.dsp.placeHubs(plan, states[3], states[4]);
       }

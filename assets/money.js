@@ -26,7 +26,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
 
 // The hub table is HTML in one slot (dashboard/html_slot.py): mark the chosen hub's row in place.
 window.dash_clientside.dspMoney.highlightHub = function (selected) {
-  document.querySelectorAll("#hub-costs tr[data-hub-id]").forEach(function (row) {
+  document.querySelectorAll("#" + window.dspShared.ids.HUB_COSTS + " tr[data-hub-id]").forEach(function (row) {
     row.classList.toggle("money-row-selected", row.getAttribute("data-hub-id") === selected);
   });
   return selected || "";
@@ -36,6 +36,6 @@ window.dash_clientside.dspMoney.highlightHub = function (selected) {
 // (dashboard/investment_panel.py), and only when it differs from the one last passed on.
 window.dash_clientside.dspMoney.planForOpenTab = function (plan, tab, passed) {
   var noUpdate = window.dash_clientside.no_update;
-  if (!plan || (tab !== "money" && tab !== "outcomes")) { return noUpdate; }
+  if (!plan || window.dspShared.MONEY_BY_PLACE_TABS.indexOf(tab) < 0) { return noUpdate; }
   return JSON.stringify(plan) === JSON.stringify(passed) ? noUpdate : plan;
 };

@@ -62,6 +62,10 @@ AREA_DETAILS = "area-details"
 URL = "url"
 PLANNER_VIEW = "planner-view"
 SIDE_TABS = "side-tabs"  # Plan / Money and fairness / Outcomes: only the open tab is on the page
+TAB_PLAN = "plan"  # the side tabs' values
+TAB_MONEY = "money"
+TAB_OUTCOMES = "outcomes"
+MONEY_BY_PLACE_TABS = (TAB_MONEY, TAB_OUTCOMES)  # the tabs that show money by place (assets/money.js)
 PLACES_PLAN = "places-plan"  # the plan, passed on while a tab showing money by place is open (assets/money.js)
 PAGE_VIEW = "page-view"
 

@@ -80,15 +80,15 @@ def side_tabs(locality: Locality, folder: str) -> html.Div:
     (its figures follow a moment after the tab opens).
     """
     return html.Div([dcc.Store(id=ids.PLACES_PLAN), dcc.Tabs(
-        id=ids.SIDE_TABS, value="plan", className="side-tabs", parent_className="side-tabs-parent", children=[
-        dcc.Tab(label="Plan", value="plan", children=html.Div(className="side-tab-body", children=[
+        id=ids.SIDE_TABS, value=ids.TAB_PLAN, className="side-tabs", parent_className="side-tabs-parent", children=[
+        dcc.Tab(label="Plan", value=ids.TAB_PLAN, children=html.Div(className="side-tab-body", children=[
             map_panel.layer_controls(),
             planning_panel.layout(locality),
             suggest_panel.layout(folder),
         ])),
-        dcc.Tab(label="Money and fairness", value="money", children=html.Div(
+        dcc.Tab(label="Money and fairness", value=ids.TAB_MONEY, children=html.Div(
             investment_panel.layout(locality), className="side-tab-body")),
-        dcc.Tab(label="Outcomes", value="outcomes", children=html.Div(
+        dcc.Tab(label="Outcomes", value=ids.TAB_OUTCOMES, children=html.Div(
             outcomes_panel.layout(), className="side-tab-body")),
     ])])
 

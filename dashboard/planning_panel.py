@@ -47,9 +47,13 @@ GROUP_ORDER = ("population", "need", "women", "age_18_24", "bme", "most_deprived
 # ---------------------------------------------------------------------------------------
 # Builders: plan -> components
 # ---------------------------------------------------------------------------------------
+LATLNG_DECIMALS = 6  # map coordinates as the server writes them and assets/dsp.js latLng rounds them
+
+
 def latlon(x: float, y: float) -> list[float]:
+    """[lat, lng] of grid metres, rounded as the browser rounds them (``dsp.latLng``)."""
     lon, lat = lonlat(x, y)
-    return [round(lat, 6), round(lon, 6)]
+    return [round(lat, LATLNG_DECIMALS), round(lon, LATLNG_DECIMALS)]
 
 
 MOVE_HELP = "Arrow keys move it 500 metres; with Shift, 2 kilometres."
