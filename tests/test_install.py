@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.support.paths import PROJECT_ROOT
 
 REQUIREMENTS = PROJECT_ROOT / "requirements.txt"
 DOWNLOADS = ("briefing.html", "briefing.pdf", "areas.csv", "areas.xlsx", "areas.geojson", "areas.gpkg")

@@ -27,7 +27,7 @@ SPDX_NAMES = {
     "MIT": "MIT", "MIT License": "MIT", "Apache License": "Apache-2.0", "Apache 2.0": "Apache-2.0",
     "Apache Software License": "Apache-2.0", "BSD-3-Clause": "BSD-3-Clause", "BSD 3-Clause": "BSD-3-Clause",
     "BSD-2-Clause": "BSD-2-Clause", "BSD License": "BSD", "ISC License (ISCL)": "ISC",
-    "Mozilla Public License 2.0 (MPL 2.0)": "MPL-2.0",
+    "Mozilla Public License 2.0 (MPL 2.0)": "MPL-2.0", "Python Software Foundation License": "PSF-2.0",
     "GNU General Public License v2 (GPLv2)": "GPL-2.0-only", "GNU General Public License v3 (GPLv3)": "GPL-3.0-only",
     "GNU Affero General Public License v3": "AGPL-3.0-only",
 }

@@ -5,33 +5,23 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator
 from html import unescape
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
-from dashboard import create_app, ids
+from dashboard import ids
 from dashboard.auth import current_user
 from dashboard.briefing import CONFIDENTIALITY, GLOSSARY, used_terms, visible_text
-from dashboard.config import Settings
 from dashboard.exports import export_url
-from dashboard.store_access import close_stores, scenario_store
+from dashboard.store_access import scenario_store
 from dashboard.words import pounds
 from data.example_plans import example_plans
 from geo import plan_edits
 from geo.network import mode_method
 from geo.scenarios import ScenarioContent, scenario_from_json, scenario_to_dict
-from tests.dashboard.callback_client import callback_body
-from tests.geo.test_money import OLD_FILE
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    yield create_app(Settings(instance_folder=Path(tmp_path_factory.mktemp("instance"))))
-    close_stores()
+from tests.support.callback_client import callback_body
 
 
 def save(app: Any, title: str, content: ScenarioContent, visibility: str = "group") -> str:
@@ -77,8 +67,8 @@ def test_the_packs_yearly_cost_is_the_money_tabs_to_the_pound(app: Any, name: st
     assert re.fullmatch(r"£\d{1,3}(,\d{3})+", shown[ids.KPI_PLAN_COST])  # whole pounds, written in full
 
 
-def test_a_scenario_saved_in_the_old_shape_shows_its_true_cost(app: Any) -> None:
-    html = pack(app, save(app, "Old redesign", scenario_from_json(OLD_FILE.read_text())))
+def test_a_scenario_saved_in_the_old_shape_shows_its_true_cost(app: Any, scenario_format_1: str) -> None:
+    html = pack(app, save(app, "Old redesign", scenario_from_json(scenario_format_1)))
     assert element_text(html, ids.PACK_PLAN_COST) == pounds(5_817_160.10) == "£5,817,160"
     assert "£890,012" not in html and "£12 a year" not in html
 
