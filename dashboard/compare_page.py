@@ -18,7 +18,7 @@ import numpy as np
 import plotly.graph_objects as go
 from dash import Input, Output, State, dcc, html, no_update
 
-from dashboard import data_access, ids
+from dashboard import data_access, ids, words
 from dashboard.area_maps import area_map
 from dashboard.attrs import attrs
 from dashboard.auth import current_user
@@ -188,7 +188,7 @@ def access_histogram(figures: Sequence[ScenarioFigures], population: np.ndarray)
 
 
 def lorenz_figure(figures: Sequence[ScenarioFigures]) -> go.Figure:
-    """Lorenz curves of spend per head of need, with the line of spend exactly following need."""
+    """Lorenz curves of spend per need-weighted adult, with the line of spend exactly following need."""
     traces = [go.Scatter(x=[0, 100], y=[0, 100], mode="lines", name="Spend exactly in line with need",
                          line={"color": "#6b6b6b", "width": 2}, hoverinfo="skip")]
     for n, f in enumerate(figures):
@@ -202,7 +202,7 @@ def lorenz_figure(figures: Sequence[ScenarioFigures]) -> go.Figure:
     figure = base_layout(go.Figure(traces), title="Fairness of spend against need<br><span style='font-size:0.8em'>"
                          "the further a curve sags below the grey line, the less evenly spend follows need</span>",
                          height=330)
-    figure.update_xaxes(title="% of need, areas with least spend per head of need first", range=[0, 100],
+    figure.update_xaxes(title="% of need, areas with the least spend for their need first", range=[0, 100],
                         showgrid=True, gridcolor="#e3e3e3")
     figure.update_yaxes(title="% of spend", range=[0, 100], showgrid=True, gridcolor="#e3e3e3")
     figure = with_legend_below(figure)
@@ -314,9 +314,8 @@ def comparison(folder: str, figures: Sequence[ScenarioFigures]) -> list[Any]:
             dcc.Graph(figure=lorenz_figure(figures), config=GRAPH_CONFIG),
         ]),
         html.P(className="small", children=(
-            "Gini: a standard measure of unevenness, from 0 (every area's spend in line with its need) to 1 "
-            "(all of it in one place). Spend is counted against the areas each service or hub serves, "
-            "nearer areas counting more; the employment (IPS) service and direct payments by need.")),
+            f"{words.GINI_SPEND}: {words.GINI_SPEND_NOTE}. Spend is counted against the areas each service or "
+            "hub serves, nearer areas counting more; the employment (IPS) service and direct payments by need.")),
         difference_section(folder, figures, population),
     ]
 

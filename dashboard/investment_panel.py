@@ -5,9 +5,9 @@ money controls (keep, re-shape or close each service; IPS employment specialists
 community links workers per hub; direct payments), written into the plan store so they
 save with the scenario and undo like any other edit, and the ledger: by kind of support,
 a waterfall of money released and reinvested, by district and by contract lot. "Is the
-money fair?" shows the Gini coefficient and concentration index of spend per head of
-need, the biggest town's share, spend by deprivation fifth and each district's gap from
-its fair share.
+money fair?" shows the Gini and concentration index of spend per need-weighted adult,
+the biggest town's shares (of spend at its services, reaching its residents, of need),
+spend by deprivation fifth and each district's gap from its fair share.
 
 Two callbacks fill both these cards and the outcome card, split by what a hub move
 changes: ``recompute_places`` (every plan change while a tab showing them is open:
@@ -30,7 +30,7 @@ import pandas as pd
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import data_access, history, ids, outcomes_panel
+from dashboard import data_access, history, ids, outcomes_panel, words
 from dashboard.attrs import attrs
 from dashboard.callbacks import CallbackRegistry, Stored
 from dashboard.engine import DEFAULT_MODE
@@ -197,10 +197,12 @@ def hub_costs_table(costed: CostedPlan, plan: ScenarioContent, selected_hub: str
 
 def biggest_town_note(placed: PlacedPlan) -> str:
     today, plan = placed.equity_today, placed.equity_plan
-    return (f"Today {percent(today.biggest_town_share_of_sites)} of spend goes to services located in "
-            f"{today.biggest_town}. Counted by who can reach it, {percent(today.biggest_town_share_of_spend)} of "
-            f"spend serves {today.biggest_town}'s residents today and {percent(plan.biggest_town_share_of_spend)} "
-            f"in the plan, against {percent(plan.biggest_town_share_of_need)} of the county's need.")
+    town = today.biggest_town
+    return (f"Share of {words.share_at_services_in(town)} (where the money is spent): "
+            f"{percent(today.biggest_town_share_of_sites)} today. Share of {words.share_reaching_residents_of(town)} "
+            f"(who it reaches): {percent(today.biggest_town_share_of_spend)} today, "
+            f"{percent(plan.biggest_town_share_of_spend)} in the plan; {words.share_of_need_in(town)}: "
+            f"{percent(plan.biggest_town_share_of_need)}.")
 
 
 def selected_area_note(placed: PlacedPlan, locality: Locality, row: int | None) -> Any:
@@ -210,7 +212,7 @@ def selected_area_note(placed: PlacedPlan, locality: Locality, row: int | None) 
     fifth = FIFTH_LABELS.get((int(areas["imd_decile"].iat[row]) + 1) // 2, "")
     plan, today = placed.equity_plan.per_area, placed.equity_today.per_area
     return [html.Strong(f"{areas['name'].iat[row]} ({areas['district'].iat[row]}, {fifth.lower()}): "),
-            f"£{plan['spend_per_need_gbp'].iat[row]:,.2f} per head of need in the plan "
+            f"£{plan['spend_per_need_gbp'].iat[row]:,.2f} per need-weighted adult in the plan "
             f"({percent(plan['ratio_to_fair_share'].to_numpy()[row])} of its fair share); "
             f"today £{today['spend_per_need_gbp'].iat[row]:,.2f} "
             f"({percent(today['ratio_to_fair_share'].to_numpy()[row])})."]
@@ -253,7 +255,8 @@ def place_views(placed: PlacedPlan, plan: ScenarioContent, locality: Locality, *
     equity, today = placed.equity_plan, placed.equity_today
     return (
         f"{equity.gini:.3f}", f"{100 * equity.biggest_town_share_of_spend:.1f}%", signed(equity.concentration_index),
-        f"Today: Gini {today.gini:.3f}, {today.biggest_town}'s share {100 * today.biggest_town_share_of_spend:.1f}%, "
+        f"Today: Gini {today.gini:.3f}, {words.share_reaching_residents_of(today.biggest_town)} "
+        f"{100 * today.biggest_town_share_of_spend:.1f}%, "
         f"concentration index {signed(today.concentration_index)}.",
         biggest_town_note(placed), selected_area_note(placed, locality, area_row),
         fifths_figure(placed.fifths_today, placed.fifths_plan, selected_fifth=_fifth_of(locality, area_row)),
@@ -324,7 +327,7 @@ def money_card(locality: Locality) -> dbc.Card:
     return dbc.Card(id=ids.INVESTMENT_PANEL, className="panel-card", children=[
         dbc.CardHeader(html.H2("Money: today and the plan", className="h5 mb-0")),
         dbc.CardBody([
-            html.Div(className="headlines", children=[
+            html.Div(className="headlines money-headlines", children=[
                 headline(ids.KPI_TODAY_COST, "spent a year today"),
                 headline(ids.KPI_PLAN_COST, "a year in the plan"),
                 headline(ids.KPI_HEADROOM, "the plan against today", label_id=ids.KPI_HEADROOM_LABEL),
@@ -371,19 +374,17 @@ def fairness_card(locality: Locality) -> dbc.Card:
             html.P(className="small", children=(
                 "Each service's money is counted against the areas it serves: shared over the people in need who "
                 "can reach it, nearer areas counting more; the IPS service and direct payments are shared across "
-                "the county by need. Spend per head of need is that money divided by an area's need. A fair share "
-                "gives every area the same spend per head of need.")),
+                f"the county by need. {words.NEED_DEFINITION} A fair share gives every area the same "
+                f"{words.SPEND_PER_NEED}.")),
             html.Div(className="headlines", children=[
-                headline(ids.KPI_GINI_SPEND, "Gini of spend per head of need"),
-                headline(ids.KPI_BIGGEST_TOWN_SHARE, "of spend serves the biggest town"),
-                headline(ids.KPI_CONCENTRATION_SPEND, "concentration index by deprivation"),
+                headline(ids.KPI_GINI_SPEND, words.GINI_SPEND),
+                headline(ids.KPI_BIGGEST_TOWN_SHARE, f"of {words.share_reaching_residents_of(locality.biggest_town)}"),
+                headline(ids.KPI_CONCENTRATION_SPEND, words.CONCENTRATION_SPEND),
             ]),
             html.P(id=ids.KPI_FAIRNESS_TODAY, className="small text-muted mb-1"),
             html.Ul(className="small explain-list", children=[
-                html.Li("Gini: 0 means every person in need gets the same spend; 1 means all the money goes "
-                        "to one place."),
-                html.Li("Concentration index: below 0, spend leans towards the more deprived areas; above 0, "
-                        "towards the better-off."),
+                html.Li(f"Gini: {words.GINI_SPEND_NOTE}."),
+                html.Li(f"Concentration index: {words.CONCENTRATION_NOTE}."),
             ]),
             html.P(id=ids.BIGGEST_TOWN_NOTE, className="lead-sentence"),
             html.Div(className="d-flex align-items-center gap-2", children=[

@@ -104,10 +104,11 @@ PLAN_LAYERS = {
                "takes from each area, by the travel mode chosen below."),
     "catchment": ("Which hub serves each area",
                   "Each area takes the colour of the hub it can reach soonest: the hub's catchment."),
-    "spend_per_need": ("Spend per head of need",
+    "spend_per_need": ("Spend per need-weighted adult",
                        "The plan's yearly spend counted against the areas each service and hub serves (nearer "
-                       "areas count more), divided by each area's need, against a fair share: the same spend "
-                       "for every person in need. Moves with the hubs."),
+                       "areas count more), divided by each area's need (its adults, each weighted by the need "
+                       "index), against a fair share: the same spend for every need-weighted adult. Moves with "
+                       "the hubs."),
 }
 
 

@@ -160,7 +160,7 @@ def waterfall_figure(steps: pd.DataFrame) -> Figure:
 
 
 def fifths_figure(today: pd.DataFrame, plan: pd.DataFrame, *, selected_fifth: int | None = None) -> Figure:
-    """Spend per head of need in each deprivation fifth as a share of the fair share (100% = fair)."""
+    """Spend per need-weighted adult in each deprivation fifth as a share of the fair share (100% = fair)."""
     labels = today["label"].tolist()
     selected = labels[selected_fifth - 1] if selected_fifth else None
 
@@ -172,7 +172,7 @@ def fifths_figure(today: pd.DataFrame, plan: pd.DataFrame, *, selected_fifth: in
         return [100 * r if math.isfinite(r) else 0.0 for r in table["ratio_to_fair_share"]]
 
     figure = before_after_bars(labels, ratios(today), ratios(plan), selected=selected, text_inside=True,
-                               title="Spend per head of need by deprivation fifth",
+                               title="Spend per need-weighted adult by deprivation fifth",
                                today_text=text(today), plan_text=text(plan))
     top = max([100.0, *ratios(today), *ratios(plan)])
     figure["layout"]["xaxis"]["range"] = [0, top * 1.08]
@@ -185,7 +185,7 @@ def fifths_figure(today: pd.DataFrame, plan: pd.DataFrame, *, selected_fifth: in
 
 
 def lorenz_figure(today: pd.DataFrame, plan: pd.DataFrame, *, gini_today: float, gini_plan: float) -> Figure:
-    """Lorenz curves of spend per head of need: the further below the diagonal, the less even."""
+    """Lorenz curves of spend per need-weighted adult: the further below the diagonal, the less even."""
     def line(table: pd.DataFrame, name: str, colour: str, dash: str) -> dict[str, Any]:
         # One point per 1% of need is smooth on any screen and a tenth of the data to send.
         x = 100 * table["need_share"].to_numpy(dtype=float)

@@ -20,7 +20,7 @@ import dash_bootstrap_components as dbc
 import flask
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
-from dashboard import data_access, ids
+from dashboard import data_access, ids, words
 from dashboard.attrs import attrs
 from dashboard.auth import current_user
 from dashboard.callbacks import CallbackRegistry, Clicks
@@ -134,8 +134,9 @@ def groups_table(figures: ScenarioFigures) -> html.Table:
 
 def spend_view(figures: ScenarioFigures) -> list[Any]:
     equity = figures.equity
-    town = (f"{equity.biggest_town} gets {equity.biggest_town_share_of_spend:.0%} of the spend for "
-            f"{equity.biggest_town_share_of_need:.0%} of the need."
+    town = (f"{words.share_reaching_residents_of(equity.biggest_town).capitalize()}: "
+            f"{equity.biggest_town_share_of_spend:.0%}, for {words.share_of_need_in(equity.biggest_town)} of "
+            f"{equity.biggest_town_share_of_need:.0%}."
             if math.isfinite(equity.biggest_town_share_of_spend) else "")
     figure = lorenz_figure([figures])
     # The height comes from the page (.present-chart), so the chart and its key fit the screen.
@@ -144,8 +145,8 @@ def spend_view(figures: ScenarioFigures) -> list[Any]:
     figure.update_layout(font={"size": 20}, margin={"t": 10, "b": 10},
                          legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "font": {"size": 18}})
     return [
-        html.P(f"Unevenness of spend against need: Gini {equity.gini:.2f} (0 = in line with need everywhere, "
-               f"1 = all in one place). {town}", className="present-sentence"),
+        html.P(f"{words.GINI_SPEND}: {equity.gini:.2f} ({words.GINI_SPEND_NOTE}). {town}",
+               className="present-sentence"),
         html.P("The further the curve sags below the grey line, the less evenly spend follows need.",
                className="present-note"),
         described_graph("Lorenz curve of spend against need",

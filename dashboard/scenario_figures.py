@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from dashboard import plan_money
+from dashboard import plan_money, words
 from dashboard.engine import DEFAULT_MODE, score_plan
 from geo import investment
 from geo.access import AccessResult
@@ -146,9 +146,8 @@ def share_text(value: float) -> str:
 
 
 def money_text(value: float) -> str:
-    if not math.isfinite(value):
-        return "-"
-    return f"£{value / 1e6:,.2f}m" if abs(value) >= 1e6 else f"£{value / 1e3:,.0f}k"
+    """Pounds as the Money tab writes them (to the pound)."""
+    return words.pounds(value)
 
 
 HEADLINES: tuple[Headline, ...] = (
@@ -174,8 +173,7 @@ HEADLINES: tuple[Headline, ...] = (
     Headline("plan_gbp", "Yearly cost of the plan", "a full year after the move; today's services cost "
              "the same in every scenario",
              lambda f: f.ledger.plan_gbp, money_text, "lower", 500.0, lambda d: money_text(abs(d))),
-    Headline("gini", "Unevenness of spend against need (Gini)",
-             "0 = every area gets spend in line with its need; 1 = all spend in one place",
+    Headline("gini", words.GINI_SPEND, words.GINI_SPEND_NOTE,
              lambda f: f.equity.gini, lambda v: "-" if not math.isfinite(v) else f"{v:.2f}", "lower", 0.005,
              lambda d: f"{abs(d):.2f}"),
 )

@@ -129,7 +129,7 @@ def suggestion_job(request: SuggestRequest, plan_data: Any, mode: Any, folder: s
         router_for(folder, travel), data_access.locality_for(folder).areas, candidates_for(folder, travel),
         weights_for(folder), objective=request.objective, n_hubs=request.n_hubs,
         threshold_minutes=request.threshold_minutes, weight=request.weight, min_share_pct=request.min_share_pct,
-        kept=kept, cache_dir=cache_dir, time_limit_seconds=time_limit_seconds, progress=progress)
+        kept=kept, current=plan.hubs, cache_dir=cache_dir, time_limit_seconds=time_limit_seconds, progress=progress)
     return suggestion_data(suggestion, travel, keep_locked=request.keep_locked)
 
 

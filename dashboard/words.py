@@ -18,7 +18,7 @@ NEED_DEFINITION = ("Need counts an area's adults, each weighted by the need inde
 SPEND_PER_NEED = "spend per need-weighted adult"
 GINI_SPEND = "Gini of spend per need-weighted adult"
 GINI_SPEND_NOTE = "0 = every need-weighted adult gets the same spend; 1 = all the money goes to one place"
-CONCENTRATION_SPEND = "concentration index of spend by deprivation"
+CONCENTRATION_SPEND = "concentration index by deprivation"
 CONCENTRATION_NOTE = "below 0: spend leans towards the more deprived areas; above 0: towards the better-off"
 JOURNEY_SPREAD = "spread of journey times"
 JOURNEY_SPREAD_NOTE = ("how unevenly journey times fall on residents (a Gini index of minutes): 0 = everyone "

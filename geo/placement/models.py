@@ -355,7 +355,7 @@ def _coverage(problem: _Problem, travel: FloatArray) -> tuple[GroupCoverage, ...
 
 
 def _reasons(problem: _Problem, sites: IntArray, objective: Objective) -> tuple[SiteReason, ...]:
-    """Say what each chosen site adds: the change if it alone were taken away."""
+    """Say what each chosen site adds to the others chosen: the change if it alone were taken away."""
     minutes = problem.minutes
     demand = problem.demand
     active = demand > 0
@@ -378,8 +378,9 @@ def _reasons(problem: _Problem, sites: IntArray, objective: Objective) -> tuple[
         clauses = []
         if stranded > 0:
             clauses.append(f"the only hub within reach of {stranded:,.0f} {label}")
-        time_clause = (f"cuts mean travel by {saved:.1f} minutes across all {label}"
-                       if saved >= 0.05 else "adds little to mean travel")
+        time_clause = (f"without it the others chosen would leave mean travel {saved:.1f} minutes longer "
+                       f"across all {label}" if saved >= 0.05 else "the others chosen would do almost as well "
+                       "without it")
         cover_clause = (f"{gained:,.0f} more {label} within {threshold:g} minutes"
                         if threshold is not None else "")
         if objective == "coverage" and cover_clause:

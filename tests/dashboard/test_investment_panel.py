@@ -181,7 +181,7 @@ def test_selections_are_highlighted_in_every_panel(app, plan, locality) -> None:
               for tag in rows if f'class="{investment_panel.SELECTED_ROW}"' in tag]
     assert marked == ["H3"] and len(rows) == len(plan.hubs)
     note = text_of(values[position(outputs, ids.SELECTED_AREA_NOTE)])
-    assert str(locality.areas["name"].iat[row]) in note and "per head of need" in note
+    assert str(locality.areas["name"].iat[row]) in note and "per need-weighted adult" in note
     fifths = values[position(outputs, ids.EQUITY_FIFTHS_CHART)]
     assert sum(label.startswith("<b>▶") for label in fifths["data"][0]["y"]) == 1
 

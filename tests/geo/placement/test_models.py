@@ -78,7 +78,7 @@ def test_reason_says_what_each_site_adds() -> None:
     by_site = {r.site: r for r in result.reasons}
     # Without site 1 every area uses site 2: 90 + 160 + 90 = 340, so it saves 160 / 60.
     assert by_site[1].mean_minutes_saved == pytest.approx(160.0 / 60.0)
-    assert "cuts mean travel by 2.7 minutes" in by_site[1].text
+    assert "without it the others chosen would leave mean travel 2.7 minutes longer" in by_site[1].text
     # Site 1 is the only hub within 4 minutes of area 1 (demand 20).
     assert by_site[1].demand_gained_within == pytest.approx(20.0)
     assert "20 more people within 4 minutes" in by_site[1].text

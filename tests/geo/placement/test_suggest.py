@@ -154,3 +154,16 @@ def test_accepting_names_new_hubs_after_their_sites_and_refuses_a_lost_hub() -> 
     assert [h.name for h in plan.hubs] == ["Kept hub", "Moor 001 hub", "Moor 001 hub 2"]
     assert len({h.hub_id for h in plan.hubs}) == 3
     assert (plan.hubs[2].x, plan.hubs[2].y) == (2000.0, 1000.0)
+
+
+def test_a_suggested_site_is_described_against_the_plan_as_it_is_now() -> None:
+    from geo.placement.suggest import against_plan
+
+    minutes = np.array([[5.0, 60.0], [20.0, 60.0], [30.0, 60.0]])  # three areas x two suggested sites
+    words = against_plan(minutes, np.array([10.0, 50.0, np.inf]), np.array([1.0, 1.0, 2.0]), sites=[0, 1],
+                         threshold_minutes=30.0, label="residents")
+    # Site 0: 5 and 30 minutes quicker for one resident each (35 / 4 people = 8.75), two newly reached.
+    assert words[0] == ("added to the current plan it cuts mean travel by 8.8 minutes across all residents, brings "
+                        "3 more residents within 30 minutes, reaches 2 residents no hub reaches now")
+    assert words[1] == ("added to the current plan it cuts mean travel very little, "
+                        "reaches 2 residents no hub reaches now")
