@@ -41,8 +41,9 @@ import pandas as pd
 from benchmarks.common import Figure, figure, peak_memory_mb, print_table
 from geo.access import AreaWeights, access_from_minutes, area_weights, hub_access
 from geo.ingest.locality_files import load_locality
+from geo.ingest.networks import DEFAULT_NETWORK_MARGIN_KM, network_extent, network_from_pbf
 from geo.locality import DEMO_FOLDER
-from geo.network import ModeGraph, RoadNetwork, build_mode_graph, network_from_pbf, network_from_tables
+from geo.network import ModeGraph, RoadNetwork, build_mode_graph, network_from_tables
 from geo.placement.candidates import candidate_sites
 from geo.scenarios import Hub, OutreachPoint
 from geo.snapping import area_origins
@@ -95,7 +96,8 @@ def rutland_case() -> Case | None:
     areas = (lsoas.rename(columns={"LSOA11CD": "code"})
              .merge(population.rename(columns={"lsoa": "code", "pop": "pop_total"}), on="code")
              .merge(imd.rename(columns={"lsoa": "code", "original_decile": "imd_decile"}), on="code"))
-    network = network_from_pbf(folder / "osm_rutland" / "rutland-latest.osm.pbf", clip_to=areas.union_all())
+    network = network_from_pbf(folder / "osm_rutland" / "rutland-latest.osm.pbf",
+                               within=network_extent(areas.union_all(), DEFAULT_NETWORK_MARGIN_KM))
     graph = build_mode_graph(network, "drive")
     sites = candidate_sites(areas, graph)
     rng = np.random.default_rng(3)

@@ -19,23 +19,22 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from geo.errors import PlannerError, PlannerInputError
+from geo.errors import PlannerError
 from geo.ingest.columns import alias_table
 from geo.ingest.datasets import (
     activate_version,
     changes_since,
+    check_roads,
     check_upload,
     save_version,
     version_summary_table,
 )
 from geo.ingest.files import DEFAULT_LIMITS, Upload, UploadLimits, upload_from_path
 from geo.ingest.lookups import read_code_lookup
-from geo.ingest.networks import check_network
-from geo.ingest.report import Issue
+from geo.ingest.networks import DEFAULT_NETWORK_MARGIN_KM, MAX_NETWORK_MARGIN_KM
 from geo.ingest.uploads import PreparedUpload, UploadOptions, UploadSet
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -67,7 +66,8 @@ def _options(args: argparse.Namespace) -> UploadOptions:
     crs: str | int | None = args.crs
     return UploadOptions(crs=crs, layer=args.layer, columns=_column_pairs(args.column),
                          sheet=args.sheet, adult_share=args.adult_share,
-                         locality_name=args.locality_name, limits=limits)
+                         locality_name=args.locality_name, limits=limits,
+                         network_margin_km=args.network_margin_km)
 
 
 def _upload_set(args: argparse.Namespace, options: UploadOptions) -> UploadSet:
@@ -85,30 +85,10 @@ def _upload_set(args: argparse.Namespace, options: UploadOptions) -> UploadSet:
                      lookup=read(args.lookup), roads=roads)
 
 
-def _with_network(prepared: PreparedUpload, roads: str | None) -> PreparedUpload:
-    """Build the road network (when given) clipped to the areas, and add its check."""
-    if roads is None or prepared.areas is None:
-        return prepared
-    import shapely
-
-    from geo.network import build_mode_graph, network_from_pbf
-
-    boundary = shapely.union_all(prepared.areas.geometry.to_numpy())
-    try:
-        graph = build_mode_graph(network_from_pbf(roads, clip_to=boundary), "drive")
-    except PlannerInputError as error:
-        issue = Issue("error", Path(roads).name, None, None, str(error), "unreadable_file")
-        return replace(prepared, report=prepared.report.with_issues([issue]), areas=None)
-    issues = check_network(graph.report, file=Path(roads).name)
-    uploads = replace(prepared.uploads, network=graph.report)
-    return replace(prepared, report=prepared.report.with_issues(issues), uploads=uploads,
-                   areas=prepared.areas if not any(i.severity == "error" for i in issues) else None)
-
-
 def _check(args: argparse.Namespace, out: TextIO) -> tuple[PreparedUpload, UploadOptions]:
     options = _options(args)
-    prepared = check_upload(data_folder(args.data), _upload_set(args, options), options=options)
-    prepared = _with_network(prepared, args.roads)
+    root = data_folder(args.data)
+    prepared = check_roads(root, check_upload(root, _upload_set(args, options), options=options))
     if args.json:
         out.write(json.dumps(prepared.report.to_dict(), indent=2) + "\n")
     else:
@@ -200,6 +180,10 @@ def _add_file_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--adult-share", type=float, help="estimate adults as this share of "
                         "residents when no adult counts are given, e.g. 0.79")
     parser.add_argument("--locality-name", default="Uploaded locality")
+    parser.add_argument("--network-margin-km", type=float, default=DEFAULT_NETWORK_MARGIN_KM,
+                        help="how far beyond the areas' boundary roads are kept, so journeys may leave and "
+                             f"re-enter the locality (km, 0 to {MAX_NETWORK_MARGIN_KM:g}; default "
+                             f"{DEFAULT_NETWORK_MARGIN_KM:g})")
     parser.add_argument("--max-upload-mb", type=float, help="largest file accepted (MB)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
 

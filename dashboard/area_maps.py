@@ -19,6 +19,7 @@ from dashboard import data_access
 from dashboard.charts import FONT, plotly_text
 from dashboard.layers import NO_DATA
 from geo.scenarios import Hub
+from geo.snapping import area_origins
 
 Outline = tuple[list[float | None], list[float | None]]
 TOWN_LABEL_LIFT = 0.025  # of the county's height: clear of a hub's disc on the town itself
@@ -73,9 +74,9 @@ def class_traces(folder: str, classes: Sequence[int], palette: Sequence[str], *,
 
 
 def hover_trace(folder: str, texts: Sequence[str]) -> dict[str, Any]:
-    """Invisible points at each area's population-weighted centre carrying its hover sentence."""
-    areas = data_access.locality_for(folder).areas
-    return {"type": "scatter", "x": areas["pwc_x"].round().tolist(), "y": areas["pwc_y"].round().tolist(),
+    """Invisible points where each area's journeys start carrying its hover sentence."""
+    starts = area_origins(data_access.locality_for(folder).areas).round()
+    return {"type": "scatter", "x": starts[:, 0].tolist(), "y": starts[:, 1].tolist(),
             "mode": "markers", "marker": {"size": 10, "opacity": 0}, "text": [plotly_text(t) for t in texts],
             "hovertemplate": "%{text}<extra></extra>", "showlegend": False}
 

@@ -413,6 +413,7 @@ def briefing_html(briefing: Briefing, *, downloads: list[tuple[str, str]] | None
         hubs=hub_rows(briefing), with_places=any(h.capacity_places is not None for h in opened.content.hubs),
         outreach_count=sum(len(h.outreach_points) for h in opened.content.hubs),
         mode_words=MODE_WORDS[briefing.mode], figures=headline_figures(briefing.result, population),
+        starts_guessed=int(briefing.locality.areas[["pwc_x", "pwc_y"]].isna().any(axis=1).sum()),
         groups=group_rows(briefing.result), furthest=furthest_areas(briefing),
         today_cost=words.pounds(ledger.current_gbp), plan_cost=words.pounds(ledger.plan_gbp),
         pack_today_id=ids.PACK_TODAY_COST, pack_plan_id=ids.PACK_PLAN_COST,

@@ -64,6 +64,7 @@ from geo.ingest.datasets import (
     version_folder,
 )
 from geo.ingest.files import Upload, UploadLimits, upload_from_bytes
+from geo.ingest.networks import DEFAULT_NETWORK_MARGIN_KM, MAX_NETWORK_MARGIN_KM
 from geo.ingest.report import Issue, ValidationReport
 from geo.ingest.rescore import PlanRescore, format_change, format_value, rescore
 from geo.ingest.uploads import PreparedUpload, UploadOptions, UploadSet
@@ -99,14 +100,16 @@ ROLES = (
                ".geojson,.json,.gpkg,.zip,.topojson"),
     UploadRole("indicators", "Area figures",
                "CSV or Excel tables keyed by area code: population (total, by age and sex), "
-               "deprivation (IMD: the Index of Multiple Deprivation), ethnicity, prevalence. "
-               "You can give several.", ".csv,.txt,.xlsx", multiple=True),
+               "deprivation (IMD: the Index of Multiple Deprivation), ethnicity, prevalence, and the "
+               "ONS population-weighted centroids (where each area's people live, so journeys start "
+               "there). You can give several.", ".csv,.txt,.xlsx", multiple=True),
     UploadRole("services", "Services",
                "CSV or Excel: name, where (latitude and longitude, or easting and northing), "
                "budget and clients of each day or vocational service.", ".csv,.txt,.xlsx"),
     UploadRole("roads", "Roads",
-               "An OpenStreetMap extract (.osm.pbf) covering the locality, for travel times. "
-               "Leave empty to keep the roads of the version in use.", ".pbf"),
+               "An OpenStreetMap extract (.osm.pbf) covering the locality, for travel times; roads "
+               "up to 10 km beyond its boundary are kept too (see More options). Leave empty to keep "
+               "the roads of the version in use.", ".pbf"),
     UploadRole("lookup", "2011 to 2021 code lookup",
                "Optional: a CSV or Excel table of old and new area codes (for example LSOA11CD and "
                "LSOA21CD), to match figures and versions across the two boundary vintages.",
@@ -222,21 +225,42 @@ def column_mapping(text: str | None) -> dict[str, str]:
     return mapping
 
 
-def upload_options(locality_name: str | None, adult_share: Any, crs: str | None, columns: str | None,
-                   limits: UploadLimits) -> UploadOptions:
-    """The form's choices as UploadOptions, refusing an adult share outside 0-1."""
-    share = None
-    if adult_share not in (None, ""):
-        try:
-            share = float(adult_share)
-        except (TypeError, ValueError):
-            share = float("nan")
-        if not 0 < share <= 1:
-            raise PlannerInputError(f"Share of residents who are adults: expected a number above 0 and at "
-                                    f"most 1 (such as 0.79), found {adult_share!r}")
-    return UploadOptions(crs=(crs or "").strip() or None, columns=column_mapping(columns),
-                         adult_share=share, locality_name=(locality_name or "").strip() or "Uploaded locality",
-                         limits=limits)
+# The form's choices, by the UploadOptions field each one sets (the order of OPTION_STATES).
+FORM_OPTIONS = {
+    "locality_name": ids.DATA_LOCALITY_NAME, "adult_share": ids.DATA_ADULT_SHARE, "crs": ids.DATA_CRS,
+    "columns": ids.DATA_COLUMNS, "layer": ids.DATA_LAYER, "sheet": ids.DATA_SHEET,
+    "network_margin_km": ids.DATA_NETWORK_MARGIN,
+}
+
+
+def _number(value: Any, label: str, low: float, high: float, example: str, *, above_low: bool = False) -> float | None:
+    """A number typed in the form, or None when left blank; one outside its range is refused by name."""
+    if value in (None, ""):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not (low < number <= high if above_low else low <= number <= high):
+        bound = "above" if above_low else "at least"
+        raise PlannerInputError(f"{label}: expected a number {bound} {low:g} and at most {high:g} (such as "
+                                f"{example}), found {value!r}")
+    return number
+
+
+def upload_options(form: Mapping[str, Any], limits: UploadLimits) -> UploadOptions:
+    """The form's choices (by FORM_OPTIONS key) as UploadOptions, refusing numbers out of range."""
+    def text(key: str) -> str | None:
+        return str(form.get(key) or "").strip() or None
+
+    margin = _number(form.get("network_margin_km"), "Roads beyond the boundary", 0, MAX_NETWORK_MARGIN_KM,
+                     f"{DEFAULT_NETWORK_MARGIN_KM:g}")
+    return UploadOptions(
+        crs=text("crs"), layer=text("layer"), sheet=text("sheet"), columns=column_mapping(form.get("columns")),
+        adult_share=_number(form.get("adult_share"), "Share of residents who are adults", 0, 1, "0.79",
+                            above_low=True),
+        locality_name=text("locality_name") or "Uploaded locality", limits=limits,
+        network_margin_km=DEFAULT_NETWORK_MARGIN_KM if margin is None else margin)
 
 
 # ---------------------------------------------------------------------------------------
@@ -564,11 +588,25 @@ def options_box() -> html.Div:
         dbc.Input(id=ids.DATA_ADULT_SHARE, type="number", min=0.01, max=1, step=0.01, debounce=True,
                   placeholder="only if your figures have no adult counts, e.g. 0.79"),
         html.Details(className="mt-2", children=[
-            html.Summary("More options: projection and column names"),
+            html.Summary("More options: roads beyond the boundary, projection, layer, sheet and column names"),
+            dbc.Label("Roads beyond the boundary (km)", html_for=ids.DATA_NETWORK_MARGIN, className="mt-2 mb-1"),
+            dbc.Input(id=ids.DATA_NETWORK_MARGIN, type="number", min=0, max=MAX_NETWORK_MARGIN_KM, step=1,
+                      debounce=True, placeholder=f"{DEFAULT_NETWORK_MARGIN_KM:g} (the default)"),
+            html.P(className="small mb-0", children=(
+                "Roads this far outside the areas are kept, so journeys may leave the locality and come back "
+                "in, and services just across the border are reached by the roads people use.")),
             dbc.Label("Projection of an areas file that declares none", html_for=ids.DATA_CRS,
                       className="mt-2 mb-1"),
             dbc.Input(id=ids.DATA_CRS, type="text", maxLength=40, placeholder="for example EPSG:27700",
                       debounce=True),
+            dbc.Label("Layer of the areas file that holds the areas (when it has several)",
+                      html_for=ids.DATA_LAYER, className="mt-2 mb-1"),
+            dbc.Input(id=ids.DATA_LAYER, type="text", maxLength=80, debounce=True,
+                      placeholder="the layer's name, or the shapefile's name in a zip"),
+            dbc.Label("Sheet of the Excel workbooks to read (when they have several)", html_for=ids.DATA_SHEET,
+                      className="mt-2 mb-1"),
+            dbc.Input(id=ids.DATA_SHEET, type="text", maxLength=80, debounce=True,
+                      placeholder="the sheet's name, for example Data"),
             dbc.Label("Column names the checks do not recognise, one per line as HEADER=our_name",
                       html_for=ids.DATA_COLUMNS, className="mt-2 mb-1"),
             dbc.Textarea(id=ids.DATA_COLUMNS, rows=3, debounce=True,
@@ -706,8 +744,7 @@ def data_view(query: dict[str, str]) -> html.Div:
 # Callbacks
 # ---------------------------------------------------------------------------------------
 UPLOAD_STATES = [State(ids.DATA_UPLOADS[role], prop) for role in ROLE_KEYS for prop in ("filename", "contents")]
-OPTION_STATES = [State(ids.DATA_LOCALITY_NAME, "value"), State(ids.DATA_ADULT_SHARE, "value"),
-                 State(ids.DATA_CRS, "value"), State(ids.DATA_COLUMNS, "value")]
+OPTION_STATES = [State(component, "value") for component in FORM_OPTIONS.values()]
 
 
 def chosen_text(names: Any) -> str:
@@ -719,8 +756,7 @@ def chosen_text(names: Any) -> str:
                     + [Output(ids.DATA_CHECKED, "data", allow_duplicate=True),
                        Output(ids.DATA_REPORT, "children", allow_duplicate=True)],
                     [Input(ids.DATA_UPLOADS[role], "filename") for role in ROLE_KEYS]
-                    + [Input(ids.DATA_LOCALITY_NAME, "value"), Input(ids.DATA_ADULT_SHARE, "value"),
-                       Input(ids.DATA_CRS, "value"), Input(ids.DATA_COLUMNS, "value")],
+                    + [Input(component, "value") for component in FORM_OPTIONS.values()],
                     prevent_initial_call="initial_duplicate")
 def show_chosen(*values: Any) -> list[Any]:
     """Name the chosen files; a change after a check means the files must be checked again."""
@@ -811,16 +847,15 @@ def job_failed(error: Exception) -> list[Any]:
                     cancel=[Input(ids.DATA_CANCEL, "n_clicks")])
 def run_job(set_progress: Callable[[tuple[int, str, str]], None], ticket: Any, *form: Any) -> list[Any]:
     files = {role: (form[2 * i], form[2 * i + 1]) for i, role in enumerate(ROLE_KEYS)}
-    locality_name, adult_share, crs, columns = form[2 * len(ROLE_KEYS):]
+    options = dict(zip(FORM_OPTIONS, form[2 * len(ROLE_KEYS):], strict=True))
 
     def progress(step: tuple[int, str]) -> None:
         set_progress((step[0], f"{step[0]}%", step[1]))
 
-    return data_job(ticket, files, (locality_name, adult_share, crs, columns), current_settings(),
-                    progress=progress)
+    return data_job(ticket, files, options, current_settings(), progress=progress)
 
 
-def data_job(ticket: Any, files: Mapping[str, tuple[Any, Any]], options: Sequence[Any], settings: Settings, *,
+def data_job(ticket: Any, files: Mapping[str, tuple[Any, Any]], options: Mapping[str, Any], settings: Settings, *,
              progress: ProgressFn | None = None) -> list[Any]:
     """Run the job a ticket asks for and return the page's new report, status and version lists."""
     root = settings.datasets_folder
@@ -837,8 +872,7 @@ def data_job(ticket: Any, files: Mapping[str, tuple[Any, Any]], options: Sequenc
         else:
             limits = limits_for(settings)
             uploads = upload_set(files, limits)
-            name, share, crs, columns = options
-            upload_choices = upload_options(name, share, crs, columns, limits)
+            upload_choices = upload_options(options, limits)
             prepared = check_files(root, uploads, upload_choices, progress)
             report, checked = report_view(prepared.report, uploads), checked_state(prepared.report)
             if action == "apply":

@@ -34,6 +34,7 @@ from geo.locality import Locality
 from geo.network import MODE_LABELS, Mode, mode_note
 from geo.projection import grid_xy, lonlat
 from geo.scenarios import ScenarioContent, scenario_from_dict, scenario_to_dict
+from geo.snapping import area_origins
 
 CALLBACKS = CallbackRegistry()
 STEP_M = 500.0
@@ -208,8 +209,8 @@ def place_xy(locality: Locality, value: str) -> tuple[float, float]:
     if kind == "town":
         point = locality.towns.loc[locality.towns["name"] == key].geometry.iloc[0]
         return float(point.x), float(point.y)
-    row = locality.areas.loc[locality.areas["code"] == key].iloc[0]
-    return float(row["pwc_x"]), float(row["pwc_y"])
+    x, y = area_origins(locality.areas.loc[locality.areas["code"] == key])[0]
+    return float(x), float(y)
 
 
 def initial_plan(locality: Locality, dataset_version: str = DEMO_DATASET_VERSION) -> dict[str, Any]:

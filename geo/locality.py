@@ -48,8 +48,9 @@ REQUIRED_AREA_COLUMNS = ("code", "name", "pop_total", "pop_adult")
 # What a missing column or an empty value of the other area columns becomes:
 # - district: the locality's name (the county layer's name); town: "Unknown"; lot: "Central";
 # - pop_under_18: pop_total - pop_adult; need_index: 100 (county average need per adult);
-#   need_weight: pop_adult x need_index / 100; pwc_x, pwc_y: a point inside the polygon
-#   (its centre where that falls inside); area_km2: the polygon's area;
+#   need_weight: pop_adult x need_index / 100; area_km2: the polygon's area;
+# - pwc_x, pwc_y (population-weighted centroid): left empty when not known; journeys then
+#   start at a point inside the polygon (geo.snapping.area_origins), never stored here;
 # - every other number (sex, age bands, ethnicity, deprivation, prevalence): left empty
 #   (NaN), meaning "not known", never zero.
 AREA_DEFAULTS: dict[str, str] = {
@@ -59,8 +60,8 @@ AREA_DEFAULTS: dict[str, str] = {
     "pop_under_18": "pop_total - pop_adult",
     "need_index": "100",
     "need_weight": "pop_adult x need_index / 100",
-    "pwc_x": "a point inside the polygon",
-    "pwc_y": "a point inside the polygon",
+    "pwc_x": "empty (journeys start at a point inside the polygon)",
+    "pwc_y": "empty (journeys start at a point inside the polygon)",
     "area_km2": "the polygon's area",
 }
 UNKNOWN_TOWN = "Unknown"
@@ -95,6 +96,7 @@ class Locality:
     main_roads: gpd.GeoDataFrame
     road_nodes: pd.DataFrame
     road_edges: pd.DataFrame
+    road_network: str = ""  # what the road network includes, in words (for the pack and the data page)
 
     @property
     def biggest_town(self) -> str:

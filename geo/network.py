@@ -1,9 +1,9 @@
 """Routable road networks: travel seconds per mode as a sparse graph.
 
 A :class:`RoadNetwork` holds the roads as read (from the demo's node and edge tables
-or from an OpenStreetMap extract). :func:`build_mode_graph` turns it into a
-:class:`ModeGraph` for one way of travelling (drive, walk, or the estimated bus):
-a ``scipy.sparse`` CSR matrix of travel seconds on the largest strongly connected
+here, or from an OpenStreetMap extract by :func:`geo.ingest.networks.network_from_pbf`).
+:func:`build_mode_graph` turns it into a :class:`ModeGraph` for one way of travelling
+(drive, walk, or the estimated bus): a ``scipy.sparse`` CSR matrix of travel seconds on the largest strongly connected
 part of the network, with a :class:`ComponentReport` of what was left out. Speeds
 per road class are documented defaults in :class:`TravelSpeeds` that callers may
 change.
@@ -16,7 +16,6 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -31,19 +30,14 @@ Mode = Literal["drive", "walk", "bus"]
 MODES: tuple[Mode, ...] = ("drive", "walk", "bus")
 MODE_LABELS: dict[Mode, str] = {"drive": "Drive", "walk": "Walk", "bus": "Bus (estimated)"}
 
-# Road classes of the demo contract, plus "path" (footways, tracks, bridleways) that only
-# people on foot use; OpenStreetMap's highway tags are mapped onto these.
-ROAD_CLASSES: tuple[str, ...] = ("motorway", "a_road", "b_road", "minor", "path")
-OSM_ROAD_CLASSES: dict[str, str] = {
-    "motorway": "motorway", "motorway_link": "motorway",
-    "trunk": "a_road", "trunk_link": "a_road", "primary": "a_road", "primary_link": "a_road",
-    "secondary": "b_road", "secondary_link": "b_road",
-    "tertiary": "minor", "tertiary_link": "minor", "unclassified": "minor",
-    "residential": "minor", "living_street": "minor", "service": "minor", "road": "minor",
-    "footway": "path", "pedestrian": "path", "path": "path", "steps": "path",
-    "cycleway": "path", "bridleway": "path", "track": "path", "corridor": "path",
-}
-OSM_NO_ACCESS = frozenset({"no", "private"})
+# Road classes of the demo contract, plus "path" (footways, tracks, bridleways, and roads
+# closed to motor vehicles) that only people on foot use, and "driveway" (driveways and
+# car-park aisles): driven slowly to reach a site, never where a journey starts or ends
+# (:attr:`ModeGraph.snappable`). OpenStreetMap's tags are mapped onto these by
+# :func:`geo.ingest.networks.network_from_pbf`.
+ROAD_CLASSES: tuple[str, ...] = ("motorway", "a_road", "b_road", "minor", "path", "driveway")
+# Classes no journey starts or ends on: a point joins the nearest road of another class.
+UNSNAPPABLE_CLASSES = frozenset({"driveway"})
 BRITISH_NATIONAL_GRID = "EPSG:27700"
 
 # Zero-length edges (duplicate nodes in OSM) still need a positive time to stay edges.
@@ -59,7 +53,9 @@ class TravelSpeeds:
     Defaults are typical average speeds on English roads outside the rush hour
     (free-flow limits less junction delay), not speed limits:
 
-    - drive: motorway 100, A road 70, B road 55, minor road 35 km/h;
+    - drive: motorway 100, A road 70, B road 55, minor road 35, driveways and car-park
+      aisles 10 km/h; never on paths (nor on roads closed to motor vehicles, which are
+      read as paths);
     - walk: 4.8 km/h on every class except motorways, in both directions of one-way
       streets, and on footpaths and tracks;
     - bus (estimated): there is no timetable in the data, so a bus trip is estimated as
@@ -76,13 +72,14 @@ class TravelSpeeds:
     a_road_kmh: float = 70.0
     b_road_kmh: float = 55.0
     minor_kmh: float = 35.0
+    driveway_kmh: float = 10.0
     walk_kmh: float = 4.8
     bus_speed_factor: float = 0.6
     bus_wait_minutes: float = 10.0
     drive_access_kmh: float = 20.0
 
     def __post_init__(self) -> None:
-        for name in ("motorway_kmh", "a_road_kmh", "b_road_kmh", "minor_kmh", "walk_kmh",
+        for name in ("motorway_kmh", "a_road_kmh", "b_road_kmh", "minor_kmh", "driveway_kmh", "walk_kmh",
                      "bus_speed_factor", "drive_access_kmh"):
             value = getattr(self, name)
             if not np.isfinite(value) or value <= 0:
@@ -94,13 +91,14 @@ class TravelSpeeds:
 
     def class_kmh(self, mode: Mode) -> np.ndarray:
         """Speed per entry of :data:`ROAD_CLASSES` for ``mode``; 0 where the class is closed."""
-        drive = np.array([self.motorway_kmh, self.a_road_kmh, self.b_road_kmh, self.minor_kmh, 0.0])
+        drive = np.array([self.motorway_kmh, self.a_road_kmh, self.b_road_kmh, self.minor_kmh, 0.0,
+                          self.driveway_kmh])
         if mode == "drive":
             return drive
         if mode == "bus":
             return drive * self.bus_speed_factor
         if mode == "walk":
-            return np.array([0.0, self.walk_kmh, self.walk_kmh, self.walk_kmh, self.walk_kmh])
+            return np.array([0.0, *[self.walk_kmh] * (len(ROAD_CLASSES) - 1)])
         raise NetworkError(f"mode: expected one of {', '.join(MODES)}, found {mode!r}")
 
     def access_kmh(self, mode: Mode) -> float:
@@ -209,7 +207,9 @@ class ModeGraph:
     ``seconds[i, j]`` is the time along the edge from node ``i`` to node ``j``;
     ``seconds_reversed`` is its transpose (for searches towards a destination).
     ``node_index`` gives each kept node's position in the source :class:`RoadNetwork`.
-    ``fingerprint`` identifies the graph's content for caches.
+    ``snappable`` marks the nodes a journey may start or end at (on a road of a class not in
+    :data:`UNSNAPPABLE_CLASSES`): people and sites join the network there, never on a
+    driveway. ``fingerprint`` identifies the graph's content for caches.
     """
 
     mode: Mode
@@ -224,6 +224,7 @@ class ModeGraph:
     access_kmh: float
     report: ComponentReport
     fingerprint: str
+    snappable: np.ndarray
 
     @property
     def n_nodes(self) -> int:
@@ -231,9 +232,19 @@ class ModeGraph:
         return int(self.x.size)
 
     @cached_property
-    def node_tree(self) -> cKDTree:
-        """A k-d tree of the kept nodes, built once, for snapping points."""
-        return cKDTree(np.column_stack([self.x, self.y]))
+    def _snap_nodes(self) -> np.ndarray:
+        return np.flatnonzero(self.snappable)
+
+    @cached_property
+    def _snap_tree(self) -> cKDTree:
+        """A k-d tree of the nodes a journey may start or end at, built once."""
+        nodes = self._snap_nodes
+        return cKDTree(np.column_stack([self.x[nodes], self.y[nodes]]))
+
+    def nearest_nodes(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(metres, node) of the nearest node a journey may start or end at, for each point (n x 2)."""
+        distance, position = self._snap_tree.query(np.asarray(xy, dtype=np.float64).reshape(-1, 2))
+        return np.asarray(distance, dtype=np.float64), self._snap_nodes[np.asarray(position, dtype=np.int64)]
 
 
 def network_from_tables(road_nodes: pd.DataFrame, road_edges: pd.DataFrame, *,
@@ -296,84 +307,6 @@ def network_from_tables(road_nodes: pd.DataFrame, road_edges: pd.DataFrame, *,
     )
 
 
-def network_from_pbf(path: Path | str, *, clip_to: object | None = None) -> RoadNetwork:
-    """Read every road and path of an OpenStreetMap ``.osm.pbf`` extract into a network.
-
-    Nodes are projected to British National Grid metres. ``clip_to`` (a shapely polygon
-    in those metres, e.g. the county) keeps only roads with both ends inside it: extracts
-    carry whole roads that cross their border. Highway tags map to road classes through
-    :data:`OSM_ROAD_CLASSES`; roads tagged ``access=no|private`` are left out; one-way
-    roads follow OSM's ``oneway`` (``yes``/``-1``); roundabouts and motorways are one-way
-    unless tagged otherwise.
-    """
-    import shapely
-    from pyproj import Transformer
-    from pyrosm import OSM
-
-    path = Path(path)
-    if not path.is_file():
-        raise NetworkError(f"{path}: file not found (expected an OpenStreetMap .osm.pbf extract)")
-    try:
-        result = OSM(str(path)).get_network(network_type="all", nodes=True)
-    except Exception as error:  # pyrosm raises many types for unreadable files
-        raise NetworkError(f"{path}: cannot read as an OpenStreetMap extract: {error}") from error
-    if result is None:
-        raise NetworkError(f"{path}: the extract has no roads or paths")
-    nodes, edges = result
-    highway = edges["highway"].astype(str).to_numpy()
-    road_class = pd.Series(highway).map(OSM_ROAD_CLASSES).to_numpy()
-    access = _column(edges, "access")
-    keep = pd.notna(road_class) & ~np.isin(access, list(OSM_NO_ACCESS))
-    edges = edges.loc[keep]
-    road_class = road_class[keep]
-
-    transformer = Transformer.from_crs("EPSG:4326", BRITISH_NATIONAL_GRID, always_xy=True)
-    x, y = transformer.transform(nodes["lon"].to_numpy(float), nodes["lat"].to_numpy(float))
-    osm_id = nodes["id"].to_numpy(np.int64)
-    inside = np.ones(osm_id.size, dtype=bool)
-    if clip_to is not None:
-        inside = shapely.contains_xy(clip_to, x, y)
-
-    oneway_tag = _column(edges, "oneway")
-    junction = _column(edges, "junction")
-    reverse = oneway_tag == "-1"
-    oneway = (
-        np.isin(oneway_tag, ["yes", "true", "1", "-1"])
-        | (junction == "roundabout")
-        | np.isin(highway[keep], ["motorway", "motorway_link"])
-    ) & ~np.isin(oneway_tag, ["no", "false", "0"])
-    u = edges["u"].to_numpy(np.int64)
-    v = edges["v"].to_numpy(np.int64)
-    u, v = np.where(reverse, v, u), np.where(reverse, u, v)
-
-    order = np.argsort(osm_id)
-    sorted_ids = osm_id[order]
-    pu = np.searchsorted(sorted_ids, u).clip(0, sorted_ids.size - 1)
-    pv = np.searchsorted(sorted_ids, v).clip(0, sorted_ids.size - 1)
-    known = (sorted_ids[pu] == u) & (sorted_ids[pv] == v)
-    iu, iv = order[pu], order[pv]
-    use = known & inside[iu] & inside[iv]
-    used_nodes = np.unique(np.r_[iu[use], iv[use]])
-    if used_nodes.size == 0:
-        raise NetworkError(f"{path}: no roads left after clipping to the given boundary")
-    position = np.full(osm_id.size, -1, dtype=np.int64)
-    position[used_nodes] = np.arange(used_nodes.size)
-    codes = pd.Series(road_class[use]).map({name: i for i, name in enumerate(ROAD_CLASSES)}).to_numpy(np.int8)
-    return RoadNetwork(
-        node_id=osm_id[used_nodes], x=np.asarray(x)[used_nodes], y=np.asarray(y)[used_nodes],
-        edge_u=position[iu[use]], edge_v=position[iv[use]], edge_class=codes,
-        edge_length_m=edges["length"].to_numpy(float)[use], edge_oneway=oneway[use],
-        source=f"OpenStreetMap extract {path.name}",
-    )
-
-
-def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
-    """A tag column as lower-case text ('' where absent), whether or not it exists."""
-    if name not in frame.columns:
-        return np.full(len(frame), "", dtype=object)
-    return frame[name].fillna("").astype(str).str.strip().str.lower().to_numpy()
-
-
 def build_mode_graph(network: RoadNetwork, mode: Mode = "drive", *,
                      speeds: TravelSpeeds = DEFAULT_SPEEDS) -> ModeGraph:
     """Make the travel-seconds graph of ``network`` for ``mode``.
@@ -421,6 +354,13 @@ def build_mode_graph(network: RoadNetwork, mode: Mode = "drive", *,
     reversed_graph = graph.transpose().tocsr()
     reversed_graph.sort_indices()
 
+    snappable = np.zeros(n, dtype=bool)
+    joinable = ~np.isin(network.edge_class[usable], [ROAD_CLASSES.index(c) for c in UNSNAPPABLE_CLASSES])
+    snappable[u[joinable]] = True
+    snappable[v[joinable]] = True
+    snappable = snappable[index]
+    if not snappable.any():  # only driveways left: better to join them than nothing
+        snappable[:] = True
     undirected_kept = kept[u] & kept[v]
     report = ComponentReport(
         mode=mode,
@@ -437,13 +377,13 @@ def build_mode_graph(network: RoadNetwork, mode: Mode = "drive", *,
     wait = speeds.wait_seconds(mode)
     access = speeds.access_kmh(mode)
     digest = hashlib.blake2b(digest_size=16)
-    for array in (x, y, graph.indptr, graph.indices, graph.data, np.array([wait, access])):
+    for array in (x, y, graph.indptr, graph.indices, graph.data, np.array([wait, access]), snappable):
         digest.update(np.ascontiguousarray(array).tobytes())
     digest.update(mode.encode())
     return ModeGraph(
         mode=mode, label=MODE_LABELS[mode], is_estimate=mode == "bus", x=x, y=y,
         node_index=index, seconds=graph, seconds_reversed=reversed_graph, wait_seconds=wait,
-        access_kmh=access, report=report, fingerprint=digest.hexdigest(),
+        access_kmh=access, report=report, fingerprint=digest.hexdigest(), snappable=snappable,
     )
 
 

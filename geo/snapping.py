@@ -1,7 +1,8 @@
 """Put areas and sites onto the road network: nearest node plus a straight-line leg.
 
 People do not live on road junctions, so each point is joined to its nearest node of
-a mode's graph and the straight line between them is counted as an extra leg at the
+a mode's graph (never one on a driveway or car-park aisle: :attr:`geo.network.ModeGraph.snappable`)
+and the straight line between them is counted as an extra leg at the
 mode's stated access speed (:meth:`geo.network.TravelSpeeds.access_kmh`). Snap
 distances are returned, and unusually long ones come back as plain-English warnings
 (values, not Python warnings) for the data panel to show.
@@ -38,10 +39,11 @@ class Snap:
 
 
 def area_origins(areas: pd.DataFrame) -> np.ndarray:
-    """Each area's trip origin (n x 2 metres): its population-weighted centroid where known.
+    """Where each area's journeys start (n x 2 metres): its population-weighted centroid where known.
 
-    Falls back to the polygon centroid row by row where ``pwc_x``/``pwc_y`` are absent or
-    empty, so areas uploaded without them still work.
+    Where ``pwc_x``/``pwc_y`` are absent or empty (an upload without them), row by row, the
+    middle of the polygon: its centroid, or a point inside it where the centroid falls
+    outside. That is where nobody in particular lives, so uploads are warned about it.
     """
     n = len(areas)
     xy = np.full((n, 2), np.nan)
@@ -56,9 +58,11 @@ def area_origins(areas: pd.DataFrame) -> np.ndarray:
             raise PlannerInputError(
                 f"areas, row {row + 1}: expected pwc_x and pwc_y or a geometry, found neither"
             )
-        centroids = geometry[missing].centroid
-        xy[missing, 0] = centroids.x.to_numpy()
-        xy[missing, 1] = centroids.y.to_numpy()
+        shapes = geometry[missing]
+        centre = shapes.centroid
+        inside = centre.where(centre.within(shapes), shapes.representative_point())
+        xy[missing, 0] = inside.x.to_numpy()
+        xy[missing, 1] = inside.y.to_numpy()
     return xy
 
 
@@ -74,9 +78,7 @@ def snap_points(graph: ModeGraph, xy: np.ndarray, *, labels: Sequence[str] | Non
         row = int(bad.argmax())
         name = labels[row] if labels is not None else f"row {row + 1}"
         raise PlannerInputError(f"point {name}: expected finite x and y, found {tuple(points[row])}")
-    distance, node = graph.node_tree.query(points)
-    distance = np.asarray(distance, dtype=np.float64)
-    node = np.asarray(node, dtype=np.int64)
+    distance, node = graph.nearest_nodes(points)
     access_seconds = distance / (graph.access_kmh / 3.6)
     warnings: list[str] = []
     for far in np.flatnonzero(distance > far_m).tolist():

@@ -13,6 +13,7 @@ from geo.ingest.cells import BRITISH_NATIONAL_GRID, blank
 from geo.ingest.columns import AGE_BANDS
 from geo.ingest.report import Issue, IssueList, short_list
 from geo.locality import AREA_COLUMNS
+from geo.snapping import area_origins
 
 LOTS = ("West", "Central", "East")
 
@@ -25,6 +26,15 @@ CMD_NEED_DIVISOR = 10.0
 
 # A population-weighted centroid this far outside its own area is probably misplaced.
 PWC_OUTSIDE_TOLERANCE_M = 1_000.0
+
+
+def no_centroid_message(without: int, total: int) -> str:
+    """The warning for areas given without a population-weighted centroid, with what it costs."""
+    return (f"no population-weighted centroid for {without:,} of {total:,} area(s): their journeys are measured "
+            "from the middle of each area's polygon instead of from where its people live, which in rural areas "
+            "can add several minutes to every journey. Add the ONS population-weighted centroids for these areas "
+            "(a table of the area code with X and Y, such as 'LSOA (Dec 2011) Population Weighted Centroids') "
+            "to measure from where people live")
 
 
 def need_from_prevalence(pop_adult: pd.Series, smi_prevalence_pct: pd.Series | None,
@@ -119,19 +129,14 @@ def build_areas(boundaries: gpd.GeoDataFrame, indicators: pd.DataFrame, *, file:
         out[indicator] = values
     geometry = gpd.GeoSeries(areas.geometry.to_numpy(), index=areas.index, crs=boundaries.crs)
     pwc_x, pwc_y = column("pwc_x"), column("pwc_y")
-    if pwc_x.isna().any() or pwc_y.isna().any():
-        inner = geometry.representative_point()
-        centre = geometry.centroid
-        use_centre = centre.within(geometry)
-        fallback = centre.where(use_centre, inner)
-        without = int((pwc_x.isna() | pwc_y.isna()).sum())
-        pwc_x = pwc_x.fillna(pd.Series(fallback.x, index=areas.index))
-        pwc_y = pwc_y.fillna(pd.Series(fallback.y, index=areas.index))
-        warn(f"no population-weighted centroid for {without:,} of {len(areas):,} area(s): the "
-             "area's own centre was used (a point inside the area where the centre falls outside)")
+    without = pwc_x.isna() | pwc_y.isna()
+    if without.any():  # left empty: the field holds only what its name says
+        pwc_x, pwc_y = pwc_x.where(~without), pwc_y.where(~without)
+        issues.append(Issue("warning", file, None, "pwc_x", no_centroid_message(int(without.sum()), len(areas)),
+                            "no_centroid"))
     out["pwc_x"], out["pwc_y"] = pwc_x.round(1), pwc_y.round(1)
     out["area_km2"] = (geometry.area / 1e6).round(3)
-    out["lot"] = _lots(data, out, warn)
+    out["lot"] = _lots(data, out, geometry, warn)
     result = gpd.GeoDataFrame(out[list(AREA_COLUMNS)].reset_index(drop=True),
                               geometry=geometry.reset_index(drop=True), crs=BRITISH_NATIONAL_GRID)
     return result, issues
@@ -211,7 +216,7 @@ def _text(areas: gpd.GeoDataFrame, data: pd.DataFrame, name: str, *,
     return values
 
 
-def _lots(data: pd.DataFrame, out: pd.DataFrame, warn: Any) -> pd.Series:
+def _lots(data: pd.DataFrame, out: pd.DataFrame, geometry: gpd.GeoSeries, warn: Any) -> pd.Series:
     """Contract lots as given, or West/Central/East thirds of the population by easting."""
     if "lot" in data.columns:
         given = data["lot"].map(lambda v: str(v).strip().title() if not blank(v) else None)
@@ -219,7 +224,8 @@ def _lots(data: pd.DataFrame, out: pd.DataFrame, warn: Any) -> pd.Series:
             return given
         warn("the lot column is incomplete or not West/Central/East everywhere: lots were "
              "assigned instead", "default_used", "lot")
-    order = out["pwc_x"].sort_values(kind="stable").index
+    starts = area_origins(gpd.GeoDataFrame(out[["pwc_x", "pwc_y"]], geometry=geometry))
+    order = pd.Series(starts[:, 0], index=out.index).sort_values(kind="stable").index
     share = out.loc[order, "pop_total"].fillna(0).cumsum() / max(float(out["pop_total"].sum()), 1.0)
     lots = pd.Series(np.select([share <= 1 / 3, share <= 2 / 3], ["West", "Central"], "East"),
                      index=order)
@@ -241,10 +247,11 @@ def check_areas_table(areas: gpd.GeoDataFrame, *, file: str) -> list[Issue]:
         issues.add("error", file, None, None,
                    "no area has any residents: expected a population column with counts above 0",
                    check="no_people_at_all")
-    points = shapely.points(areas["pwc_x"].to_numpy(float), areas["pwc_y"].to_numpy(float))
-    distance = shapely.distance(areas.geometry.to_numpy(), points)
-    for code, metres in zip(areas["code"], distance, strict=True):
-        if np.isfinite(metres) and metres > PWC_OUTSIDE_TOLERANCE_M:
+    given = areas["pwc_x"].notna() & areas["pwc_y"].notna()
+    points = shapely.points(areas.loc[given, "pwc_x"].to_numpy(float), areas.loc[given, "pwc_y"].to_numpy(float))
+    distance = shapely.distance(areas.geometry[given].to_numpy(), points)
+    for code, metres in zip(areas.loc[given, "code"], distance, strict=True):
+        if metres > PWC_OUTSIDE_TOLERANCE_M:
             issues.add("warning", file, None, "pwc_x",
                        f"area {code}: the population-weighted centroid lies {metres / 1000:,.1f} km "
                        "outside the area", check="centroid_outside")

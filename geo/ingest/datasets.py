@@ -46,15 +46,16 @@ from geo.errors import DatasetError as DatasetError
 from geo.errors import PlannerInputError
 from geo.ingest.cells import BRITISH_NATIONAL_GRID
 from geo.ingest.files import safe_file_name
+from geo.ingest.locality_files import MANIFEST_FILE as MANIFEST_FILE
 from geo.ingest.lookups import CodeLookup
-from geo.ingest.networks import check_network
+from geo.ingest.networks import check_network, describe_network, network_extent, network_from_pbf
 from geo.ingest.report import Issue, UploadRejectedError
 from geo.ingest.uploads import DEFAULT_OPTIONS, PreparedUpload, UploadOptions, UploadSet, prepare_upload
-from geo.network import ROAD_CLASSES, RoadNetwork, build_mode_graph, network_from_pbf
+from geo.network import ROAD_CLASSES, RoadNetwork, build_mode_graph
+from geo.snapping import area_origins
 
 ACTIVE_FILE = "ACTIVE"
 LOCK_FILE = ".lock"
-MANIFEST_FILE = "manifest.json"
 REPORT_FILE = "report.json"
 LOOKUP_FILE = "lookup.csv"
 LOCALITY_FILE = "locality.gpkg"
@@ -333,6 +334,7 @@ class DatasetVersion:
     has_lookup: bool = False
     has_roads: bool = False
     towns_from: str = ""
+    network_margin_km: float | None = None  # None: saved before networks reached beyond the boundary
 
 
 @dataclass(frozen=True, eq=False)
@@ -443,8 +445,9 @@ def save_version(root: Path | str, prepared: PreparedUpload, *,
     Refuses, changing nothing, when the report has errors, or warnings the analyst has not
     accepted by passing back the report's ``warnings_digest``. The version is written to a
     temporary folder inside ``root`` and renamed into place, so it appears whole or not
-    at all. Its road tables are built from the uploaded OpenStreetMap extract, clipped to
-    the areas (or carried over from the version before when no extract was given), and
+    at all. Its road tables are built from the uploaded OpenStreetMap extract over the areas
+    and ``prepared.network_margin_km`` beyond them (or carried over from the version before
+    when no extract was given), and
     towns are derived when the areas name none (:func:`derive_towns`).
     """
     report = prepared.report
@@ -591,8 +594,7 @@ def derive_towns(areas: gpd.GeoDataFrame, places: gpd.GeoDataFrame | None = None
 
 
 def _nearest_places(areas: gpd.GeoDataFrame, places: gpd.GeoDataFrame) -> pd.Series:
-    origins = np.column_stack([pd.to_numeric(areas["pwc_x"]).to_numpy(float),
-                               pd.to_numeric(areas["pwc_y"]).to_numpy(float)])
+    origins = area_origins(areas)
     points = np.column_stack([places.geometry.x.to_numpy(), places.geometry.y.to_numpy()])
     distance = np.hypot(origins[:, None, 0] - points[None, :, 0], origins[:, None, 1] - points[None, :, 1])
     holds, place_index = areas.sindex.query(places.geometry, predicate="contains")[::-1]
@@ -610,8 +612,8 @@ def _towns_from_groups(areas: gpd.GeoDataFrame, town: pd.Series,
     frame = pd.DataFrame({
         "town": town.to_numpy(), "district": areas["district"].astype(str).to_numpy(),
         "pop": pd.to_numeric(areas["pop_total"], errors="coerce").fillna(0.0).to_numpy(),
-        "x": pd.to_numeric(areas["pwc_x"], errors="coerce").to_numpy(),
-        "y": pd.to_numeric(areas["pwc_y"], errors="coerce").to_numpy(),
+        "x": area_origins(areas)[:, 0],
+        "y": area_origins(areas)[:, 1],
     })
     if (frame["town"] == RURAL).all():
         frame["town"] = str(areas["district"].iloc[0])
@@ -672,6 +674,7 @@ class _Roads:
     pbf_path: Path | None  # the extract this version's roads come from
     source: str | None  # the same, relative to the data folder, for the manifest
     main_roads: gpd.GeoDataFrame
+    margin_km: float | None  # how far beyond the boundary they reach (None: no roads)
 
 
 def _write_roads(folder: Path, root: Path, prepared: PreparedUpload, areas: gpd.GeoDataFrame, *,
@@ -696,26 +699,30 @@ def _write_roads(folder: Path, root: Path, prepared: PreparedUpload, areas: gpd.
                 shutil.copyfile(parent_folder / name, folder / name)
             nodes = pd.read_parquet(folder / ROAD_NODES_FILE)
             edges = pd.read_parquet(folder / ROAD_EDGES_FILE)
-            return _Roads(pbf, source, main_roads_from_tables(nodes, edges))
+            margin = manifest.get("network_margin_km")
+            return _Roads(pbf, source, main_roads_from_tables(nodes, edges),
+                          None if margin is None else float(margin))
     if pbf is None or not pbf.is_file():
-        return _Roads(None, None, empty)
-    network = network_from_pbf(pbf, clip_to=_boundary(areas))
+        return _Roads(None, None, empty, None)
+    network = network_from_pbf(pbf, within=network_extent(_outline(areas), prepared.network_margin_km))
     nodes, edges = road_tables(network)
     nodes.to_parquet(folder / ROAD_NODES_FILE, index=False)
     edges.to_parquet(folder / ROAD_EDGES_FILE, index=False)
-    return _Roads(pbf, source, main_roads_from_tables(nodes, edges))
+    return _Roads(pbf, source, main_roads_from_tables(nodes, edges), prepared.network_margin_km)
 
 
-def _boundary(areas: gpd.GeoDataFrame) -> shapely.Geometry:
+def _outline(areas: gpd.GeoDataFrame) -> shapely.Geometry:
+    """The locality's outline: its areas as one shape."""
     return shapely.union_all(areas.geometry.to_numpy())
 
 
 def check_roads(root: Path | str, prepared: PreparedUpload) -> PreparedUpload:
     """Read an upload's road network (when it has one) and add its check to the report.
 
-    The extract is clipped to the areas and its drive network checked for parts not
-    connected to the rest (:func:`geo.ingest.networks.check_network`). The bytes are written to a
-    temporary file inside the data folder (the reader needs a file), removed afterwards.
+    The extract is read over the areas and their margin (``prepared.network_margin_km``) and
+    its drive network checked for parts not connected to the rest
+    (:func:`geo.ingest.networks.check_network`). The bytes are written to a temporary file
+    inside the data folder (the reader needs a file), removed afterwards.
     """
     roads = prepared.uploads.roads
     if roads is None or prepared.areas is None or not prepared.report.passed:
@@ -727,7 +734,8 @@ def check_roads(root: Path | str, prepared: PreparedUpload) -> PreparedUpload:
     try:
         scratch.mkdir()
         path.write_bytes(roads.content)
-        graph = build_mode_graph(network_from_pbf(path, clip_to=_boundary(prepared.areas)), "drive")
+        within = network_extent(_outline(prepared.areas), prepared.network_margin_km)
+        graph = build_mode_graph(network_from_pbf(path, within=within), "drive")
     except PlannerInputError as error:
         message = str(error).replace(f"{path}: ", "").replace(str(path), roads.name)
         issue = Issue("error", roads.name, None, None, message, "unreadable_file")
@@ -807,7 +815,7 @@ def _write_version(folder: Path, prepared: PreparedUpload, changes: ChangeSummar
                         "size_bytes": len(upload.content),
                         "sha256": hashlib.sha256(upload.content).hexdigest()})
     roads = _write_roads(folder, root, prepared, areas, version_id=version_id, parent=parent)
-    places = _osm_places(roads.pbf_path, _boundary(areas)) if roads.pbf_path else None
+    places = _osm_places(roads.pbf_path, _outline(areas)) if roads.pbf_path else None
     towns, area_towns, towns_from = derive_towns(areas, places)
     areas = areas.assign(town=area_towns.to_numpy())
     services = prepared.services
@@ -843,6 +851,9 @@ def _write_version(folder: Path, prepared: PreparedUpload, changes: ChangeSummar
         "accepted_warnings": accepted,
         "has_lookup": prepared.lookup is not None,
         "roads_source": roads.source,
+        "network_margin_km": roads.margin_km,
+        "road_network": describe_network(roads.source.rsplit("/", 1)[-1].removeprefix("roads-")
+                                         if roads.source else None, roads.margin_km),
         "towns_from": towns_from,
     }
     (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True), "utf-8")
@@ -894,6 +905,8 @@ def _read_manifest(folder: Path) -> DatasetVersion:
             has_lookup=bool(data.get("has_lookup", False)),
             has_roads=(folder / ROAD_NODES_FILE).is_file() and (folder / ROAD_EDGES_FILE).is_file(),
             towns_from=str(data.get("towns_from", "")),
+            network_margin_km=(None if data.get("network_margin_km") is None
+                               else float(data["network_margin_km"])),
         )
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise DatasetError(f"{path}: cannot read the version's manifest ({error})") from error

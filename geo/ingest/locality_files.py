@@ -7,6 +7,7 @@ naming the file and what is wrong.
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -31,6 +32,8 @@ from geo.locality import (
     Locality,
 )
 
+MANIFEST_FILE = "manifest.json"  # a saved version's description (geo.ingest.datasets)
+
 
 def load_locality(folder: Path | str = DEMO_FOLDER) -> Locality:
     """Read and check a locality folder (``locality.gpkg`` plus two road Parquet tables).
@@ -51,13 +54,36 @@ def load_locality(folder: Path | str = DEMO_FOLDER) -> Locality:
     layers["towns"] = _complete_towns(gpkg, layers["towns"], county_name)
     _check_services(gpkg, layers["services"])
     _check_roads(folder, nodes, edges)
+    fictional = "fictional" in county_name.lower()
     return Locality(
         name=county_name,
-        is_fictional="fictional" in county_name.lower(),
+        is_fictional=fictional,
         road_nodes=nodes,
         road_edges=edges,
+        road_network=_road_network(folder, fictional),
         **layers,
     )
+
+
+def _road_network(folder: Path, fictional: bool) -> str:
+    """What the folder's road network includes, in words: as its version's manifest says, else
+    for the demo or a folder of road tables."""
+    manifest = folder / MANIFEST_FILE
+    if manifest.is_file():
+        try:
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise DataFileError(f"{manifest}: cannot read the version's manifest ({error})") from error
+        if data.get("road_network"):
+            return str(data["road_network"])
+        if data.get("roads_source"):
+            return ("Roads and paths from an OpenStreetMap extract, inside the locality's boundary only (this "
+                    "version was saved before roads beyond it were kept).")
+        return "No road network was uploaded with this data."
+    if fictional:
+        return ("The demo's made-up road network: a motorway, A and B roads joining the towns and a mesh of "
+                "minor roads (data/README.md).")
+    return "The road network supplied with the data (its road_nodes and road_edges tables)."
 
 
 def _layer_names(gpkg: Path) -> set[str]:
@@ -187,11 +213,6 @@ def _complete_areas(areas: gpd.GeoDataFrame, locality_name: str) -> gpd.GeoDataF
     for column, values in derived.items():
         out[column] = number.get(column, empty).fillna(values)
     out["need_weight"] = number.get("need_weight", empty).fillna(adults * out["need_index"] / 100.0)
-    if any(c not in number or number[c].isna().any() for c in ("pwc_x", "pwc_y")):
-        centre = out.geometry.centroid
-        inside = centre.where(centre.within(out.geometry), out.geometry.representative_point())
-        out["pwc_x"] = number.get("pwc_x", empty).fillna(inside.x)
-        out["pwc_y"] = number.get("pwc_y", empty).fillna(inside.y)
     out["area_km2"] = number.get("area_km2", empty).fillna(out.geometry.area / 1e6)
     for column in NUMERIC_AREA_COLUMNS:
         if column not in out.columns:

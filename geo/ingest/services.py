@@ -29,6 +29,7 @@ from geo.ingest.cells import (
     row_number,
     value_at,
 )
+from geo.ingest.networks import DEFAULT_NETWORK_MARGIN_KM
 from geo.ingest.report import Issue, IssueList, Severity
 from geo.locality import SERVICE_COLUMNS, SERVICE_FUNCTIONS
 
@@ -289,9 +290,11 @@ def _service_points(table: Table, typed: pd.DataFrame, has_grid: bool) -> gpd.Ge
 
 
 def check_services_within(services: gpd.GeoDataFrame, boundary: shapely.Geometry, *,
-                          file: str, header: str = "location") -> list[Issue]:
-    """Services outside the areas: a warning (some serve residents from a city centre), or
-    an error when more than :data:`SERVICE_FAR_OUTSIDE_KM` km away (wrong coordinates)."""
+                          file: str, header: str = "location",
+                          margin_km: float = DEFAULT_NETWORK_MARGIN_KM) -> list[Issue]:
+    """Services outside the areas: a warning (some serve residents from a city centre) that says
+    whether the roads kept around the locality (``margin_km``) reach it, or an error when more
+    than :data:`SERVICE_FAR_OUTSIDE_KM` km away (wrong coordinates)."""
     issues = IssueList()
     located = services[services.geometry.notna() & ~services.geometry.is_empty]
     distance = shapely.distance(boundary, located.geometry.to_numpy())
@@ -300,7 +303,13 @@ def check_services_within(services: gpd.GeoDataFrame, boundary: shapely.Geometry
             continue
         km = metres / 1000.0
         severity: Severity = "error" if km > SERVICE_FAR_OUTSIDE_KM else "warning"
-        hint = " (check the coordinates)" if severity == "error" else ""
+        if severity == "error":
+            hint = " (check the coordinates)"
+        elif km <= margin_km:
+            hint = ": it is shown as outside the locality and reached by the roads beyond the boundary"
+        else:
+            hint = (f", beyond the {margin_km:g} km of roads kept around the locality, so journeys to it end "
+                    "with a straight line from the last road kept: keep roads further out to reach it by road")
         issues.add(severity, file, row_number(row), header,
                    f"service {service['name']!r} lies {km:,.1f} km outside the areas{hint}",
                    check="service_outside")

@@ -16,7 +16,12 @@ from geo.ingest.columns import ALIASES, age_column, normalise_header
 from geo.ingest.files import DEFAULT_LIMITS, Upload, UploadLimits, megabytes
 from geo.ingest.indicators import check_code_coverage, merge_indicators, parse_indicators
 from geo.ingest.lookups import CodeLookup, read_code_lookup, translate_codes
-from geo.ingest.networks import ComponentSummary, check_network
+from geo.ingest.networks import (
+    DEFAULT_NETWORK_MARGIN_KM,
+    MAX_NETWORK_MARGIN_KM,
+    ComponentSummary,
+    check_network,
+)
 from geo.ingest.report import Issue, ValidationReport
 from geo.ingest.services import (
     areas_outline,
@@ -37,6 +42,8 @@ class UploadOptions:
     headers the aliases miss. ``sheet``: which Excel sheet. ``adult_share``: estimate
     adults as this share of residents when no adult counts are given.
     ``locality_name``: the locality's name (also the district when none is given).
+    ``network_margin_km``: how far beyond the areas' boundary the road network (and a
+    timetable's stops) reach, so journeys may leave and re-enter the locality.
     """
 
     crs: str | int | None = None
@@ -46,6 +53,7 @@ class UploadOptions:
     adult_share: float | None = None
     locality_name: str = "Uploaded locality"
     limits: UploadLimits = DEFAULT_LIMITS
+    network_margin_km: float = DEFAULT_NETWORK_MARGIN_KM
 
 
 DEFAULT_OPTIONS = UploadOptions()
@@ -87,6 +95,7 @@ class PreparedUpload:
     lookup: CodeLookup | None = None
     areas_changed: bool = False
     services_changed: bool = False
+    network_margin_km: float = DEFAULT_NETWORK_MARGIN_KM
 
 
 def prepare_upload(uploads: UploadSet, *, options: UploadOptions = DEFAULT_OPTIONS,
@@ -112,6 +121,7 @@ def prepare_upload(uploads: UploadSet, *, options: UploadOptions = DEFAULT_OPTIO
                                 f"the file is {megabytes(len(upload.content))}; expected at most "
                                 f"{megabytes(options.limits.max_upload_bytes)}", "too_big"))
     issues.extend(_check_column_names(options.columns))
+    issues.extend(_check_margin(options.network_margin_km))
     if any(i.severity == "error" for i in issues):
         return PreparedUpload(ValidationReport(tuple(issues)), None, None, uploads)
     if uploads.areas is None and uploads.indicators:
@@ -139,7 +149,7 @@ def prepare_upload(uploads: UploadSet, *, options: UploadOptions = DEFAULT_OPTIO
         services = _prepare_services(uploads.services, options, areas, issues)
     elif services is not None and areas is not None and uploads.areas is not None:
         issues.extend(check_services_within(services, areas_outline(areas), file="services (kept from "
-                                            "the current version)"))
+                                            "the current version)", margin_km=options.network_margin_km))
     if uploads.network is not None:
         roads = uploads.roads.name if uploads.roads is not None else "road network"
         issues.extend(check_network(uploads.network, file=roads))
@@ -153,7 +163,17 @@ def prepare_upload(uploads: UploadSet, *, options: UploadOptions = DEFAULT_OPTIO
         lookup=lookup,
         areas_changed=uploads.areas is not None,
         services_changed=uploads.services is not None,
+        network_margin_km=options.network_margin_km,
     )
+
+
+def _check_margin(margin_km: float) -> list[Issue]:
+    """The road network's margin must be a distance the network can be read over."""
+    if isinstance(margin_km, int | float) and 0 <= margin_km <= MAX_NETWORK_MARGIN_KM:
+        return []
+    return [Issue("error", "road network margin", None, None,
+                  f"expected a distance from 0 to {MAX_NETWORK_MARGIN_KM:g} km beyond the boundary, "
+                  f"found {margin_km!r}", "out_of_range")]
 
 
 def _check_column_names(columns: Mapping[str, str]) -> list[Issue]:
@@ -255,5 +275,6 @@ def _prepare_services(upload: Upload, options: UploadOptions, areas: gpd.GeoData
         return services
     located = services[services.geometry.notna() & ~services.geometry.is_empty]
     header = table.header("latitude" if "latitude" in table.frame.columns else "easting")
-    issues.extend(check_services_within(located, areas_outline(areas), file=upload.name, header=header))
+    issues.extend(check_services_within(located, areas_outline(areas), file=upload.name, header=header,
+                                        margin_km=options.network_margin_km))
     return fill_service_places(services, areas)

@@ -75,9 +75,8 @@ def _lattice(populated: gpd.GeoDataFrame, graph: ModeGraph, n_lattice: int,
     gx, gy = (a.ravel() for a in np.meshgrid(xs, ys))
     hit, _ = populated.sindex.query(shapely.points(gx, gy), predicate="intersects")
     on_land = np.unique(hit)
-    distance, node = graph.node_tree.query(np.column_stack([gx[on_land], gy[on_land]]))
-    near = np.asarray(distance) <= max_snap_m
-    snapped = np.asarray(node)[near]
+    distance, node = graph.nearest_nodes(np.column_stack([gx[on_land], gy[on_land]]))
+    snapped = node[distance <= max_snap_m]
     _, first = np.unique(snapped, return_index=True)
     nodes = snapped[np.sort(first)]  # lattice order (south to north, west to east), no repeats
     return pd.DataFrame({

@@ -102,11 +102,15 @@ def certificate_text(gap_pct: float, *, stopped_early: bool = False) -> str:
 
 
 def site_names(candidates: pd.DataFrame, areas: pd.DataFrame) -> list[str]:
-    """A place name for each candidate: a lattice point by its area (and town), others by their own name."""
+    """A place name for each candidate: a lattice point by its area (and town), others by their own name;
+    a site in no area (a service just across the border) is named as outside the locality."""
     lookup = areas.set_index(areas["code"].astype(str))
     names = []
     for kind, name, code in zip(candidates["kind"], candidates["name"], candidates["area"], strict=True):
-        if kind != "lattice" or code not in lookup.index:
+        if code not in lookup.index:
+            names.append(f"{name} (outside the locality)")
+            continue
+        if kind != "lattice":
             names.append(str(name))
             continue
         area = lookup.loc[code]

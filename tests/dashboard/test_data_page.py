@@ -36,6 +36,7 @@ from dashboard.store_access import close_stores, store_for
 from geo.errors import PlannerInputError, UnsafeUploadError, UploadError
 from geo.ingest.datasets import active_version_id, list_versions
 from geo.ingest.files import Upload, UploadLimits
+from geo.ingest.networks import DEFAULT_NETWORK_MARGIN_KM
 from geo.locality import DEMO_FOLDER
 from geo.scenarios import Hub
 from geo.workspace.accounts import Role
@@ -43,7 +44,7 @@ from geo.workspace.store import sqlite_url
 from tests.support.rutland_upload import ADULT_SHARE, COLUMNS, N_AREAS, rutland_files
 from tests.support.upload_samples import csv_bytes, good_upload_set, indicator_frame, save_with_one_road
 
-NO_OPTIONS = ("", None, None, None)
+NO_OPTIONS: dict[str, Any] = {}
 LIMITS = UploadLimits(max_upload_bytes=2**20)
 
 
@@ -114,12 +115,20 @@ def test_the_forms_choices_are_read_and_mistakes_named() -> None:
     assert column_mapping("All Ages=pop_total\n\n imd = imd_score ") == {"All Ages": "pop_total", "imd": "imd_score"}
     with pytest.raises(PlannerInputError, match=r"HEADER=our_name.*found 'pop_total'"):
         column_mapping("pop_total")
-    options = upload_options(" Rutland ", "0.79", " EPSG:27700 ", "a=pop_total", LIMITS)
+    options = upload_options({"locality_name": " Rutland ", "adult_share": "0.79", "crs": " EPSG:27700 ",
+                              "columns": "a=pop_total", "layer": " areas ", "sheet": "Data",
+                              "network_margin_km": 4}, LIMITS)
     assert (options.locality_name, options.adult_share, options.crs) == ("Rutland", 0.79, "EPSG:27700")
-    assert upload_options("", None, "", None, LIMITS).locality_name == "Uploaded locality"
+    assert (options.layer, options.sheet, options.network_margin_km) == ("areas", "Data", 4.0)
+    blank = upload_options({}, LIMITS)
+    assert blank.locality_name == "Uploaded locality" and blank.network_margin_km == DEFAULT_NETWORK_MARGIN_KM
+    assert blank.layer is None and blank.sheet is None
     for share in ("1.5", "0", "many"):
         with pytest.raises(PlannerInputError, match="Share of residents who are adults"):
-            upload_options("", share, None, None, LIMITS)
+            upload_options({"adult_share": share}, LIMITS)
+    for margin in ("-1", "500", "far"):
+        with pytest.raises(PlannerInputError, match="Roads beyond the boundary: expected a number at least 0"):
+            upload_options({"network_margin_km": margin}, LIMITS)
 
 
 @pytest.mark.parametrize("value", ["0", "lots", "5000", "nan"])
@@ -235,7 +244,8 @@ def test_rutland_is_saved_used_and_switched_through_the_pages_jobs(request_conte
                                                                    shared_data: Path, tmp_path: Path) -> None:
     paths = rutland_files(shared_data, tmp_path / "files")
     files = browser_files({role: [Upload(p.name, p.read_bytes()) for p in chosen] for role, chosen in paths.items()})
-    options = ("Rutland", ADULT_SHARE, None, "\n".join(f"{k}={v}" for k, v in COLUMNS.items()))
+    options = {"locality_name": "Rutland", "adult_share": ADULT_SHARE,
+               "columns": "\n".join(f"{k}={v}" for k, v in COLUMNS.items())}
     progress: list[tuple[int, str]] = []
     _, checked, *_ = data_job(issue_ticket("check"), files, options, settings, progress=progress.append)
     assert checked["passed"] and checked["warnings"] > 0 and settings.datasets_folder.exists()

@@ -140,3 +140,10 @@ def test_geography_downloads_hold_areas_hubs_and_outreach_points(saved: dict[str
     info = pyogrio.read_info(path, layer="hubs")
     assert info["features"] == 6 and info["crs"] == "EPSG:27700"
     assert pyogrio.read_info(path, layer="areas")["features"] == saved["areas"]
+
+
+def test_the_pack_says_what_the_road_network_includes(saved: dict[str, Any]) -> None:
+    client = saved["app"].server.test_client()
+    page = client.get(export_url(saved["slug"], "briefing.html", version=1, mode="drive")).get_data(as_text=True)
+    assert "<b>Roads:</b> The demo&#39;s made-up road network" in page
+    assert "Where journeys start" not in page  # the demo gives every area its population-weighted centroid

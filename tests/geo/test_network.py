@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -18,7 +15,6 @@ from geo.network import (
     TravelSpeeds,
     build_mode_graph,
     contract_graph,
-    network_from_pbf,
     network_from_tables,
 )
 
@@ -47,6 +43,26 @@ def test_drive_seconds_follow_class_speeds() -> None:
     assert seconds_between(graph, 3, 4) == pytest.approx(350 / (35 / 3.6))
     assert seconds_between(graph, 4, 3) == pytest.approx(seconds_between(graph, 3, 4))
     assert graph.label == "Drive" and not graph.is_estimate and graph.wait_seconds == 0
+
+
+def test_driveways_are_driven_slowly_and_no_journey_starts_on_one() -> None:
+    """A house at the end of a 300 m driveway joins the road at the driveway's mouth, not at the house."""
+    nodes = pd.DataFrame({"node_id": [0, 1, 2, 3], "x": [0.0, 500.0, 1000.0, 1000.0],
+                          "y": [0.0, 0.0, 0.0, 300.0]})
+    edges = pd.DataFrame({"u": [0, 1, 2], "v": [1, 2, 3], "road_class": ["minor", "minor", "driveway"],
+                          "length_m": [500.0, 500.0, 300.0], "oneway": [False, False, False]})
+    network = network_from_tables(nodes, edges)
+    for mode in ("drive", "walk"):
+        graph = build_mode_graph(network, mode)
+        assert graph.n_nodes == 4  # the driveway stays part of the network ...
+        distance, node = graph.nearest_nodes(np.array([[1000.0, 290.0], [10.0, 0.0]]))
+        joined = graph.node_index[node]
+        assert joined.tolist() == [2, 0] and distance[0] == pytest.approx(290.0)  # ... but nobody starts on it
+    drive = build_mode_graph(network, "drive")
+    assert seconds_between(drive, 2, 3) == pytest.approx(300 / (DEFAULT_SPEEDS.driveway_kmh / 3.6))
+    assert DEFAULT_SPEEDS.driveway_kmh < DEFAULT_SPEEDS.minor_kmh
+    assert build_mode_graph(network, "drive").fingerprint != build_mode_graph(
+        network_from_tables(nodes, edges.assign(road_class="minor")), "drive").fingerprint
 
 
 def test_walk_avoids_motorways_and_ignores_one_way_streets() -> None:
@@ -194,34 +210,3 @@ def test_contracted_core_keeps_every_time_exact(seed: int, n_pinned: int, max_ad
     back = dijkstra(grown, indices=rows)[:, :core.n_nodes]
     np.testing.assert_allclose(back.T, full[:, targets], rtol=1e-12)
     np.testing.assert_array_equal(rows[core.core_nodes], np.arange(core.n_nodes))
-
-
-@pytest.mark.shared_data
-def test_rutland_openstreetmap_network_builds_clipped_to_the_county(shared_data: Path) -> None:
-    lsoas = gpd.read_file(shared_data / "lsoa_boundaries_by_la_2011" / "lsoa11_E06000017.geojson")
-    county = lsoas.to_crs(27700).union_all()
-    network = network_from_pbf(shared_data / "osm_rutland" / "rutland-latest.osm.pbf", clip_to=county)
-    drive = build_mode_graph(network, "drive")
-    walk = build_mode_graph(network, "walk")
-    minx, miny, maxx, maxy = county.bounds
-    assert minx <= network.x.min() and network.x.max() <= maxx
-    assert miny <= network.y.min() and network.y.max() <= maxy
-    assert 5_000 < drive.n_nodes < walk.n_nodes
-    assert drive.report.nodes_kept + drive.report.nodes_dropped + drive.report.nodes_unusable == network.n_nodes
-    # A1 and A47 are trunk roads: the drive graph has A-road speeds on it.
-    assert (network.edge_class == ROAD_CLASSES.index("a_road")).sum() > 100
-    assert (network.edge_class == ROAD_CLASSES.index("path")).sum() > 1_000
-
-
-@pytest.mark.shared_data
-def test_tiny_leeds_extract_keeps_the_main_component(shared_data: Path) -> None:
-    network = network_from_pbf(shared_data / "osm_leeds_its" / "its-example.osm.pbf")
-    drive = build_mode_graph(network, "drive")
-    assert drive.report.components_dropped > 0
-    assert 50 < drive.n_nodes < network.n_nodes
-    assert "left out" in drive.report.summary()
-
-
-def test_missing_pbf_is_reported(tmp_path: Path) -> None:
-    with pytest.raises(NetworkError, match="not found"):
-        network_from_pbf(tmp_path / "nowhere.osm.pbf")

@@ -6,11 +6,13 @@ import io
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from shapely.geometry import Point
 
 import geo.ingest.datasets as datasets
@@ -36,6 +38,7 @@ from geo.ingest.datasets import (
 )
 from geo.ingest.files import Upload
 from geo.ingest.locality_files import load_locality
+from geo.ingest.networks import DEFAULT_NETWORK_MARGIN_KM
 from geo.ingest.report import UploadRejectedError
 from geo.ingest.uploads import UploadSet, prepare_upload
 from geo.locality import AREA_COLUMNS
@@ -334,6 +337,10 @@ def test_cli_checks_the_rutland_road_network(shared_data: Path, tmp_path: Path) 
     assert code == 0, err
     roads = [i for i in json.loads(out)["issues"] if i["file"] == "rutland-latest.osm.pbf"]
     assert len(roads) == 1 and roads[0]["check"] == "disconnected_roads" and roads[0]["severity"] == "warning"
+    code, out, _ = _run("--data", str(tmp_path / "datasets"), "validate", "--areas", str(areas),
+                        "--indicators", str(population / "mysociety_lsoa_population_2019.csv"),
+                        "--adult-share", "0.79", "--network-margin-km", "90", "--json")
+    assert code == 1 and "expected a distance from 0 to 50 km beyond the boundary, found 90.0" in out
 
 
 @pytest.mark.slow
@@ -499,6 +506,13 @@ def test_rutland_from_public_files_is_a_working_locality(rutland: tuple[Path, da
     oakham = locality.towns.set_index("name").geometry["Oakham"]
     minutes = router.minutes_to_point(oakham.x, oakham.y)
     assert np.isfinite(minutes).all() and 0 < minutes.max() < 40  # a small county: all within 40 minutes
+    # The roads reach beyond the county (by the default margin), and the version says so.
+    county = locality.county.union_all()
+    outside = ~shapely.contains_xy(county, locality.road_nodes["x"], locality.road_nodes["y"])
+    assert outside.sum() > 500 and version.network_margin_km == DEFAULT_NETWORK_MARGIN_KM
+    assert "up to 10 km beyond the locality's boundary" in locality.road_network
+    assert "rutland-latest.osm.pbf" in locality.road_network and "driveways" in locality.road_network
+    assert locality.areas["pwc_x"].notna().all()  # the recipe's population-weighted centroids
 
 
 @pytest.mark.shared_data
@@ -517,3 +531,50 @@ def test_a_placement_runs_on_the_uploaded_locality(rutland: tuple[Path, datasets
     assert len(two.sites) == 2 and np.isfinite(two.mean_minutes)
     assert two.value <= one.value and two.bound <= two.value + 1e-6
     assert two.mean_minutes < one.mean_minutes < 30
+
+
+@pytest.mark.shared_data
+def test_population_weighted_centroids_by_area_code_set_where_journeys_start(
+        rutland: tuple[Path, datasets.DatasetVersion], shared_data: Path, tmp_path: Path) -> None:
+    """The recipe's centroids (a table keyed by LSOA code) are where journeys start: a journey within Ketton
+    starts in the village. Without them it starts in the middle of Ketton's large rural area, the check says
+    what that costs, and the field is left empty rather than holding the polygon's middle."""
+    from dataclasses import replace
+
+    from pyrosm import OSM
+
+    files = rutland_files(shared_data, tmp_path / "files")
+    with_centroids = load_locality(rutland[1].path)
+    table = pd.read_csv(files["indicators"][-1]).set_index("code")
+    given = with_centroids.areas.set_index("code")[["pwc_x", "pwc_y"]]
+    np.testing.assert_allclose(given.to_numpy(), table.loc[given.index, ["x", "y"]].to_numpy(), atol=0.1)
+
+    uploads = rutland_upload_set(files)
+    uploads = replace(uploads, indicators=uploads.indicators[:-1])  # the recipe without the centroids
+    root = tmp_path / "datasets"
+    prepared = check_roads(root, datasets.check_upload(root, uploads, options=rutland_options()))
+    assert [i.check for i in prepared.report.warnings].count("no_centroid") == 1
+    without = load_locality(save_version(root, prepared, accepted_warnings=prepared.report.warnings_digest,
+                                         locality_name="Rutland").path)
+    assert without.areas["pwc_x"].isna().all() and without.areas["pwc_y"].isna().all()
+
+    places = OSM(str(shared_data / "osm_rutland" / "rutland-latest.osm.pbf")).get_data_by_custom_criteria(
+        custom_filter={"place": ["village"]}, keep_ways=False, keep_relations=False).to_crs(27700)
+    names = places["tags"].map(lambda tags: json.loads(tags).get("name") if isinstance(tags, str) else None)
+    ketton = places.geometry[(places["name"] if "name" in places.columns else names) == "Ketton"].iloc[0]
+
+    def minutes_within_ketton(locality: Any) -> float:
+        router = AreaRouter.from_areas(build_mode_graph(network_from_tables(locality.road_nodes,
+                                                                            locality.road_edges)), locality.areas)
+        home = int(np.flatnonzero(locality.areas.contains(ketton))[0])
+        return float(router.minutes_to_point(ketton.x, ketton.y)[home])
+
+    assert minutes_within_ketton(with_centroids) < 2.0 < 4.0 < minutes_within_ketton(without)  # 1.7 against 4.3
+
+
+def test_an_upload_without_centroids_is_warned_of_what_it_costs(tmp_path: Path) -> None:
+    prepared = prepare_upload(good_upload_set(tmp_path))
+    [warning] = [i for i in prepared.report.issues if i.check == "no_centroid"]
+    assert "6 of 6 area(s)" in warning.message and "instead of from where its people live" in warning.message
+    assert "population-weighted centroids" in warning.message
+    assert prepared.areas is not None and prepared.areas["pwc_x"].isna().all()  # never a stand-in in the field

@@ -255,6 +255,9 @@ def test_services_outside_the_areas() -> None:
     issues = check_services_within(services, boundary, file="s.csv", header="Easting")
     assert [(i.severity, i.row) for i in issues] == [("warning", 3), ("error", 4)]
     assert "5.0 km outside" in issues[0].message and "check the coordinates" in issues[1].message
+    assert "shown as outside the locality and reached by the roads beyond the boundary" in issues[0].message
+    narrow = check_services_within(services, boundary, file="s.csv", header="Easting", margin_km=2)
+    assert "beyond the 2 km of roads kept around the locality" in narrow[0].message
 
 
 # ---------------------------------------------------------------------------------------

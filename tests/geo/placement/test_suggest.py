@@ -66,6 +66,8 @@ def test_lattice_points_are_named_by_their_area_and_town() -> None:
     assert site_names(candidates, areas) == ["Moor 001", "Bigton 004", "Bigton town centre"]
     areas["town"] = ["Rural", "Smallham"]
     assert site_names(candidates, areas)[1] == "Bigton 004, Smallham"
+    across = pd.DataFrame({"kind": ["existing_service"], "name": ["Stamford day centre"], "area": [""]})
+    assert site_names(across, areas) == ["Stamford day centre (outside the locality)"]  # in the roads' margin
 
 
 def test_kept_hubs_become_sites_of_their_own(grid) -> None:  # type: ignore[no-untyped-def]
