@@ -100,6 +100,7 @@ window.dsp = Object.assign(window.dsp || {}, {
 
   // dash-leaflet does not write a dragged marker's position back to Dash on its own.
   hubDragEnd: function (e) {
+    window.dsp.scheduleDeclutter();
     var hub = window.dsp.hubIdOf(e.target);
     var position = e.target.getLatLng();
     if (hub) { window.dsp.moveHub({kind: "move", hub: hub, lat: position.lat, lng: position.lng}); }
@@ -172,9 +173,112 @@ window.dsp = Object.assign(window.dsp || {}, {
   // A hub marker is on the map: it is announced by its title ("Hub: <name>"), and described by the
   // hidden sentence in its icon (its label, and how to move it from the keyboard).
   hubAdded: function (e) {
+    var dsp = window.dsp;
     var element = e.target.getElement && e.target.getElement();
     var help = element && element.querySelector("[id^='hub-help-']");
     if (help) { element.setAttribute("aria-describedby", help.id); }
+    dsp.watchMap(e.target._map);
+    dsp.hubMarkers = dsp.hubMarkers.filter(function (marker) { return marker._map; }).concat([e.target]);
+    dsp.scheduleDeclutter();
+  },
+
+  serviceAdded: function (e) {
+    window.dsp.watchMap(e.target._map);
+    window.dsp.serviceMarkers.push(e.target);
+    window.dsp.scheduleDeclutter();
+  },
+
+  hubMarkers: [],
+  serviceMarkers: [],
+
+  // Once per map: keep services clear of hubs after each zoom, and when the map's box changes size (the
+  // page settling, the key under it growing with the layer shown, a window resized) tell Leaflet, and
+  // fit the whole locality in again unless the planner has moved or zoomed the map themselves.
+  watchMap: function (map) {
+    var dsp = window.dsp;
+    if (!map || dsp.map === map) { return; }
+    dsp.map = map;
+    dsp.mapMovedByHand = false;
+    map.on("zoomend", dsp.scheduleDeclutter);
+    map.on("dragstart", function () { dsp.mapMovedByHand = true; });
+    var container = map.getContainer();
+    ["wheel", "keydown", "dblclick"].forEach(function (kind) {
+      container.addEventListener(kind, function (event) {
+        if (kind !== "keydown" || !event.target.closest(".leaflet-marker-icon")) { dsp.mapMovedByHand = true; }
+      }, true);
+    });
+    container.querySelectorAll(".leaflet-control-zoom a").forEach(function (button) {
+      button.addEventListener("click", function () { dsp.mapMovedByHand = true; });
+    });
+    if (window.ResizeObserver) {
+      new ResizeObserver(function () {
+        if (!container.clientWidth || !container.clientHeight) { return; }  // hidden: another view is open
+        map.invalidateSize({pan: false});
+        var home = dsp.localityBounds();
+        if (!dsp.mapMovedByHand && home) { map.fitBounds(home, {padding: [12, 12], animate: false}); }
+      }).observe(container);
+    }
+  },
+
+  localityBounds: function () {
+    var bounds = null;
+    var layers = window.dsp.areaLayers;
+    for (var i in layers) {
+      if (Object.prototype.hasOwnProperty.call(layers, i)) {
+        bounds = bounds ? bounds.extend(layers[i].getBounds()) : window.L.latLngBounds(layers[i].getBounds());
+      }
+    }
+    return bounds;
+  },
+
+  scheduleDeclutter: function () {
+    var dsp = window.dsp;
+    if (dsp.declutterPending) { return; }
+    dsp.declutterPending = true;
+    requestAnimationFrame(function () { dsp.declutterPending = false; dsp.declutter(); });
+  },
+
+  // No service symbol hides under a hub's disc or another service: each is nudged, on screen only,
+  // until its 24-pixel box clears every hub's box (34) and every other service's (WCAG 2.5.8). Boxes,
+  // not circles: the whole box of a marker takes the click. Its place on the map is unchanged.
+  HUB_CLEAR_PX: 31,  // centre to centre, across or down: half a hub's box (17), half a service's (12), a gap
+  SERVICE_CLEAR_PX: 26,
+  declutter: function () {
+    var dsp = window.dsp;
+    var map = dsp.map;
+    if (!map) { return; }
+    var services = dsp.serviceMarkers.filter(function (marker) { return marker._map === map && marker.getElement(); });
+    var at = services.map(function (marker) { return map.latLngToLayerPoint(marker.getLatLng()); });
+    var hubs = dsp.hubMarkers.filter(function (marker) { return marker._map === map; })
+      .map(function (marker) { return map.latLngToLayerPoint(marker.getLatLng()); });
+    var shift = at.map(function () { return [0, 0]; });
+    var push = function (i, from, clear, share) {  // move service i (share of the way) until it clears ``from``
+      var dx = at[i].x + shift[i][0] - from[0], dy = at[i].y + shift[i][1] - from[1];
+      var d = Math.max(Math.abs(dx), Math.abs(dy));
+      if (d >= clear) { return false; }
+      if (d < 0.5) { dx = 1; dy = -0.3; d = 1; }
+      shift[i][0] += share * dx * (clear / d - 1);
+      shift[i][1] += share * dy * (clear / d - 1);
+      return true;
+    };
+    for (var round = 0; round < 12; round += 1) {
+      var moved = false;
+      for (var i = 0; i < at.length; i += 1) {
+        for (var h = 0; h < hubs.length; h += 1) { moved = push(i, [hubs[h].x, hubs[h].y], dsp.HUB_CLEAR_PX, 1) || moved; }
+        for (var j = i + 1; j < at.length; j += 1) {
+          var other = [at[j].x + shift[j][0], at[j].y + shift[j][1]];
+          var mine = [at[i].x + shift[i][0], at[i].y + shift[i][1]];
+          if (push(i, other, dsp.SERVICE_CLEAR_PX, 0.5)) { push(j, mine, dsp.SERVICE_CLEAR_PX, 0.5); moved = true; }
+        }
+      }
+      if (!moved) { break; }
+    }
+    services.forEach(function (marker, k) {
+      var style = marker.getElement().style;
+      var left = Math.round(-12 + shift[k][0]) + "px", top = Math.round(-12 + shift[k][1]) + "px";
+      if (style.marginLeft !== left) { style.marginLeft = left; }  // the icon's anchor (12, 12), moved
+      if (style.marginTop !== top) { style.marginTop = top; }
+    });
   },
 
   // Recolour the areas in place: fill = {layer, palette, classes} (dashboard/map_panel.py area_fill).

@@ -2,7 +2,7 @@
  *
  * dcc.Tabs draws its tabs as plain <div>s. This marks them as a tab list, makes each tab
  * focusable, keeps aria-selected in step, and opens a tab with Enter or Space, or moves
- * between tabs with the left and right arrow keys (WCAG 2.1.1, 4.1.2).
+ * between tabs with the left and right arrow keys, Home and End (WCAG 2.1.1, 4.1.2).
  */
 (function () {
   function label(container) {
@@ -30,9 +30,11 @@
     if (event.key === "Enter" || event.key === " ") {
       event.preventDefault();
       tab.click();
-    } else if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
-      var next = event.key === "ArrowRight" ? tab.nextElementSibling : tab.previousElementSibling;
-      if (next) { event.preventDefault(); next.focus(); next.click(); }
+    } else {
+      var tabs = tab.parentElement.querySelectorAll(":scope > .tab");
+      var next = {ArrowRight: tab.nextElementSibling, ArrowLeft: tab.previousElementSibling,
+                  Home: tabs[0], End: tabs[tabs.length - 1]}[event.key];
+      if (next && next !== tab) { event.preventDefault(); next.focus(); next.click(); }
     }
   });
 

@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         hooks=data_access.renderer_hooks(),  # each callback request carries its page's data version
         on_error=data_access.page_data_changed,
     )
+    app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)  # what screen readers speak
     app.server.config["DSP_SETTINGS"] = settings
     # Dash 4 serves its scripts as text/javascript: without it here the first page went uncompressed
     # (7.2 MB on the demo). They are fingerprinted and cached by the browser, so each is compressed

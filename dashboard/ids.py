@@ -7,6 +7,8 @@ ROADS = "map-roads"
 SERVICES = "map-services"
 TOWNS = "map-towns"
 LAYER_PICKER = "layer-picker"
+MAP_COLUMN = "map-column"  # the map and its key (a skip link's target)
+SIDE_COLUMN = "side-column"  # the scenario, plan bar and tabs (a skip link's target)
 LEGEND = "map-legend"
 AREA_FILL = "area-fill"
 

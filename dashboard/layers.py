@@ -101,7 +101,7 @@ CATCHMENT_PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D5
 PLAN_LAYERS = {
     "access": ("Minutes to the nearest hub",
                "How long the journey to the nearest proposed hub (or one of its outreach points) "
-               "takes from each area, by the travel mode chosen below."),
+               "takes from each area, by the travel mode chosen in the Plan tab."),
     "catchment": ("Which hub serves each area",
                   "Each area takes the colour of the hub it can reach soonest: the hub's catchment."),
     "spend_per_need": ("Spend per need-weighted adult",

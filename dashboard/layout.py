@@ -51,25 +51,38 @@ def page(locality: Locality, folder: str) -> html.Div:
     from dashboard import appraisal_page, compare_page, present_page  # noqa: F401  (their views register)
 
     return html.Div(className="app-shell", children=[
-        html.A("Skip to the summary", href="#provision-summary", className="visually-hidden-focusable skip-link"),
+        *skip_links(),
         header(locality),
         html.Div(id=ids.DATA_CHANGED_NOTICE, hidden=True, role="alert", className="alert alert-warning m-2"),
         dcc.Location(id=ids.URL, refresh="callback-nav"),
         html.Main(id=ids.PLANNER_VIEW, className="app-main", disable_n_clicks=True, children=[
-            html.Div(className="map-column", children=[
-                planning_panel.kpi_band(),
+            planning_panel.kpi_band(),
+            html.Div(className="map-column", id=ids.MAP_COLUMN, tabIndex="-1", children=[
                 map_panel.layout(locality, folder),
+                map_panel.map_key(),
             ]),
-            html.Aside(className="side-column", children=[
+            html.Aside(className="side-column", id=ids.SIDE_COLUMN, tabIndex="-1",
+                       **attrs({"aria-label": "Plan, money and outcomes"}), children=[
                 scenario_bar.layout(),
                 planning_panel.plan_bar(locality, dataset_version_of(folder)),
                 side_tabs(locality, folder),
                 provision_panel.layout(summarise_provision(locality)),
+                html.P(footer_text(locality, dataset_version_of(folder)), className="side-footer small"),
             ]),
         ]),
-        html.Div(id=ids.PAGE_VIEW, className="page-view"),
+        html.Div(id=ids.PAGE_VIEW, className="page-view", tabIndex="-1"),
         html.Footer(className="app-footer small", children=footer_text(locality, dataset_version_of(folder))),
     ])
+
+
+def skip_links() -> list[html.A]:
+    """Skip links to what each page has: the planner's map and side panels, or another view's page.
+    The stylesheet shows only those whose target is on show (the planner is hidden on other views)."""
+    return [
+        html.A("Skip to the map", href=f"#{ids.MAP_COLUMN}", className="skip-link skip-planner"),
+        html.A("Skip to the side panels", href=f"#{ids.SIDE_COLUMN}", className="skip-link skip-planner"),
+        html.A("Skip to the page", href=f"#{ids.PAGE_VIEW}", className="skip-link skip-page"),
+    ]
 
 
 def side_tabs(locality: Locality, folder: str) -> html.Div:
@@ -82,7 +95,6 @@ def side_tabs(locality: Locality, folder: str) -> html.Div:
     return html.Div([dcc.Store(id=ids.PLACES_PLAN), dcc.Tabs(
         id=ids.SIDE_TABS, value=ids.TAB_PLAN, className="side-tabs", parent_className="side-tabs-parent", children=[
         dcc.Tab(label="Plan", value=ids.TAB_PLAN, children=html.Div(className="side-tab-body", children=[
-            map_panel.layer_controls(),
             planning_panel.layout(locality),
             suggest_panel.layout(folder),
         ])),

@@ -79,6 +79,7 @@ def service_markers(locality: Locality) -> list[dl.DivMarker]:
             keyboard=True,
             iconOptions={"html": service_icon_html(row["service_type"]), "className": "service-marker",
                          "iconSize": [24, 24], "iconAnchor": [12, 12]},
+            eventHandlers={"add": {"variable": "dsp.serviceAdded"}},
             children=dl.Tooltip(service_tooltip(row), direction="top", offset=[0, -10], className="service-tooltip"),
         ))
     return markers
@@ -148,20 +149,23 @@ def layout(locality: Locality, folder: str) -> html.Div:
     ])
 
 
-def layer_controls() -> dbc.Card:
-    """The layer picker and the legend that explains the colours in plain words."""
-    return dbc.Card(className="panel-card", children=[
-        dbc.CardHeader(html.H2("Colour the map by", className="h5 mb-0")),
-        dbc.CardBody([
-            dbc.RadioItems(
+def map_key() -> html.Section:
+    """Under the map, always in view with it: the layer picker, the legend that explains the colours in
+    plain words, and the service symbols. A select is one Tab stop, where eleven radios were eleven."""
+    return html.Section(className="map-key", **attrs({"aria-label": "Map key"}), children=[
+        html.Div(className="map-key-picker", children=[
+            dbc.Label("Colour the map by", html_for=ids.LAYER_PICKER, className="fw-semibold mb-0"),
+            dbc.Select(
                 id=ids.LAYER_PICKER,
                 options=[{"label": label, "value": key} for key, (label, _) in PLAN_LAYERS.items()]
                 + [{"label": layer.label, "value": layer.key} for layer in AREA_LAYERS],
                 value=DEFAULT_LAYER,
                 className="layer-picker",
             ),
-            html.Div(html_slot(ids.LEGEND), className="legend mt-3", **attrs({"aria-live": "polite"})),
-            html.H3("Existing services", className="h6 mt-3"),
+        ]),
+        html.Div(html_slot(ids.LEGEND), className="legend", **attrs({"aria-live": "polite"})),
+        html.Div(className="map-key-services", children=[
+            html.H3("Today's services", className="h6 mb-0"),
             services_key(),
         ]),
     ])

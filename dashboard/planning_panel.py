@@ -101,7 +101,7 @@ def hub_markers(plan: ScenarioContent, selected: str | None) -> list[Any]:
                                                locked=hub.locked),
                          "className": "hub-marker", "iconSize": [34, 34], "iconAnchor": [17, 17]},
             eventHandlers={"dragend": {"variable": "dsp.hubDragEnd"}, "click": {"variable": "dsp.hubClick"},
-                           "add": {"variable": "dsp.hubAdded"}},
+                           "add": {"variable": "dsp.hubAdded"}, "move": {"variable": "dsp.scheduleDeclutter"}},
             children=dl.Tooltip(f"{hub.name}" + (" (locked)" if hub.locked else " - drag to move")),
         ))
     return children

@@ -49,7 +49,7 @@ from geo.network import MODE_LABELS, mode_note
 from geo.workspace import follow
 
 CALLBACKS = CallbackRegistry()
-VIEWS = {"map": "Map and headline figures", "groups": "Who is reached", "spend": "Fairness of spend"}
+VIEWS = {"map": "Map and figures", "groups": "Who is reached", "spend": "Fairness of spend"}
 DEFAULT_VIEW = "map"
 FOLLOW_POLL_MS = 1000
 MAP_HEIGHT = None  # the map fills the height the screen has left (.present-map-graph in assets CSS)
@@ -186,7 +186,9 @@ def stage_outputs(what: dict[str, Any]) -> tuple[Any, Any, bool, list[Any]]:
 
 def stage(what: dict[str, Any]) -> html.Section:
     title, figure, hidden, body = stage_outputs(what)
-    return html.Section(className="present-stage", **attrs({"aria-live": "polite"}), children=[
+    # Focusable, so the keyboard can scroll it on a screen too small for the view (it fits from 1024x768).
+    return html.Section(className="present-stage", tabIndex="0",
+                        **attrs({"aria-live": "polite", "aria-labelledby": ids.PRESENT_TITLE}), children=[
         html.H2(title, id=ids.PRESENT_TITLE, className="present-title"),
         html.Div(className="present-grid", children=[
             html.Div(id=ids.PRESENT_MAP_WRAP, className="present-map-wrap", hidden=hidden, children=[

@@ -1,14 +1,22 @@
-"""Today's provision at a glance: total spend, the split by service model, spend by district."""
+"""Today's provision at a glance: total spend, the split by service model, spend by district.
+
+The two breakdowns are tables with bars drawn in CSS, not charts: the card is on the first
+screen, and a Plotly chart there would make every first visit download and start Plotly
+(1.4 MB compressed, most of the page) before the map is usable. A table also reads out
+row by row to a screen reader.
+"""
 
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
-from dash import dcc, html
+from dash import html
 
 from dashboard import ids
-from dashboard.charts import CATEGORICAL, base_layout, horizontal_bars, plotly_text
+from dashboard.attrs import attrs
+from dashboard.charts import CATEGORICAL
 from geo.provision import ProvisionSummary
+
+SPEND_COLOUR, NEED_COLOUR = CATEGORICAL[0], CATEGORICAL[1]
 
 
 def _money(value: float) -> str:
@@ -23,36 +31,43 @@ def headline(label: str, value: str, element_id: str, note: str = "") -> html.Di
     ])
 
 
-def split_figure(summary: ProvisionSummary) -> go.Figure:
+def bar(share: float, longest: float, colour: str, *, hatched: bool = False) -> html.Span:
+    """A bar as long as ``share`` against the longest in its table; decoration, the number beside it says it."""
+    width = 100 * share / longest if longest > 0 else 0
+    return html.Span(className="bar" + (" bar-hatched" if hatched else ""),
+                     style={"width": f"{width:.1f}%", "backgroundColor": colour}, **attrs({"aria-hidden": "true"}))
+
+
+def split_table(summary: ProvisionSummary) -> html.Table:
+    """Where the money goes today, by kind of support: a row per kind, its share and amount."""
     model = summary.by_model
-    return horizontal_bars(
-        [name.replace(" ", "<br>", 1) if len(name) > 20 else name for name in model["model"]],
-        100 * model["share"],
-        title="Where the money goes today, by kind of support",
-        text=[f"{share:.0%}  ({_money(spend)})"
-              for share, spend in zip(model["share"], model["spend_gbp"], strict=True)],
-        colours=CATEGORICAL[:3], height=220,
-    )
-
-
-def district_figure(summary: ProvisionSummary) -> go.Figure:
-    table = summary.by_district
-    districts = [plotly_text(name) for name in table["district"]]
-    figure = go.Figure([
-        go.Bar(name="Share of spend", y=districts, x=100 * table["spend_share"], orientation="h",
-               marker_color=CATEGORICAL[0], text=[f"{v:.0%}" for v in table["spend_share"]], textposition="outside",
-               hoverinfo="skip"),
-        go.Bar(name="Share of need", y=districts, x=100 * table["need_share"], orientation="h",
-               marker_color=CATEGORICAL[1], marker_pattern_shape="/", text=[f"{v:.0%}" for v in table["need_share"]],
-               textposition="outside", hoverinfo="skip"),
+    longest = float(model["share"].max())
+    return html.Table(id=ids.PROVISION_SPLIT_CHART, className="bar-table", children=[
+        html.Caption("Where the money goes today, by kind of support"),
+        html.Thead(html.Tr([html.Th("Kind of support", scope="col"), html.Th("Share of spend", scope="col")])),
+        html.Tbody([html.Tr([
+            html.Th(str(name), scope="row"),
+            html.Td([bar(float(share), longest, colour), html.Span(f"{share:.0%} ({_money(float(spend))})")]),
+        ]) for name, share, spend, colour in zip(model["model"], model["share"], model["spend_gbp"], CATEGORICAL,
+                                                 strict=False)]),
     ])
-    figure.update_yaxes(autorange="reversed", automargin=True)
-    longest = 100 * max(table["spend_share"].max(), table["need_share"].max())
-    figure.update_xaxes(visible=False, range=[0, longest * 1.25])
-    base_layout(figure, title="Spend against need, by district", height=300)
-    figure.update_layout(showlegend=True, barmode="group",
-                         legend={"orientation": "h", "y": -0.05, "x": 0, "font": {"size": 14}})
-    return figure
+
+
+def district_table(summary: ProvisionSummary) -> html.Table:
+    """Spend against need, by district: two bars a district, spend solid and need hatched."""
+    table = summary.by_district
+    longest = float(max(table["spend_share"].max(), table["need_share"].max()))
+    return html.Table(id=ids.PROVISION_DISTRICT_CHART, className="bar-table", children=[
+        html.Caption("Spend against need, by district"),
+        html.Thead(html.Tr([html.Th("District", scope="col"), html.Th("Share of spend", scope="col"),
+                            html.Th("Share of need", scope="col")])),
+        html.Tbody([html.Tr([
+            html.Th(str(district), scope="row"),
+            html.Td([bar(float(spend), longest, SPEND_COLOUR), html.Span(f"{spend:.0%}")]),
+            html.Td([bar(float(need), longest, NEED_COLOUR, hatched=True), html.Span(f"{need:.0%}")]),
+        ]) for district, spend, need in zip(table["district"], table["spend_share"], table["need_share"],
+                                            strict=True)]),
+    ])
 
 
 def layout(summary: ProvisionSummary) -> dbc.Card:
@@ -71,10 +86,8 @@ def layout(summary: ProvisionSummary) -> dbc.Card:
                 headline("services", str(summary.services), "provision-services"),
             ]),
             html.P(town_sentence, id=ids.PROVISION_BIGGEST_TOWN, className="lead-sentence"),
-            dcc.Graph(id=ids.PROVISION_SPLIT_CHART, figure=split_figure(summary),
-                      config={"displayModeBar": False}, responsive=True),
-            dcc.Graph(id=ids.PROVISION_DISTRICT_CHART, figure=district_figure(summary),
-                      config={"displayModeBar": False}, responsive=True),
+            split_table(summary),
+            district_table(summary),
             html.P(className="small text-muted mb-0", children=(
                 "Need is the estimated number of adults needing support, weighted by rates of severe "
                 "mental illness and common mental disorders (see the 'Need index' layer).")),

@@ -317,15 +317,18 @@ def _section(summary: str, children: list[Any]) -> html.Details:
     return html.Details(className="scenario-section", children=[html.Summary(summary), html.Div(children)])
 
 
-def layout() -> dbc.Card:
-    """The compact scenario card at the top of the side column."""
+def layout() -> html.Div:
+    """The scenario card at the top of the side column, folded to one line (what is open, who may see
+    it) so the tabs below stay in view on a projector's screen; what an action says shows below it."""
     visibility_options = [{"label": html.Span([html.Strong(label), f": {meaning}."]), "value": key}
                           for key, (label, meaning) in VISIBILITY_WORDS.items()]
-    return dbc.Card(className="panel-card scenario-card", id=ids.SCENARIO_CARD, children=[
-        dbc.CardHeader(html.H2("Scenario", className="h5 mb-0")),
-        dbc.CardBody([
+    card = html.Details(className="card panel-card scenario-card", id=ids.SCENARIO_CARD, children=[
+        html.Summary(className="card-header scenario-summary", children=[
+            html.H2("Scenario", className="h5 mb-0"),
+            html.Span(heading_text(None), id=ids.SCENARIO_HEADING, className="scenario-heading"),
+        ]),
+        html.Div(className="card-body", children=[
             dcc.Store(id=ids.SCENARIO, data=None),
-            html.P(heading_text(None), id=ids.SCENARIO_HEADING, className="scenario-heading mb-1"),
             html.P(id=ids.SCENARIO_WHO, className="small text-muted mb-2"),
             html.Div(className="d-flex gap-2 align-items-end", children=[
                 html.Div(className="flex-grow-1", children=[
@@ -346,16 +349,6 @@ def layout() -> dbc.Card:
                 _button("Duplicate", ids.SCENARIO_DUPLICATE, "Copy this version into a new draft scenario"),
                 _button("Delete", ids.SCENARIO_DELETE, "Move this scenario to the deleted list (it can be undeleted)",
                         "danger"),
-            ]),
-            html.Div(id=ids.SCENARIO_MESSAGE, role="status", **attrs({"aria-live": "polite"})),
-            dbc.Alert(id=ids.SCENARIO_CONFLICT, is_open=False, color="warning", className="mt-2 mb-0", children=[
-                html.P(id=ids.SCENARIO_CONFLICT_TEXT, className="mb-2"),
-                html.Div(className="d-flex flex-wrap gap-2", children=[
-                    dbc.Button("Save my plan as a new scenario", id=ids.SCENARIO_CONFLICT_SAVE_AS, color="primary",
-                               size="sm"),
-                    dbc.Button("Open the newest version instead", id=ids.SCENARIO_CONFLICT_OPEN, color="secondary",
-                               outline=True, size="sm", title="Your unsaved changes are replaced by theirs"),
-                ]),
             ]),
             _section("Who can see it", [
                 dbc.RadioItems(id=ids.SCENARIO_VISIBILITY, value="draft", options=visibility_options,
@@ -392,6 +385,19 @@ def layout() -> dbc.Card:
                 ]),
             ]),
             _section("Download", [html.Div(id=ids.SCENARIO_DOWNLOADS, children=download_links(None, None))]),
+        ]),
+    ])
+    return html.Div(className="scenario-bar", children=[
+        card,
+        html.Div(id=ids.SCENARIO_MESSAGE, role="status", **attrs({"aria-live": "polite"})),
+        dbc.Alert(id=ids.SCENARIO_CONFLICT, is_open=False, color="warning", className="mt-2 mb-0", children=[
+            html.P(id=ids.SCENARIO_CONFLICT_TEXT, className="mb-2"),
+            html.Div(className="d-flex flex-wrap gap-2", children=[
+                dbc.Button("Save my plan as a new scenario", id=ids.SCENARIO_CONFLICT_SAVE_AS, color="primary",
+                           size="sm"),
+                dbc.Button("Open the newest version instead", id=ids.SCENARIO_CONFLICT_OPEN, color="secondary",
+                           outline=True, size="sm", title="Your unsaved changes are replaced by theirs"),
+            ]),
         ]),
     ])
 

@@ -10,6 +10,9 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 from dashboard.live_server import CHROMIUM, CHROMIUM_ARGS, running_app
+from data.example_plans import example_plans
+from geo.workspace.store import init_store, sqlite_url
+from tests.support.browser import ExampleApp
 
 
 @pytest.fixture(scope="session")
@@ -46,3 +49,17 @@ def page(browser: Browser) -> Iterator[Page]:
     yield opened
     context.close()
     assert errors == [], f"browser console errors: {errors}"
+
+
+@pytest.fixture(scope="session")
+def example_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExampleApp]:
+    """The app (single-user) on a store with the three example plans saved, the four-hub one public."""
+    instance: Path = tmp_path_factory.mktemp("example-instance")
+    plans = example_plans()
+    with init_store(sqlite_url(instance)) as store:
+        local = store.create_user("local", "a long random password", "admin", steering_group=True)
+        slugs = [store.create_scenario(local, title, plans[key], visibility=visibility).scenario.slug
+                 for title, key, visibility in (("Six hubs", "six", "group"), ("Four hubs", "four", "public"),
+                                                ("Two moved north", "north", "group"))]
+    with running_app({"INSTANCE_FOLDER": str(instance)}) as url:
+        yield ExampleApp(url, *slugs)

@@ -44,7 +44,7 @@ def test_switching_layer_changes_legend_and_colours(page: Page, app_url: str) ->
     before_colours = area_colours(page)
     before_paints = page.evaluate("window.dsp.paintCount")
 
-    page.get_by_label("Black and minority ethnic residents").check()
+    page.get_by_label("Colour the map by").select_option(label="Black and minority ethnic residents")
     expect(legend).to_contain_text("Black and minority ethnic residents")
     expect(legend).to_contain_text("% of residents")
     page.wait_for_function(f"window.dsp.paintCount > {before_paints}")

@@ -19,6 +19,7 @@ def test_save_then_reopen_a_version_by_its_address(page: Page, app_url: str) -> 
     expect(page.locator("#worst-areas")).not_to_be_empty()
     first_figure = page.locator("#kpi-mean-minutes").inner_text()
     first_worst = page.locator("#worst-areas").inner_text()
+    page.get_by_text("Scenario", exact=True).click()  # unfold the scenario card
     page.get_by_label("Scenario name").fill("Browser round trip")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator("#scenario-message")).to_contain_text("Saved as a new scenario")

@@ -24,7 +24,7 @@ from dashboard.investment_panel import district_clicked, district_figure, lot_fi
 from dashboard.map_panel import town_labels
 from dashboard.money_charts import waterfall_figure
 from dashboard.planning_panel import group_table, hub_icon_html, hub_markers, initial_plan, worst_areas
-from dashboard.provision_panel import district_figure as provision_district_figure
+from dashboard.provision_panel import district_table
 from dashboard.scenario_figures import Chosen, ScenarioFigures, scenario_figures
 from geo.appraisal import AppraisalResults
 from geo.errors import PlannerInputError
@@ -138,12 +138,18 @@ def test_money_charts_escape_districts_and_lots(folder: str, locality: Locality)
                           "amount_gbp": [1.0, 2.0], "measure": ["absolute", "relative"],
                           "running_total_gbp": [1.0, 3.0]})
     drawn = {"districts": district_figure(table, selected=districts[0]), "lots": lot_figure(lots),
-             "waterfall": waterfall_figure(steps),
-             "provision by district": provision_district_figure(summarise_provision(locality))}
+             "waterfall": waterfall_figure(steps)}
     for name, figure in drawn.items():
         assert markup_in(figure) == [], name
     clicked = {"points": [{"y": district_figure(table, selected=None)["data"][0]["y"][1]}]}
     assert district_clicked(clicked, set(districts)) == districts[1]  # a click still finds its district
+
+
+def test_todays_provision_shows_district_names_as_text(locality: Locality) -> None:
+    """The provision card's tables are Dash components: a name is a text child, which React escapes."""
+    body = district_table(summarise_provision(locality)).children[-1]
+    names = [row.children[0].children for row in body.children]
+    assert set(names) == set(locality.areas["district"]) and any(unescaped_markup(n) for n in names)
 
 
 def test_appraisal_totals_escape_option_names() -> None:

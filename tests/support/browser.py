@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from playwright.sync_api import Page
+
+PROJECTOR = {"width": 1024, "height": 768}  # the smallest screen a room is shown the planner on
+
+
+@dataclasses.dataclass(frozen=True)
+class ExampleApp:
+    """The app serving the three example plans, saved (fixture ``example_app``): its address and their slugs."""
+
+    url: str
+    six: str
+    four: str  # public
+    north: str
+
+    @property
+    def all(self) -> str:
+        return f"{self.six},{self.four},{self.north}"
 
 
 def wait_for_map(page: Page) -> None:
