@@ -434,8 +434,7 @@ def run() -> dict[str, Figure]:
         "drag_to_panels_ms_p90_demo": figure(demo.p90_ms(), "ms"),
         "bytes_per_drag_update_demo": figure(statistics.median(s.bytes_down for s in demo.samples),
                                              "bytes (compressed, as sent)"),
-        "first_page_bytes_demo": figure(demo.first_page_bytes, "bytes (compressed, as sent)"),
-    }
+    }  # the first page's bytes and time: benchmarks/bench_first_screen.py
     money_tab = results[1]
     peer = "the same drags with the Plan tab open"
     figures |= {

@@ -30,17 +30,18 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_app(env: dict[str, str] | None = None, *, timeout_s: float = 60.0,
-                python: str = sys.executable) -> Iterator[str]:
+                python: str = sys.executable, root: Path = PROJECT_ROOT) -> Iterator[str]:
     """Run ``python app.py`` on a free loopback port; yield its URL; stop it afterwards.
 
-    ``python`` is the interpreter to run it with (another environment's, say).
+    ``python`` is the interpreter to run it with (another environment's, say); ``root`` the
+    checkout to run (another build of the app, as a benchmark's peer).
     """
     port = free_port()
     child_env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), **(env or {})}
     url = f"http://127.0.0.1:{port}"
     # The server's output goes to a file: a pipe nobody reads would fill and stall it.
     with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen([python, "app.py"], cwd=PROJECT_ROOT, env=child_env,
+        process = subprocess.Popen([python, "app.py"], cwd=root, env=child_env,
                                    stdout=log, stderr=subprocess.STDOUT)
         try:
             _wait_until_answering(url, process, log, timeout_s)

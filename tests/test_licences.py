@@ -59,7 +59,18 @@ def licences(distribution: metadata.Distribution) -> list[str]:
         return [SPDX_NAMES[field[0]]]
     classified = {SPDX_NAMES.get(c.split(" :: ")[-1], c.split(" :: ")[-1])
                   for c in meta.get_all("Classifier") or [] if c.startswith("License ::") and "OSI Approved ::" in c}
-    return sorted(classified) or ["unknown"]
+    return sorted(classified) or licence_file_heading(distribution)
+
+
+def licence_file_heading(distribution: metadata.Distribution) -> list[str]:
+    """The licence named by the first line of the package's own licence file (``License-File``), when its
+    metadata names none ("MIT License" -> MIT); else "unknown"."""
+    for name in distribution.metadata.get_all("License-File") or []:
+        text = distribution.read_text(f"licenses/{name}") or distribution.read_text(name) or ""
+        heading = text.strip().splitlines()[0].strip() if text.strip() else ""
+        if heading in SPDX_NAMES:
+            return [SPDX_NAMES[heading]]
+    return ["unknown"]
 
 
 def disallowed(pins: dict[str, str], *, path: list[str] | None = None) -> dict[str, list[str]]:
