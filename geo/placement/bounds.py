@@ -24,6 +24,7 @@ turns "within a unit" into "optimal".
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import itertools
 import math
@@ -34,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from geo.placement.heuristics import interchange
+from geo.placement.heuristics import interchange, perturbed_search
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -161,19 +162,43 @@ class _Search:
         self.progress(self.reported, 100)
 
 
-class _Relaxation:
-    """The Lagrangian relaxation restricted to a subset of sites and of area-site pairs.
+@dataclass(frozen=True)
+class _Scope:
+    """The areas, sites (global positions) and area-site pairs a subtree still needs.
 
-    ``matrix`` holds the pair costs of the subset's columns with ``+inf`` for pairs
-    proven useless; every index below is a position in the subset.
+    ``keep`` (rows x sites, None for all) marks the pairs still usable. Areas whose
+    service is settled (their only usable pair is to a site forced open) leave ``rows``
+    and their cost moves into ``offset``; ``settled_by`` names the forced sites already
+    applied that way, so a node forcing no new site reuses the scope.
     """
 
-    def __init__(self, pair_cost: FloatArray, sites: IntArray, keep: BoolArray | None,
-                 n_hubs: int, side: Sequence[SideConstraint]) -> None:
-        matrix = pair_cost[:, sites]
-        if keep is not None:
-            matrix = np.where(keep[:, sites], matrix, np.inf)
-        self.sites = np.asarray(sites, dtype=np.intp)
+    rows: IntArray
+    sites: IntArray
+    keep: BoolArray | None
+    offset: float = 0.0
+    settled_by: frozenset[int] = frozenset()
+
+
+class _Relaxation:
+    """The Lagrangian relaxation restricted to a scope: some areas, sites and pairs.
+
+    ``matrix`` holds the pair costs of the scope's rows and columns with ``+inf`` for
+    pairs proven useless; site indices below are positions in the scope, while the
+    multipliers ``u`` stay one per area of the whole problem (areas outside the scope
+    keep theirs unchanged).
+    """
+
+    def __init__(self, pair_cost: FloatArray, scope: _Scope, n_hubs: int,
+                 side: Sequence[SideConstraint]) -> None:
+        rows, sites = scope.rows, np.asarray(scope.sites, dtype=np.intp)
+        matrix = pair_cost[np.ix_(rows, sites)]
+        if scope.keep is not None:
+            matrix = np.where(scope.keep, matrix, np.inf)
+        self.scope = scope
+        self.rows = rows
+        self.all_rows = pair_cost.shape[0]
+        self.offset = scope.offset
+        self.sites = sites
         self.matrix = np.ascontiguousarray(matrix)
         self.columns = np.asfortranarray(matrix)
         self.buffer = np.empty_like(self.matrix)
@@ -184,7 +209,7 @@ class _Relaxation:
         # subgradient is then on the scale of the areas' (at most one per area), which
         # keeps one step length sensible for both kinds of multiplier.
         scales = [max(float(np.abs(c.coef).max(initial=0.0)), 1e-300) for c in side]
-        self.side_coef = [np.where(finite, c.coef[:, sites], 0.0) / scale
+        self.side_coef = [np.where(finite, c.coef[np.ix_(rows, sites)], 0.0) / scale
                           for c, scale in zip(side, scales, strict=True)]
         self.side_rhs = np.array([c.rhs / scale for c, scale in zip(side, scales, strict=True)],
                                  dtype=np.float64)
@@ -194,7 +219,8 @@ class _Relaxation:
                  ) -> tuple[float, FloatArray, FloatArray, IntArray, FloatArray]:
         """Return bound, subgradients (areas, side rows), chosen sites and site reduced costs."""
         reduced = self.buffer
-        np.subtract(self.matrix, u[:, None], out=reduced)
+        u_in = u[self.rows]
+        np.subtract(self.matrix, u_in[:, None], out=reduced)
         for coef, weight in zip(self.side_coef, mu, strict=True):
             if weight != 0.0:
                 reduced -= weight * coef
@@ -209,14 +235,15 @@ class _Relaxation:
             sites = np.concatenate((forced_sites, chosen)).astype(np.intp)
         else:
             sites = forced_sites.astype(np.intp)
-        bound = float(u.sum() + mu @ self.side_rhs + rho[sites].sum())
-        open_reduced = self.columns[:, sites] - u[:, None]
+        bound = float(u_in.sum() + self.offset + mu @ self.side_rhs + rho[sites].sum())
+        open_reduced = self.columns[:, sites] - u_in[:, None]
         open_coef = [coef[:, sites] for coef in self.side_coef]
         for coef, weight in zip(open_coef, mu, strict=True):
             if weight != 0.0:
                 open_reduced -= weight * coef
         active = open_reduced < 0.0
-        grad_u = 1.0 - active.sum(axis=1)
+        grad_u = np.zeros(self.all_rows)
+        grad_u[self.rows] = 1.0 - active.sum(axis=1)
         grad_mu = np.array([self.side_rhs[r] - float(coef[active].sum())
                             for r, coef in enumerate(open_coef)], dtype=np.float64)
         return bound, grad_u, grad_mu, sites, rho
@@ -233,12 +260,32 @@ class _Node:
     scope: _Scope | None = None
 
 
-@dataclass(frozen=True)
-class _Scope:
-    """The sites (global columns) and area-site pairs a subtree still needs."""
+def _settled(pair_cost: FloatArray, scope: _Scope, forced: IntArray) -> _Scope:
+    """Drop what sites forced open make useless: the scope for a node with ``forced`` open.
 
-    sites: IntArray
-    keep: BoolArray
+    Every area is served by its nearest open hub, so once a site is forced open an
+    area never uses a pair costing more than its pair to that site: those pairs go,
+    which tightens the bound as well as shrinking the work. An area left with only
+    its pair to a forced site is settled: its cost joins ``offset`` and it leaves the
+    rows. ``forced`` are positions in ``scope.sites``.
+    """
+    applied = frozenset(int(s) for s in scope.sites[forced])
+    if applied <= scope.settled_by or forced.size == 0:
+        return scope
+    matrix = pair_cost[np.ix_(scope.rows, scope.sites)]
+    if scope.keep is not None:
+        matrix = np.where(scope.keep, matrix, np.inf)
+    at_forced = matrix[:, forced]
+    nearest = np.argmin(at_forced, axis=1)
+    rows = np.arange(matrix.shape[0])
+    cap = at_forced[rows, nearest]
+    capped = np.isfinite(cap)
+    keep = np.isfinite(matrix) & (~capped[:, None] | (matrix < cap[:, None]))
+    keep[rows[capped], forced[nearest[capped]]] = True
+    settled = capped & (keep.sum(axis=1) == 1)
+    return _Scope(rows=scope.rows[~settled], sites=scope.sites, keep=keep[~settled],
+                  offset=scope.offset + float(cap[settled].sum()),
+                  settled_by=scope.settled_by | applied)
 
 
 def _ascend(relax: _Relaxation, search: _Search, node: _Node, *, max_iter: int,
@@ -383,34 +430,34 @@ def certify_p_median(pair_cost: FloatArray, n_hubs: int, *, locked: IntArray, al
         search.offer(usable)
         return finish(search.upper, 0, 0, 0)
 
-    relax = _Relaxation(pair_cost, usable, None, n_hubs, side)
     forced = is_locked[usable]
-    ordered = np.sort(relax.matrix, axis=1)
-    second = ordered[:, min(1, usable.size - 1)]
-    u = np.where(np.isfinite(second), second, ordered[:, 0])
-    u = np.where(np.isfinite(u), u, 0.0)
+    scope = _Scope(rows=np.arange(pair_cost.shape[0]), sites=usable, keep=None)
+    if not side:
+        scope = _settled(pair_cost, scope, np.flatnonzero(forced))
+    relax = _Relaxation(pair_cost, scope, n_hubs, side)
+    u = _starting_multipliers(pair_cost, relax)
     mu = np.zeros(len(side))
     floor = math.inf  # least bound of the placements removed by fixing
     bound = -math.inf
     theta = 1.0
     polished: set[tuple[int, ...]] = set()
     # Root: ascend in rounds; after each, fix what the bound rules out and shrink.
-    for phase in range(_ROOT_PHASES):
+    for phase in range(len(_ROOT_PHASES)):
         node = _Node(bound=-math.inf, forced=forced, closed=np.zeros(relax.n_sites, dtype=bool),
                      u=u, mu=mu, depth=0)
         bound, u, mu, rho, sites, _ = _ascend(
-            relax, search, node, max_iter=root_iterations // _ROOT_PHASES, patience=60,
+            relax, search, node, max_iter=round(root_iterations * _ROOT_PHASES[phase]), patience=60,
             theta=theta, sample_every=50)
         theta = 0.5
         key = tuple(sorted(relax.sites[sites].tolist()))
-        if key not in polished and sites.size == n_hubs and not side and not search.out_of_time():
-            # Lagrangian heuristic: polish the relaxation's own choice of sites.
+        if (phase and key not in polished and sites.size == n_hubs and not side
+                and not search.out_of_time()):
+            # Lagrangian heuristic: polish the relaxation's own choice of sites (and, once,
+            # the incumbent from a few random restarts) among the sites still in play.
             polished.add(key)
-            mask = np.zeros(n_sites, dtype=bool)
-            mask[usable] = True
-            better = interchange(pair_cost, relax.sites[sites], locked=np.flatnonzero(is_locked),
-                                 allowed=mask, should_stop=should_stop)
-            search.offer(better)
+            search.offer(_polished(pair_cost, relax, relax.sites[sites], is_locked,
+                                   rounds=_RESTARTS if phase == 1 else 0,
+                                   should_stop=should_stop))
         search.report(min(bound, floor))
         if bound >= search.target() or search.out_of_time():
             return finish(min(bound, floor), 1, n_sites - relax.n_sites, relax.pairs)
@@ -420,14 +467,49 @@ def certify_p_median(pair_cost: FloatArray, n_hubs: int, *, locked: IntArray, al
         relax, forced, removed_floor, scope = reduced
         floor = min(floor, removed_floor)
         u = u.copy()
-        if phase == _ROOT_PHASES - 1:
+        if phase == len(_ROOT_PHASES) - 1:
             break
     start = _Node(bound, forced, np.zeros(relax.n_sites, dtype=bool), u, mu, 0, scope)
     nodes, proven = _branch_and_bound(pair_cost, relax, search, start)
     return finish(min(proven, floor), nodes, n_sites - relax.n_sites, relax.pairs)
 
 
-_ROOT_PHASES = 4
+_ROOT_PHASES = (0.06, 0.19, 0.25, 0.25, 0.25)  # each phase's share of the root's iterations
+
+
+_RESTARTS = 4  # perturbed restarts of the interchange once the first phase has shrunk the sites
+
+
+def _polished(pair_cost: FloatArray, relax: _Relaxation, start: IntArray, is_locked: BoolArray,
+              *, rounds: int, should_stop: Callable[[], bool] | None) -> IntArray:
+    """Improve ``start`` by interchange (and ``rounds`` perturbed restarts) within the scope's sites.
+
+    Sites outside the scope cannot be in any placement better than the target, so the
+    search looks only at the scope's columns, on every area's true cost.
+    """
+    columns = relax.sites
+    sub = np.ascontiguousarray(pair_cost[:, columns])
+    position = {int(site): k for k, site in enumerate(columns)}
+    local = np.array([position[int(site)] for site in start], dtype=np.intp)
+    locked = np.flatnonzero(is_locked[columns])
+    allowed = np.ones(columns.size, dtype=bool)
+    local = interchange(sub, local, locked=locked, allowed=allowed, should_stop=should_stop)
+    if rounds:
+        local = perturbed_search(sub, local, locked=locked, allowed=allowed, rounds=rounds,
+                                 should_stop=should_stop)
+    return columns[np.sort(local)]
+
+
+def _starting_multipliers(pair_cost: FloatArray, relax: _Relaxation) -> FloatArray:
+    """One multiplier per area: its second-cheapest pairing (its cheapest if it has one)."""
+    u = np.zeros(pair_cost.shape[0])
+    if relax.n_areas == 0:
+        return u
+    two = np.partition(relax.matrix, min(1, relax.n_sites - 1), axis=1)
+    second = two[:, min(1, relax.n_sites - 1)]
+    start = np.where(np.isfinite(second), second, two[:, 0])
+    u[relax.rows] = np.where(np.isfinite(start), start, 0.0)
+    return u
 
 
 def _reduce(pair_cost: FloatArray, relax: _Relaxation, search: _Search, bound: float,
@@ -456,7 +538,7 @@ def _reduce(pair_cost: FloatArray, relax: _Relaxation, search: _Search, bound: f
     gone = closing | closed
     # Forcing pair (j, i) costs at least max(0, reduced cost) plus the price of opening i.
     opening_price = np.maximum(np.where(np.isfinite(if_open), if_open, math.inf) - bound, 0.0)
-    reduced = relax.matrix - u[:, None]
+    reduced = relax.matrix - u[relax.rows][:, None]
     for coef, weight in zip(relax.side_coef, mu, strict=True):
         if weight != 0.0:
             reduced = reduced - weight * coef
@@ -469,16 +551,13 @@ def _reduce(pair_cost: FloatArray, relax: _Relaxation, search: _Search, bound: f
     if not keep.any(axis=1).all():
         return None
     survivors = np.flatnonzero(~gone)
-    scope = _Scope(sites=relax.sites[survivors], keep=keep[:, survivors])
-    smaller = _scoped_relaxation(pair_cost, scope, relax.n_hubs, search.side)
-    return smaller, forced[survivors], floor, scope
-
-
-def _scoped_relaxation(pair_cost: FloatArray, scope: _Scope, n_hubs: int,
-                       side: Sequence[SideConstraint]) -> _Relaxation:
-    full_keep = np.zeros(pair_cost.shape, dtype=bool)
-    full_keep[:, scope.sites] = scope.keep
-    return _Relaxation(pair_cost, scope.sites, full_keep, n_hubs, side)
+    scope = dataclasses.replace(relax.scope, sites=relax.sites[survivors],
+                                keep=keep[:, survivors])
+    forced = forced[survivors]
+    if not search.side:
+        scope = _settled(pair_cost, scope, np.flatnonzero(forced))
+    smaller = _Relaxation(pair_cost, scope, relax.n_hubs, search.side)
+    return smaller, forced, floor, scope
 
 
 def _built_relaxation(built: dict[int, _Relaxation], pair_cost: FloatArray, scope: _Scope, n_hubs: int,
@@ -487,8 +566,21 @@ def _built_relaxation(built: dict[int, _Relaxation], pair_cost: FloatArray, scop
     if id(scope) not in built:
         if len(built) > 8:
             built.clear()
-        built[id(scope)] = _scoped_relaxation(pair_cost, scope, n_hubs, search.side)
+        built[id(scope)] = _Relaxation(pair_cost, scope, n_hubs, search.side)
     return built[id(scope)]
+
+
+def _node_relaxation(built: dict[int, _Relaxation], pair_cost: FloatArray, node: _Node,
+                     relax: _Relaxation, search: _Search) -> _Relaxation:
+    """The relaxation a node is bounded on: its scope's, settled by the sites it forces open."""
+    if node.scope is not None:
+        relax = _built_relaxation(built, pair_cost, node.scope, relax.n_hubs, search)
+    if not search.side and node.forced.any():
+        scope = _settled(pair_cost, relax.scope, np.flatnonzero(node.forced))
+        if scope is not relax.scope:
+            node.scope = scope
+            relax = built[id(scope)] = _Relaxation(pair_cost, scope, relax.n_hubs, search.side)
+    return relax
 
 
 def _settled_without_branching(relax: _Relaxation, search: _Search, forced: np.ndarray, free: np.ndarray,
@@ -545,8 +637,7 @@ def _branch_and_bound(pair_cost: FloatArray, relax: _Relaxation, search: _Search
             settled = min(settled, bound)
             continue
         processed += 1
-        if node.scope is not None:
-            relax = _built_relaxation(built, pair_cost, node.scope, n_hubs, search)
+        relax = _node_relaxation(built, pair_cost, node, relax, search)
         free = ~(node.forced | node.closed)
         if _settled_without_branching(relax, search, node.forced, free, n_hubs):
             continue
@@ -560,7 +651,7 @@ def _branch_and_bound(pair_cost: FloatArray, relax: _Relaxation, search: _Search
         if value >= target:
             settled = min(settled, value)
             continue
-        scope = node.scope
+        scope = relax.scope
         forced, closed = node.forced, node.closed
         reduced = _reduce(pair_cost, relax, search, value, u, mu, rho, sites, forced, closed)
         if reduced is None:

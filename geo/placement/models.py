@@ -481,9 +481,6 @@ def p_median(cost_matrix: ArrayLike, demand: ArrayLike, *, n_hubs: int,
     rows = problem.demand > 0
     sites = _quick_sites(pair_cost[rows], problem, should_stop, rounds=0)
     answer_seconds = time.perf_counter() - started
-    _notify(progress, 2, 100)
-    sites = perturbed_search(pair_cost[rows], sites, locked=problem.locked,
-                             allowed=problem.usable, rounds=4, should_stop=should_stop)
     _notify(progress, 5, 100)
     certificate = certify_p_median(
         pair_cost[rows], problem.n_hubs, locked=problem.locked, allowed=problem.usable,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,7 @@ import pytest
 from spopt.locate import MCLP, PCenter, PMedian
 
 from geo.errors import InfeasibleRequestError, PlannerInputError
+from geo.placement import bounds
 from geo.placement.bounds import certify_p_median
 from geo.placement.heuristics import greedy_sites, interchange
 from geo.placement.models import (
@@ -309,6 +311,30 @@ def test_certificate_bound_is_valid_and_tight_on_a_brute_forced_instance() -> No
                                    incumbent=start, gap_target_pct=0.0)
     assert certificate.bound <= best + 1e-6
     assert certificate.value == pytest.approx(best)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_bound_with_sites_forced_open_stays_below_the_best_such_placement(seed: int) -> None:
+    """Forcing sites open settles the areas they serve best; the bound must stay a true bound."""
+    minutes, demand = random_instance(20 + seed, n_areas=40, n_sites=11)
+    pair_cost = demand[:, None] * minutes
+    nearest_to = np.bincount(pair_cost.argmin(axis=1), minlength=11)
+    forced = np.sort(np.argsort(-nearest_to, kind="stable")[[0, 1 + seed % 3]])
+    best = min(pair_cost[:, list(s)].min(axis=1).sum()
+               for s in itertools.combinations(range(11), 4) if set(forced) <= set(s))
+    scope = bounds._Scope(rows=np.arange(40), sites=np.arange(11), keep=None)
+    settled = bounds._settled(pair_cost, scope, forced)
+    assert settled.rows.size < 40  # some areas are settled by a forced site
+    relax = bounds._Relaxation(pair_cost, settled, 4, ())
+    is_forced = np.isin(np.arange(11), forced)
+    search = bounds._Search(pair_cost=pair_cost, n_hubs=4, side=(), integral=False,
+                            gap_target=0.0, deadline=math.inf, should_stop=None, progress=None,
+                            incumbent=np.zeros(0, dtype=np.intp), upper=best)
+    node = bounds._Node(bound=-math.inf, forced=is_forced, closed=np.zeros(11, dtype=bool),
+                        u=bounds._starting_multipliers(pair_cost, relax), mu=np.zeros(0), depth=0)
+    bound = bounds._ascend(relax, search, node, max_iter=600, patience=60, theta=1.0)[0]
+    assert bound <= best + 1e-6
+    assert bound >= 0.97 * best  # and close to it: the settled areas' costs are counted
 
 
 def test_interchange_never_makes_a_placement_worse() -> None:
