@@ -397,7 +397,7 @@ TEMPLATE = _ENV.from_string((Path(__file__).parent / "briefing.html.j2").read_te
 def briefing_html(briefing: Briefing, *, downloads: list[tuple[str, str]] | None = None) -> str:
     """The pack as one self-contained HTML page (pictures embedded), for screen and for print.
 
-    Drawn twice: the glossary lists exactly the terms the rest of the pack uses.
+    Drawn twice: the glossary lists exactly the terms the rest of the pack (as printed) uses.
     """
     opened, placed, m = briefing.opened, briefing.placed, briefing.money
     ledger = placed.costed.ledger
@@ -432,7 +432,7 @@ def briefing_html(briefing: Briefing, *, downloads: list[tuple[str, str]] | None
         map_b64=base64.b64encode(briefing.map_png).decode("ascii"),
         lorenz_b64=base64.b64encode(briefing.lorenz_png).decode("ascii"),
     )
-    without = TEMPLATE.render(**values, glossary=[])
+    without = TEMPLATE.render(**{**values, "downloads": []}, glossary=[])  # as printed: no download links
     return TEMPLATE.render(**values, glossary=used_terms(visible_text(without.split('<section id="glossary"')[0])))
 
 
