@@ -71,7 +71,21 @@ def district_table(summary: ProvisionSummary) -> html.Table:
 
 
 def layout(summary: ProvisionSummary) -> dbc.Card:
-    """The current-provision card."""
+    """The current-provision card (a short note when no services are on record)."""
+    if summary.services == 0:
+        return dbc.Card(id=ids.PROVISION_SUMMARY, className="panel-card", children=[
+            dbc.CardHeader(html.H2("Today's day and vocational services", className="h5 mb-0")),
+            dbc.CardBody([
+                html.Div(className="headlines", children=[
+                    headline("spent a year", "not known", ids.PROVISION_TOTAL_SPEND),
+                    headline("services on record", "0", "provision-services"),
+                ]),
+                html.P(id=ids.PROVISION_BIGGEST_TOWN, className="mb-0", children=(
+                    "No services are on record for this locality, so there is no spend to compare with need and "
+                    "no journeys to today's services. The plan's hubs are scored as usual. An analyst can add "
+                    "a services file on the Data page.")),
+            ]),
+        ])
     town_sentence = (
         f"{summary.biggest_town_spend_share:.0%} of all spend goes to services in "
         f"{summary.biggest_town}, home to {summary.biggest_town_population_share:.0%} of residents "

@@ -229,7 +229,9 @@ def group_shares_from_areas(areas: pd.DataFrame) -> dict[str, FloatArray]:
     """Return each group's share of each area's population, from the demo ``areas`` layer.
 
     Women are ``pop_female / pop_total``; 18-24s are ``pop_18_24 / pop_adult``; black
-    and minority ethnic people are ``bme_share``. Empty areas get a share of 0.
+    and minority ethnic people are ``bme_share``. Empty areas get a share of 0. A group whose
+    figures are not known for every area (an upload without figures by sex, age or ethnicity)
+    is left out: its reach cannot be worked out, and a guess would be shown as a fact.
     """
     needed = ("pop_female", "pop_total", "pop_18_24", "pop_adult", "bme_share")
     missing = [c for c in needed if c not in areas.columns]
@@ -242,11 +244,17 @@ def group_shares_from_areas(areas: pd.DataFrame) -> dict[str, FloatArray]:
         return np.divide(numerator, denominator, out=np.zeros_like(numerator),
                          where=denominator > 0)
 
-    return {
-        "women": ratio("pop_female", "pop_total"),
-        "age_18_24": ratio("pop_18_24", "pop_adult"),
-        "bme": areas["bme_share"].to_numpy(dtype=float),
+    known = {
+        "women": areas["pop_female"].notna().all(),
+        "age_18_24": areas["pop_18_24"].notna().all(),
+        "bme": areas["bme_share"].notna().all(),
     }
+    shares = {
+        "women": lambda: ratio("pop_female", "pop_total"),
+        "age_18_24": lambda: ratio("pop_18_24", "pop_adult"),
+        "bme": lambda: areas["bme_share"].to_numpy(dtype=float),
+    }
+    return {group: share() for group, share in shares.items() if known[group]}
 
 
 def group_reach(

@@ -35,15 +35,24 @@ class ProvisionSummary:
     biggest_town_need_share: float
 
 
+def _share(part: float, whole: float) -> float:
+    """``part`` as a share of ``whole``; NaN (not known) when there is no whole: no services on record."""
+    return part / whole if whole > 0 else float("nan")
+
+
 def summarise_provision(locality: Locality) -> ProvisionSummary:
-    """Summarise spend by service model and district, and the biggest town's share."""
+    """Summarise spend by service model and district, and the biggest town's share.
+
+    A locality with no services on record (an upload of areas alone) has no spend: its
+    shares of spend are NaN (not known), never a division by zero.
+    """
     services, areas = locality.services, locality.areas
     total = float(services["budget_gbp"].sum())
     by_model = pd.DataFrame({
         "model": list(SERVICE_MODELS),
         "spend_gbp": [float(services[column].sum()) for column in SERVICE_MODELS.values()],
     })
-    by_model["share"] = by_model["spend_gbp"] / total
+    by_model["share"] = [_share(spend, total) for spend in by_model["spend_gbp"]]
 
     spend = services.groupby("district")["budget_gbp"].sum()
     clients = services.groupby("district")["clients"].sum()
@@ -51,7 +60,7 @@ def summarise_provision(locality: Locality) -> ProvisionSummary:
     residents = areas.groupby("district")["pop_total"].sum()
     by_district = pd.DataFrame({"district": sorted(areas["district"].unique())})
     by_district["spend_gbp"] = by_district["district"].map(spend).fillna(0.0).astype(float)
-    by_district["spend_share"] = by_district["spend_gbp"] / total
+    by_district["spend_share"] = [_share(spend, total) for spend in by_district["spend_gbp"]]
     by_district["need_share"] = by_district["district"].map(need) / need.sum()
     by_district["clients"] = by_district["district"].map(clients).fillna(0).astype(int)
     by_district["residents"] = by_district["district"].map(residents).astype(int)
@@ -65,7 +74,7 @@ def summarise_provision(locality: Locality) -> ProvisionSummary:
         by_model=by_model,
         by_district=by_district.sort_values("spend_gbp", ascending=False, ignore_index=True),
         biggest_town=town,
-        biggest_town_spend_share=float(services.loc[services["town"] == town, "budget_gbp"].sum()) / total,
+        biggest_town_spend_share=_share(float(services.loc[services["town"] == town, "budget_gbp"].sum()), total),
         biggest_town_population_share=float(areas.loc[in_town, "pop_total"].sum() / areas["pop_total"].sum()),
         biggest_town_need_share=float(areas.loc[in_town, "need_weight"].sum() / areas["need_weight"].sum()),
     )

@@ -36,52 +36,13 @@ from geo.workspace.store import SaveConflictError, init_store, sqlite_url
 from tests.support.paths import PROJECT_ROOT
 from tests.support.pg_server import PostgresUnavailable, running_postgres
 from tests.support.servers import running_gunicorn, stop_group, wait_for_health
-from tests.support.simulated_browser import MATRIX_JOB, Browser, Tally, hub_edit
+from tests.support.simulated_browser import MATRIX_JOB, ServedPage
 
 pytestmark = pytest.mark.slow  # starts gunicorn, kills it mid-save and mid-job
 
 # ---------------------------------------------------------------------------------------
 # A page in a "browser": enough of the renderer to drag a hub and run a job over HTTP
 # ---------------------------------------------------------------------------------------
-SCORE = "..area-fill.data-fill..."  # the access figures' callback, by its output: the first request of a drag
-
-
-class Page:
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.browser = Browser(url, Tally(), deadline=time.monotonic() + 600)
-        assert self.browser.load_layout() is not None and self.browser.callbacks is not None
-        self.http, self.end_id, self.values = self.browser.http, self.browser.end_id, self.browser.values
-        self.callbacks = self.browser.callbacks
-
-    def post(self, output: str, changed: list[str], **query: str) -> requests.Response:
-        return self.http.post(f"{self.url}/_dash-update-component",
-                              params={"endId": self.end_id, **query},
-                              json=self.browser.body(self.callbacks.named(output), changed), timeout=60)
-
-    def drag_body(self, hub_id: str) -> dict[str, Any]:
-        """What the browser posts for the figures once a drag has moved the hub (in the browser)."""
-        event = {"kind": "move", "hub": hub_id, "lat": 52.3, "lng": -1.1}
-        moved = hub_edit(event, self.values["plan.data"])
-        assert moved is not None and moved != self.values["plan.data"]  # the hub did move
-        self.values["plan.data"] = moved
-        return self.browser.body(self.callbacks.named(SCORE), ["plan.data"])
-
-    def run_job(self, request: dict[str, Any], timeout_s: float = 90) -> dict[str, Any]:
-        self.values["matrix-job-request.data"] = request
-        handles = self.post(MATRIX_JOB, ["matrix-job-request.data"]).json()
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            time.sleep(0.5)
-            answer = self.post(MATRIX_JOB, ["matrix-job-request.data"],
-                               cacheKey=handles["cacheKey"], job=handles["job"])
-            assert answer.status_code == 200, answer.text[:300]
-            if "response" in answer.json():
-                result: dict[str, Any] = answer.json()["response"]["matrix-job-result"]["data"]
-                return result
-        raise AssertionError(f"the job did not finish within {timeout_s:.0f} s")
-
-
 def log_lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
@@ -117,7 +78,7 @@ def test_health_check_reports_data_store_and_jobs(served: Served) -> None:
 
 def test_every_worker_gives_the_same_answer_to_the_same_drag(served: Served) -> None:
     url, log = served.url, served.log
-    page = Page(url)
+    page = ServedPage(url)
     hub_id = page.values["plan.data"]["hubs"][0]["hub_id"]
     body = page.drag_body(hub_id)
 
@@ -150,13 +111,13 @@ def test_logs_are_json_lines_without_client_addresses(served: Served) -> None:
 
 def test_a_job_started_through_one_worker_is_finished_through_any(served: Served) -> None:
     url = served.url
-    result = Page(url).run_job({"mode": "bus", "n_lattice": 30})
+    result = ServedPage(url).run_job({"mode": "bus", "n_lattice": 30})
     assert result["status"] == "done" and result["mode"] == "bus" and result["n_areas"] == 505
 
 
 def test_the_app_starts_cleanly_after_being_killed_mid_job(served: Served, tmp_path: Path) -> None:
     url, process = served.url, served.process
-    page = Page(url)
+    page = ServedPage(url)
     assert requests.get(url + "/healthz", timeout=30).status_code == 200  # the store is open
     page.values["matrix-job-request.data"] = {"mode": "drive", "n_lattice": 2500}
     assert "job" in page.post(MATRIX_JOB, ["matrix-job-request.data"]).json()  # a job is running
@@ -175,7 +136,7 @@ def test_the_app_starts_cleanly_after_being_killed_mid_job(served: Served, tmp_p
     with running_gunicorn(env, workers=2, log_path=tmp_path / "again.log") as (url, process):
         report = wait_for_health(url, process, 60)
         assert report["status"] == "ok" and report["store"]["reachable"] and report["jobs"]["reachable"]
-        page = Page(url)
+        page = ServedPage(url)
         moved = page.http.post(f"{url}/_dash-update-component", params={"endId": page.end_id},
                                json=page.drag_body(page.values["plan.data"]["hubs"][1]["hub_id"]), timeout=60)
         assert moved.status_code == 200 and "kpi-mean-minutes" in moved.json()["response"]
@@ -193,7 +154,7 @@ class Saver:
     """Saves the open plan again and again through the scenario bar, as someone clicking Save would."""
 
     def __init__(self, url: str) -> None:
-        self.page = Page(url)
+        self.page = ServedPage(url)
         plan = self.page.values["plan.data"]
         template = plan["hubs"][0]
         plan["hubs"] = [{**template, "hub_id": f"K{i}", "label": hub_label(i + 1), "name": f"Hub {i}",

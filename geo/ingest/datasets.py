@@ -470,7 +470,7 @@ def save_version(root: Path | str, prepared: PreparedUpload, *,
         versions = list_versions(root)
         number = max((_number(v.version_id) for v in versions), default=0) + 1
         version_id = f"v{number:04d}"
-        parent_id = active_version_id(root) or (versions[-1].version_id if versions else None)
+        parent_id = _parent_id(root)
         parent = load_version_layers(root, parent_id) if parent_id else None
         lookup = prepared.lookup.pairs if prepared.lookup is not None else None
         changes = compare_layers(
@@ -512,8 +512,9 @@ def upload_dataset(root: Path | str, uploads: UploadSet, *,
 
 def check_upload(root: Path | str, uploads: UploadSet, *,
                  options: UploadOptions = DEFAULT_OPTIONS) -> PreparedUpload:
-    """Read and check an upload against the active version, writing nothing."""
-    current = active_version_id(root)
+    """Read and check an upload against the version it will follow, writing nothing: the active
+    version, else the newest saved (what :func:`save_version` takes as the new version's parent)."""
+    current = _parent_id(root)
     layers = load_version_layers(root, current) if current else None
     return prepare_upload(uploads, options=options,
                           current_areas=layers.areas if layers else None,
@@ -523,6 +524,14 @@ def check_upload(root: Path | str, uploads: UploadSet, *,
 # ---------------------------------------------------------------------------------------
 # A complete locality: road tables, main roads and towns
 # ---------------------------------------------------------------------------------------
+def _parent_id(root: Path | str) -> str | None:
+    """The version a new upload builds on: the active one, else the newest saved, else none."""
+    if not Path(root).is_dir():
+        return None
+    versions = list_versions(root)
+    return active_version_id(root) or (versions[-1].version_id if versions else None)
+
+
 def road_tables(network: RoadNetwork) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The network as the contract's ``road_nodes`` and ``road_edges`` tables.
 

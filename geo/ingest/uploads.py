@@ -128,9 +128,9 @@ def prepare_upload(uploads: UploadSet, *, options: UploadOptions = DEFAULT_OPTIO
         issues.append(Issue("error", uploads.indicators[0].name, None, None,
                             "indicators need the areas file they belong to in the same upload",
                             "missing_file"))
-    if uploads.areas is None and uploads.services is None and not uploads.indicators:
+    if uploads.areas is None and uploads.services is None and uploads.roads is None and not uploads.indicators:
         issues.append(Issue("error", "upload", None, None,
-                            "expected an areas file or a services file; found neither",
+                            "expected an areas file, a services file or a roads file; found none",
                             "missing_file"))
     lookup = None
     lookup_upload = uploads.lookup
@@ -140,10 +140,12 @@ def prepare_upload(uploads: UploadSet, *, options: UploadOptions = DEFAULT_OPTIO
     areas = current_areas
     if uploads.areas is not None:
         areas = _prepare_areas(uploads, options, issues, lookup)
-    elif areas is None and uploads.services is not None:
-        issues.append(Issue("error", uploads.services.name, None, None,
-                            "services need areas: upload an areas file with them (there is no "
-                            "saved version yet)", "missing_file"))
+    elif areas is None and (uploads.services or uploads.roads) is not None:
+        alone = uploads.services or uploads.roads
+        assert alone is not None
+        issues.append(Issue("error", alone.name, None, None,
+                            f"{'services' if uploads.services else 'roads'} need areas: upload an areas file with "
+                            "them (there is no saved version yet)", "missing_file"))
     services = current_services
     if uploads.services is not None:
         services = _prepare_services(uploads.services, options, areas, issues)

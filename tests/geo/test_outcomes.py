@@ -247,3 +247,14 @@ def test_demo_services_under_reach_young_and_bme_people() -> None:
     table = expected_outcomes(demo.services, InvestmentPlan(ips_specialists=0, ips_managers=0),
                               assumptions_from_csv())
     assert table["people_supported"].sum() == pytest.approx(demo.services["clients"].sum())
+
+
+def test_a_group_with_unknown_figures_is_left_out_not_guessed() -> None:
+    """An upload with no figures by sex or ethnicity: reach is worked out for the groups that are known."""
+    areas = load_locality().areas.copy()
+    areas["pop_female"] = np.nan
+    areas.loc[3, "bme_share"] = np.nan
+    shares = group_shares_from_areas(areas)
+    assert list(shares) == ["age_18_24"]
+    reach = group_reach(areas["need_weight"], np.ones(len(areas)), shares)
+    assert reach["group"].tolist() == ["age_18_24"] and reach["coverage"].iloc[0] == pytest.approx(1.0)

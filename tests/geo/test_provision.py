@@ -20,3 +20,14 @@ def test_demo_split_and_biggest_town_share() -> None:
     assert summary.by_district["spend_share"].sum() == pytest.approx(1.0)
     assert summary.by_district["need_share"].sum() == pytest.approx(1.0)
     assert summary.total_spend_gbp == summary.by_model["spend_gbp"].sum()
+
+
+def test_a_locality_with_no_services_has_no_spend_to_share_out() -> None:
+    from dataclasses import replace
+
+    demo = load_locality()
+    summary = summarise_provision(replace(demo, services=demo.services.iloc[0:0]))
+    assert (summary.total_spend_gbp, summary.clients, summary.services) == (0.0, 0, 0)
+    assert summary.by_model["share"].isna().all() and summary.by_district["spend_share"].isna().all()
+    assert summary.biggest_town_spend_share != summary.biggest_town_spend_share  # not known (NaN), not 0
+    assert summary.by_district["need_share"].sum() == pytest.approx(1.0)

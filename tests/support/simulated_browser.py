@@ -415,3 +415,44 @@ class Browser:
             self.tally.add(self.tally.drags_ms, 1000 * (time.perf_counter() - started))
             with self.tally.lock:
                 self.tally.requests_per_drag.append(posted)
+
+
+SCORE = "..area-fill.data-fill..."  # the access figures' callback, by its output: the first request of a drag
+
+
+class ServedPage:
+    """One page of a served app, as the tests drive it: a drag's figures and the analyst's job over HTTP."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.browser = Browser(url, Tally(), deadline=time.monotonic() + 600)
+        assert self.browser.load_layout() is not None and self.browser.callbacks is not None
+        self.http, self.end_id, self.values = self.browser.http, self.browser.end_id, self.browser.values
+        self.callbacks = self.browser.callbacks
+
+    def post(self, output: str, changed: list[str], **query: str) -> requests.Response:
+        return self.http.post(f"{self.url}/_dash-update-component",
+                              params={"endId": self.end_id, **query},
+                              json=self.browser.body(self.callbacks.named(output), changed), timeout=60)
+
+    def drag_body(self, hub_id: str) -> dict[str, Any]:
+        """What the browser posts for the figures once a drag has moved the hub (in the browser)."""
+        event = {"kind": "move", "hub": hub_id, "lat": 52.3, "lng": -1.1}
+        moved = hub_edit(event, self.values["plan.data"])
+        assert moved is not None and moved != self.values["plan.data"]  # the hub did move
+        self.values["plan.data"] = moved
+        return self.browser.body(self.callbacks.named(SCORE), ["plan.data"])
+
+    def run_job(self, request: dict[str, Any], timeout_s: float = 90) -> dict[str, Any]:
+        self.values["matrix-job-request.data"] = request
+        handles = self.post(MATRIX_JOB, ["matrix-job-request.data"]).json()
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            answer = self.post(MATRIX_JOB, ["matrix-job-request.data"],
+                               cacheKey=handles["cacheKey"], job=handles["job"])
+            assert answer.status_code == 200, answer.text[:300]
+            if "response" in answer.json():
+                result: dict[str, Any] = answer.json()["response"]["matrix-job-result"]["data"]
+                return result
+        raise AssertionError(f"the job did not finish within {timeout_s:.0f} s")

@@ -578,3 +578,48 @@ def test_an_upload_without_centroids_is_warned_of_what_it_costs(tmp_path: Path) 
     assert "6 of 6 area(s)" in warning.message and "instead of from where its people live" in warning.message
     assert "population-weighted centroids" in warning.message
     assert prepared.areas is not None and prepared.areas["pwc_x"].isna().all()  # never a stand-in in the field
+
+
+def test_services_alone_are_added_to_a_saved_version_not_yet_in_use(root: Path, tmp_path: Path) -> None:
+    """A version saved without services (and not put in use) takes services uploaded on their own."""
+    first = good_upload_set(tmp_path, with_services=False)
+    prepared = datasets.check_upload(root, first)
+    save_version(root, prepared, accepted_warnings=prepared.report.warnings_digest, activate=False)
+    assert active_version_id(root) is None and len(list_versions(root)) == 1
+    services_only = UploadSet(services=good_upload_set(tmp_path).services)
+    prepared = datasets.check_upload(root, services_only)
+    assert prepared.report.passed, prepared.report.to_text()  # not "there is no saved version yet"
+    second = save_version(root, prepared, accepted_warnings=prepared.report.warnings_digest)
+    assert second.parent == "v0001" and (second.n_areas, second.n_services) == (6, 2)
+    assert load_version_layers(root, "v0002").areas["code"].tolist() == load_version_layers(
+        root, "v0001").areas["code"].tolist()
+
+
+def test_nothing_to_build_on_is_refused_by_name(root: Path) -> None:
+    report = datasets.check_upload(root, UploadSet(roads=Upload("roads.osm.pbf", b"pbf"))).report
+    assert [i.message for i in report.errors] == [
+        "roads need areas: upload an areas file with them (there is no saved version yet)"]
+    report = datasets.check_upload(root, UploadSet()).report
+    assert "expected an areas file, a services file or a roads file; found none" in report.errors[0].message
+
+
+@pytest.mark.shared_data
+def test_roads_alone_replace_the_roads(root: Path, shared_data: Path, tmp_path: Path) -> None:
+    """Rutland saved with roads cut at the boundary; the same extract uploaded alone with the default margin
+    replaces them: a new version with the same areas and services and roads reaching beyond the county."""
+    from dataclasses import replace
+
+    uploads = rutland_upload_set(rutland_files(shared_data, tmp_path / "files"))
+    options = replace(rutland_options(), network_margin_km=0.0)
+    prepared = check_roads(root, datasets.check_upload(root, uploads, options=options))
+    first = save_version(root, prepared, accepted_warnings=prepared.report.warnings_digest, locality_name="Rutland")
+    roads_only = UploadSet(roads=uploads.roads)
+    prepared = check_roads(root, datasets.check_upload(root, roads_only, options=rutland_options()))
+    assert prepared.report.passed, prepared.report.to_text()
+    second = save_version(root, prepared, accepted_warnings=prepared.report.warnings_digest, locality_name="Rutland")
+    assert (first.network_margin_km, second.network_margin_km) == (0.0, DEFAULT_NETWORK_MARGIN_KM)
+    before, after = load_locality(first.path), load_locality(second.path)
+    assert after.areas["code"].tolist() == before.areas["code"].tolist() and len(after.services) == 2
+    county = before.county.union_all()
+    outside = ~shapely.contains_xy(county, after.road_nodes["x"], after.road_nodes["y"])
+    assert shapely.contains_xy(county, before.road_nodes["x"], before.road_nodes["y"]).all() and outside.sum() > 500
