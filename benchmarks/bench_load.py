@@ -11,13 +11,14 @@ project's gunicorn.conf.py) on a free loopback port with a fresh instance folder
   seconds is about the quickest that happens, so this is the busiest moment of a
   workshop, all 30 at it at once, not its average (most of a workshop is talk).
 - A drag is what the renderer would send, worked out from the app's own
-  ``/_dash-dependencies`` rather than written down here (:class:`Browser`): the
-  moved plan (written in the browser by ``dsp.moveHub``, here by its twin
-  :func:`hub_edit`) wakes the callbacks that take it as an input, what they return wakes
-  the next ones, a callback waits while another one still to answer writes one of its
-  inputs, and up to six are in flight at once. Clientside callbacks that wake server
-  callbacks are run here as the browser would (:data:`CLIENTSIDE`). A drag's latency runs
-  from the plan's change to the last answer of the whole cascade.
+  ``/_dash-dependencies`` rather than written down here (``Browser`` in
+  tests/support/simulated_browser.py): the moved plan (written in the browser by
+  ``dsp.moveHub``, here by its Python twin ``hub_edit``) wakes the callbacks that take it
+  as an input, what they return wakes the next ones, a callback waits while another one
+  still to answer writes one of its inputs, and up to six are in flight at once.
+  Clientside callbacks that wake server callbacks are run by their twins (``CLIENTSIDE``),
+  which tests/browser/test_browser_twins.py checks against the scripts. A drag's latency
+  runs from the plan's change to the last answer of the whole cascade.
 - One analyst keeps a background job running the whole time: the travel-time matrix
   from every area to every candidate site (dashboard/jobs.py), for a changing mode and
   number of sites so no build comes from the cache, started and polled every second
