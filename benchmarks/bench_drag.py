@@ -234,7 +234,8 @@ def measure_case(name: str, folder: Path, *, drags: int = DRAGS, start_timeout_s
         page.add_init_script(PROBE)
         started = time.perf_counter()
         page.goto(url)
-        page.wait_for_function("window.dsp && window.dsp.lastPaint && Object.keys(window.dsp.areaLayers).length > 0"
+        page.wait_for_function("() => window.dsp && window.dsp.lastPaint"
+                               " && Object.keys(window.dsp.areaLayers).length > 0"
                                " && document.getElementById('kpi-mean-minutes').innerText !== '-'",
                                timeout=300_000, polling=100)
         result.load_to_map_ms = (time.perf_counter() - started) * 1000

@@ -65,7 +65,7 @@ def run() -> dict[str, Figure]:
             viewer = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
             viewer.goto(f"{url}/follow/{code}")
             _wait_for_title(viewer, SCENARIOS[0])
-            viewer.wait_for_function("window.dsp && window.dsp.lastPaint", timeout=60_000)
+            viewer.wait_for_function("() => window.dsp && window.dsp.lastPaint", timeout=60_000)
 
             follow_s: list[float] = []
             for switch in range(SWITCHES):

@@ -90,7 +90,12 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
                                                "text/javascript"]
     Compress(app.server)
     health.register(app.server, settings, manager)
-    from dashboard import auth, data_page, exports  # sign-in and access checks, the /data page, downloads
+    from dashboard import (  # sign-in and access checks, the /data page, downloads, headers
+        auth,
+        data_page,
+        exports,
+        security_headers,
+    )
 
     app.server.config["MAX_CONTENT_LENGTH"] = data_page.max_request_bytes(settings)  # uploads: MAX_UPLOAD_MB
     auth.init_app(app.server, settings)
@@ -101,4 +106,5 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
 
     app.layout = page_layout
     register_callbacks(app)
+    security_headers.register(app, settings)
     return app

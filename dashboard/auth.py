@@ -5,15 +5,19 @@ which asks ``geo.workspace.accounts`` whether that person may see or change a sc
 button is never the protection; the store's check is.
 
 * ``AUTH_MODE=single-user`` (the default on a loopback HOST, what ``make run`` gives): no
-  login; every request acts as one local administrator, ``local``, and requests from any
-  other computer are refused.
+  login; every request acts as one local administrator, ``local``, so only requests that
+  are plainly from this computer are answered: from a loopback address, to a loopback
+  name and the app's port (a web page elsewhere cannot reach it by DNS rebinding), and
+  with no proxy headers (behind a proxy every visitor would be the administrator).
 * ``AUTH_MODE=accounts``: every page, callback and download needs a signed-in account
   (accounts are made with ``python -m cli.accounts``), except the sign-in page, static
   files and the public read-only links under ``/public/``, which show public scenarios to
   anyone (``current_user()`` is None there).
 
-The session is Flask's signed cookie (HttpOnly, SameSite=Lax), signed with SECRET_KEY or
-a key generated once into the instance folder. Posts are CSRF-safe: the sign-in and
+The session is Flask's signed cookie (HttpOnly, SameSite=Lax, Secure with SECURE_COOKIES),
+signed with SECRET_KEY or a key generated once into the instance folder. Behind a reverse
+proxy, TRUSTED_PROXIES says how many proxies' X-Forwarded-* headers to believe (Werkzeug's
+ProxyFix); without it they are ignored. Posts are CSRF-safe: the sign-in and
 sign-out forms carry a per-session token, and any POST whose Origin or Sec-Fetch-Site
 says it came from another site is refused (Dash's own callback posts are JSON, which a
 cross-site form cannot send).
@@ -31,8 +35,9 @@ from urllib.parse import urlsplit
 
 import flask
 from flask import Flask, g, render_template_string, request, session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dashboard.config import AUTH_MODES, MIN_SECRET_KEY_CHARS, Settings
+from dashboard.config import AUTH_MODES, LOOPBACK_HOSTS, MIN_SECRET_KEY_CHARS, Settings
 from dashboard.store_access import current_settings, scenario_store
 from geo.errors import PlannerInputError
 from geo.workspace.accounts import Role, User
@@ -47,6 +52,9 @@ PUBLIC_PREFIX = "/public"
 # Served to anyone in accounts mode: the sign-in pages, static files and public links.
 OPEN_PREFIXES = ("/login", "/logout", "/assets/", "/_dash-component-suites/", "/_favicon.ico", PUBLIC_PREFIX)
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# Headers a proxy adds: a request carrying any of them did not come straight from this computer.
+PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Port",
+                 "X-Forwarded-Prefix", "X-Real-IP", "X-Client-IP", "True-Client-IP", "Via")
 
 
 # ---------------------------------------------------------------------------------------
@@ -134,7 +142,10 @@ def init_app(server: Flask, settings: Settings) -> None:
         raise PlannerInputError(f"AUTH_MODE must be one of {', '.join(AUTH_MODES)}, found {settings.auth_mode!r}")
     server.secret_key = secret_key(settings)
     server.config.update(SESSION_COOKIE_NAME=SESSION_COOKIE, SESSION_COOKIE_HTTPONLY=True,
-                         SESSION_COOKIE_SAMESITE="Lax")
+                         SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=settings.secure_cookies)
+    if settings.trusted_proxies:
+        hops = settings.trusted_proxies
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     server.before_request(_guard)
     server.add_url_rule("/login", "login", login, methods=["GET", "POST"])
     server.add_url_rule("/logout", "logout", logout, methods=["GET", "POST"])
@@ -145,9 +156,10 @@ def _guard() -> Any:
     if request.method not in SAFE_METHODS and not _same_site():
         return _refusal(403, "This request came from another web site and was refused.")
     if current_settings().auth_mode == "single-user":
-        if not _is_loopback(request.remote_addr):
-            return _refusal(403, "This planner runs in single-user mode and answers only the computer it runs on. "
-                                 "Ask whoever runs it to set AUTH_MODE=accounts.")
+        if not _from_this_computer(current_settings().port):
+            return _refusal(403, "This planner runs in single-user mode and answers only the computer it runs on, "
+                                 "at http://127.0.0.1 or http://localhost. Ask whoever runs it to set "
+                                 "AUTH_MODE=accounts.")
         return None
     if request.path.startswith(OPEN_PREFIXES) or current_user() is not None:
         return None
@@ -161,6 +173,23 @@ def _same_site() -> bool:
         return False
     origin = request.headers.get("Origin")
     return origin is None or urlsplit(origin).netloc == request.host
+
+
+def _from_this_computer(port: int) -> bool:
+    """A loopback client, asking for a loopback name and this app's port, through no proxy.
+
+    The Host header is what defeats DNS rebinding: a page from another site that points its
+    own name at 127.0.0.1 still sends its own name as the Host.
+    """
+    if any(header in request.headers for header in PROXY_HEADERS):
+        return False
+    try:
+        asked = urlsplit(f"//{request.host}")
+        asked_port = asked.port
+    except ValueError:  # a port that is not a number
+        return False
+    return (_is_loopback(request.remote_addr) and asked.hostname in LOOPBACK_HOSTS
+            and asked_port in (None, port))
 
 
 def _is_loopback(address: str | None) -> bool:

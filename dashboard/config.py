@@ -20,12 +20,15 @@ class Settings:
 
     Every field has an environment variable of the same name in capitals:
     HOST, PORT, DATA_FOLDER, INSTANCE_FOLDER, DATABASE_URL, REDIS_URL, DEBUG,
-    AUTH_MODE, SECRET_KEY, MAX_UPLOAD_MB.
+    AUTH_MODE, SECRET_KEY, MAX_UPLOAD_MB, TRUSTED_PROXIES, SECURE_COOKIES.
 
     ``auth_mode`` is "single-user" (no login: every request acts as one local admin;
     allowed only on a loopback HOST) or "accounts" (sign-in required; see dashboard/auth.py).
     ``secret_key`` signs the session cookie; None: a key generated once in the instance folder.
     ``max_upload_mb``: the largest file an analyst may upload on the data page (megabytes).
+    ``trusted_proxies``: how many reverse proxies stand in front of the app (accounts mode only);
+    their X-Forwarded-For/-Proto/-Host headers are believed for that many hops, and no others.
+    ``secure_cookies``: send the session cookie only over HTTPS (set it when served over HTTPS).
     The planner uses the active dataset version in ``datasets_folder`` when there is one,
     else ``data_folder`` (see dashboard/data_access.py).
     """
@@ -40,6 +43,8 @@ class Settings:
     auth_mode: str = "single-user"  # or "accounts"
     secret_key: str | None = None  # None: generated once into the instance folder
     max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
+    trusted_proxies: int = 0
+    secure_cookies: bool = False
 
     @property
     def cache_folder(self) -> Path:
@@ -56,12 +61,13 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
     """Read the settings from environment variables, refusing values that make no sense."""
     env = dict(os.environ if environ is None else environ)
     port_text = env.get("PORT", "8050")
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+    if not (port_text.isascii() and port_text.isdigit()) or not 0 < int(port_text) < 65536:
         raise PlannerInputError(f"PORT must be a whole number from 1 to 65535, found {port_text!r}")
     data_folder = Path(env.get("DATA_FOLDER", str(DEMO_FOLDER)))
     if not data_folder.is_dir():
         raise PlannerInputError(f"DATA_FOLDER {data_folder} is not a folder")
     host = env.get("HOST", "127.0.0.1")
+    auth_mode = _auth_mode(env.get("AUTH_MODE", ""), host)
     return Settings(
         host=host,
         port=int(port_text),
@@ -70,10 +76,42 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
         database_url=env.get("DATABASE_URL") or None,
         redis_url=env.get("REDIS_URL") or None,
         debug=env.get("DEBUG", "").lower() in {"1", "true", "yes"},
-        auth_mode=_auth_mode(env.get("AUTH_MODE", ""), host),
+        auth_mode=auth_mode,
         secret_key=_secret_key(env.get("SECRET_KEY", "")),
         max_upload_mb=_max_upload_mb(env.get("MAX_UPLOAD_MB", "")),
+        trusted_proxies=_trusted_proxies(env.get("TRUSTED_PROXIES", ""), auth_mode),
+        secure_cookies=_flag("SECURE_COOKIES", env.get("SECURE_COOKIES", "")),
     )
+
+
+MAX_TRUSTED_PROXIES = 5
+
+
+def _trusted_proxies(text: str, auth_mode: str) -> int:
+    """TRUSTED_PROXIES: 0 (the default) to MAX_TRUSTED_PROXIES, and 0 in single-user mode.
+
+    Single-user mode answers only this computer; behind a proxy every visitor would be
+    its administrator, so a proxy is refused there.
+    """
+    if not text.strip():
+        return 0
+    if not text.strip().isdecimal() or not 0 <= int(text) <= MAX_TRUSTED_PROXIES:
+        raise PlannerInputError(
+            f"TRUSTED_PROXIES must be the number of reverse proxies in front of the app, 0 to "
+            f"{MAX_TRUSTED_PROXIES}, found {text!r}")
+    if int(text) and auth_mode == "single-user":
+        raise PlannerInputError("TRUSTED_PROXIES is for AUTH_MODE=accounts: single-user mode answers only "
+                                "this computer, never through a proxy")
+    return int(text)
+
+
+def _flag(name: str, text: str) -> bool:
+    value = text.strip().lower()
+    if value in {"", "0", "false", "no", "off"}:
+        return False
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    raise PlannerInputError(f"{name} must be on or off (1/0, true/false, yes/no), found {text!r}")
 
 
 def _max_upload_mb(text: str) -> float:

@@ -52,7 +52,8 @@ EXPORTS: dict[str, tuple[str, str]] = {
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r",
                   "\uff1d", "\uff0b", "\uff0d", "\uff20")  # and the full-width forms some spreadsheets read
 WGS84 = "EPSG:4326"
-HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'"
+HTML_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'; "
+               "frame-ancestors 'none'")
 
 
 def export_url(slug: str, name: str, *, version: int | None = None, mode: str | None = None,

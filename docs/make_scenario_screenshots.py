@@ -52,7 +52,7 @@ def main(argv: list[str]) -> None:
             page.wait_for_timeout(1500)
             page.screenshot(path=str(folder / "compare.png"), full_page=True)
             page.goto(f"{url}/present?ids={','.join(slugs)}")
-            page.wait_for_function("document.querySelector('#present-title') && "
+            page.wait_for_function("() => document.querySelector('#present-title') && "
                                    "document.querySelector('#present-map .main-svg')", timeout=120_000)
             page.wait_for_timeout(1500)
             page.screenshot(path=str(folder / "present.png"))

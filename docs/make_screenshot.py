@@ -14,7 +14,8 @@ from playwright.sync_api import Browser, sync_playwright
 from dashboard.live_server import CHROMIUM, CHROMIUM_ARGS, running_app
 
 DEFAULT_FOLDER = Path(__file__).resolve().parent
-MAP_DRAWN = "window.dsp && window.dsp.lastPaint && Object.keys(window.dsp.areaLayers).length > 0"
+# Conditions are functions: under the app's Content-Security-Policy a bare expression (run through eval) is refused.
+MAP_DRAWN = "() => window.dsp && window.dsp.lastPaint && Object.keys(window.dsp.areaLayers).length > 0"
 
 
 def take(browser: Browser, url: str, output: Path, *, height: int, tab: str | None = None) -> None:
@@ -24,7 +25,7 @@ def take(browser: Browser, url: str, output: Path, *, height: int, tab: str | No
     page.wait_for_function(MAP_DRAWN)
     if tab is not None:
         page.get_by_role("tab", name=tab).click()
-        page.wait_for_function("document.getElementById('kpi-gini-spend').innerText !== '-'")
+        page.wait_for_function("() => document.getElementById('kpi-gini-spend').innerText !== '-'")
     page.wait_for_timeout(1500)
     page.screenshot(path=str(output))
     page.close()

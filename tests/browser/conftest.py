@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
@@ -33,11 +35,33 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
+def csp_safe(page: Page) -> Page:
+    """``page`` with its waits polling on a timer: the app's Content-Security-Policy is on in every test.
+
+    Playwright runs a condition written as a bare expression ("window.x > 0") through eval,
+    which the policy's script-src forbids ('unsafe-eval' is not allowed); written as a
+    function ("() => window.x > 0") it runs as it is. Everything else about the page is as
+    a visitor's browser has it.
+    """
+    wait = page.wait_for_function
+
+    def wait_for_function(expression: str, **options: Any) -> Any:
+        if not FUNCTION_START.match(expression):
+            expression = f"() => ({expression})"
+        return wait(expression, **options)
+
+    page.wait_for_function = wait_for_function  # type: ignore[method-assign]
+    return page
+
+
+FUNCTION_START = re.compile(r"\s*(async\s+)?(function\b|\(?[\w\s,]*\)?\s*=>)")
+
+
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    """A fresh page; the test fails if the browser console reports any error."""
+    """A fresh page; the test fails if the browser console reports any error (a CSP violation is one)."""
     context = browser.new_context(viewport={"width": 1600, "height": 900})
-    opened = context.new_page()
+    opened = csp_safe(context.new_page())
     errors: list[str] = []
 
     def record(message: ConsoleMessage) -> None:

@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 from dashboard.live_server import running_app
 from data.example_plans import example_plans
 from geo.workspace.store import init_store, sqlite_url
+from tests.browser.conftest import csp_safe
 
 pytestmark = pytest.mark.browser
 
@@ -73,7 +74,7 @@ def test_compare_then_present_then_follow(page: Page, browser: Browser, served: 
     code = page.locator(".room-code").inner_text(timeout=15_000)
     viewer_context = browser.new_context(viewport={"width": 1280, "height": 800})
     errors: list[str] = []
-    viewer = viewer_context.new_page()
+    viewer = csp_safe(viewer_context.new_page())
     viewer.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     viewer.on("pageerror", lambda error: errors.append(str(error)))
     try:
