@@ -14,8 +14,17 @@ button is never the protection; the store's check is.
   files and the public read-only links under ``/public/``, which show public scenarios to
   anyone (``current_user()`` is None there).
 
-The session is Flask's signed cookie (HttpOnly, SameSite=Lax, Secure with SECURE_COOKIES),
-signed with SECRET_KEY or a key generated once into the instance folder. Behind a reverse
+Signing in starts a session in the store (``user_sessions``); Flask's signed cookie (HttpOnly,
+SameSite=Lax, Secure with SECURE_COOKIES; signed with SECRET_KEY or a key generated once into
+the instance folder) carries only its random token. So a session ends for good on sign-out,
+after IDLE_TIMEOUT without a request, after SESSION_LIFETIME, and for every browser of an
+account whose password changes or that is disabled: a copied cookie stops working.
+
+Wrong passwords are counted in the store, so every worker sees them: after
+ACCOUNT_FAILURE_LIMIT for one account, or ADDRESS_FAILURE_LIMIT from one address, within
+FAILURE_WINDOW, sign-in is refused (before any password is checked) until the oldest
+falls out of the window. Sign-ins, failures and refusals go to the audit log by account
+number only. Behind a reverse
 proxy, TRUSTED_PROXIES says how many proxies' X-Forwarded-* headers to believe (Werkzeug's
 ProxyFix); without it they are ignored. Posts are CSRF-safe: the sign-in and
 sign-out forms carry a per-session token, and any POST whose Origin or Sec-Fetch-Site
@@ -29,6 +38,7 @@ import hmac
 import ipaddress
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,6 +48,7 @@ from flask import Flask, g, render_template_string, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard.config import AUTH_MODES, LOOPBACK_HOSTS, MIN_SECRET_KEY_CHARS, Settings
+from dashboard.logging_setup import audit
 from dashboard.store_access import current_settings, scenario_store
 from geo.errors import PlannerInputError
 from geo.workspace.accounts import Role, User
@@ -46,8 +57,13 @@ from geo.workspace.store import ScenarioStore
 LOCAL_USERNAME = "local"
 SECRET_KEY_FILE = "secret_key"
 SESSION_COOKIE = "dsp_session"
-USER_KEY = "user_id"
+SESSION_TOKEN_KEY = "sid"
 CSRF_KEY = "csrf"
+IDLE_TIMEOUT = timedelta(minutes=30)
+SESSION_LIFETIME = timedelta(hours=12)
+FAILURE_WINDOW = timedelta(minutes=15)
+ACCOUNT_FAILURE_LIMIT = 5
+ADDRESS_FAILURE_LIMIT = 20
 PUBLIC_PREFIX = "/public"
 # Served to anyone in accounts mode: the sign-in pages, static files and public links.
 OPEN_PREFIXES = ("/login", "/logout", "/assets/", "/_dash-component-suites/", "/_favicon.ico", PUBLIC_PREFIX)
@@ -78,8 +94,17 @@ def _resolve_user() -> User | None:
     store = scenario_store()
     if current_settings().auth_mode == "single-user":
         return local_user(store)
-    user_id = session.get(USER_KEY)
-    return store.user_by_id(user_id) if isinstance(user_id, int) else None
+    token = session.get(SESSION_TOKEN_KEY)
+    if not isinstance(token, str):
+        return None
+    return store.session_user(token, idle=IDLE_TIMEOUT, lifetime=SESSION_LIFETIME)
+
+
+def begin_session(user: User) -> None:
+    """Sign ``user`` in on this browser: a fresh cookie holding a new session's token."""
+    session.clear()  # a new session on sign-in, so a planted cookie cannot be reused
+    session[SESSION_TOKEN_KEY] = scenario_store().start_session(user)
+    g.pop("dsp_user", None)
 
 
 def local_user(store: ScenarioStore) -> User:
@@ -221,8 +246,18 @@ def _csrf_ok() -> bool:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never another site's address (an open redirect)."""
+    """Only a path on this site: never another site's address (an open redirect).
+
+    Browsers drop tabs and line breaks from an address and read a backslash as a slash, so
+    "/\t/evil.example" would become "//evil.example": any of them, or any other control
+    character or space, sends the visitor to the planner's home instead.
+    """
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    if any(character.isspace() or not character.isprintable() for character in target):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
         return "/"
     return target
 
@@ -265,7 +300,7 @@ def _page(mode: str, status: int = 200, *, message: str = "", username: str = ""
 
 
 def login() -> Any:
-    """GET shows the form; POST checks the password and starts a fresh session."""
+    """GET shows the form; POST checks the password (unless too many were wrong) and starts a fresh session."""
     if current_settings().auth_mode == "single-user":
         return flask.redirect("/")
     next_path = _safe_next(request.values.get("next"))
@@ -274,21 +309,53 @@ def login() -> Any:
     if not _csrf_ok():
         return _page("login", 400, message="The form had expired. Please try again.", next_path=next_path)
     username = request.form.get("username", "")
-    user = scenario_store().authenticate(username, request.form.get("password", ""))
-    if user is None:
-        return _page("login", 401, message="That username and password do not match an account.",
+    store = scenario_store()
+    keys = _throttle_keys(username)
+    wait = store.sign_in_wait(list(zip(keys, (ACCOUNT_FAILURE_LIMIT, ADDRESS_FAILURE_LIMIT), strict=True)),
+                              window=FAILURE_WINDOW)
+    if wait is not None:
+        audit("sign_in_refused", None, account_id=_account_id(username), reason="too_many_failures")
+        minutes = max(1, -(-int(wait.total_seconds()) // 60))
+        return _page("login", 429, message=f"Too many wrong passwords: signing in is paused. Try again in "
+                                           f"{minutes} minute{'s' if minutes > 1 else ''}.",
                      username=username[:40], next_path=next_path)
-    session.clear()  # a new session on sign-in, so a planted cookie cannot be reused
-    session[USER_KEY] = user.user_id
+    user = store.authenticate(username, request.form.get("password", ""))
+    if user is None:
+        store.record_sign_in_failure(keys, window=FAILURE_WINDOW)
+        audit("sign_in_failed", None, account_id=_account_id(username))
+        return _page("login", 401, message="That username and password do not match an enabled account.",
+                     username=username[:40], next_path=next_path)
+    store.clear_sign_in_failures(keys[0])
+    begin_session(user)
     csrf_token()
+    audit("sign_in", user)
     return flask.redirect(next_path)
 
 
+def _throttle_keys(username: str) -> tuple[str, str]:
+    """What wrong passwords are counted against: the account (as typed, lower-cased) and the address."""
+    return f"account:{username.strip().lower()[:200]}", f"address:{request.remote_addr}"
+
+
+def _account_id(username: str) -> int | None:
+    """The number of the account called ``username``, for the audit log (None when there is none)."""
+    try:
+        return scenario_store().user(username).user_id
+    except PlannerInputError:
+        return None
+
+
 def logout() -> Any:
-    """GET asks to confirm; POST (with the form's token) ends the session."""
+    """GET asks to confirm; POST (with the form's token) ends the session here and in the store."""
     if request.method == "GET":
         return _page("logout")
     if not _csrf_ok():
         return _page("logout", 400, message="The form had expired. Please try again.")
+    token = session.get(SESSION_TOKEN_KEY)
+    user = current_user() if current_settings().auth_mode == "accounts" else None
+    if isinstance(token, str):
+        scenario_store().end_session(token)
     session.clear()
+    if user is not None:
+        audit("sign_out", user)
     return flask.redirect("/login")

@@ -363,7 +363,7 @@ def mode_rows(chosen: Mode) -> list[tuple[str, str, bool]]:
 
 def confidentiality(opened: ScenarioVersion) -> tuple[str, str, str]:
     """(banner, what it means, when it may be shared) from the visibility and the release note."""
-    visibility = opened.scenario.visibility
+    visibility = opened.visibility  # the published version is public; the others keep their audience
     banner, meaning = CONFIDENTIALITY[visibility]
     if opened.scenario.deleted_at is not None:
         meaning += " This scenario has since been deleted in the planner."

@@ -30,6 +30,8 @@ from dashboard.auth import current_user
 from dashboard.briefing import area_table_frame, briefing_html, briefing_pdf, build_briefing, confidentiality
 from dashboard.data_access import QUERY_FIELD, current_folder, locality_for, page_data_version
 from dashboard.engine import DEFAULT_MODE, score_plan
+from dashboard.logging_setup import audit
+from dashboard.routes import version_number
 from dashboard.store_access import scenario_store
 from dashboard.words import PLACES_PER_1000
 from geo.errors import PlannerInputError
@@ -38,6 +40,7 @@ from geo.network import MODE_LABELS, Mode, mode_method
 from geo.workspace.accounts import AccessDeniedError
 from geo.workspace.store import ScenarioVersion
 
+NOT_FOUND = "There is no such scenario or version that you may open."
 EXPORT_PREFIX = "/export"
 PUBLIC_PREFIX = "/public"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -172,20 +175,21 @@ def areas_gpkg(layers: tuple[gpd.GeoDataFrame, ...]) -> bytes:
 # Routes
 # ---------------------------------------------------------------------------------------
 def _open_requested(slug: str) -> tuple[ScenarioVersion, Mode]:
-    """The version and travel mode asked for, if the requester may see it (else abort 400/403/404)."""
-    version_text = request.args.get("version")
-    if version_text is not None and (not version_text.isdigit() or int(version_text) < 1):
-        flask.abort(400, "version must be a whole number from 1")
+    """The version and travel mode asked for, if the requester may see it (else abort 400 or 404).
+
+    A scenario the requester may not see gets the same 404 as one that does not exist.
+    """
+    try:
+        version = version_number(request.args.get("version"))
+    except PlannerInputError as error:
+        flask.abort(400, str(error))
     mode = next((known for known in MODE_LABELS if known == (request.args.get("mode") or DEFAULT_MODE)), None)
     if mode is None:
         flask.abort(400, f"mode must be one of {', '.join(MODE_LABELS)}")
     try:
-        opened = scenario_store().open_version(current_user(), slug, None if version_text is None
-                                               else int(version_text))
-    except AccessDeniedError:
-        flask.abort(403, "You are not allowed to open this scenario.")
-    except PlannerInputError:
-        flask.abort(404, "There is no such scenario or version.")
+        opened = scenario_store().open_version(current_user(), slug, version)
+    except (AccessDeniedError, PlannerInputError):
+        flask.abort(404, NOT_FOUND)
     return opened, mode
 
 
@@ -230,11 +234,14 @@ def _serve(slug: str, name: str, links: Callable[[ScenarioVersion, str], list[tu
         flask.abort(404, "There is no such download.")
     opened, mode = _open_requested(slug)
     body = make_file(name, opened, mode, downloads=links(opened, mode))
+    if opened.visibility != "public":  # confidential papers leaving the planner are recorded
+        audit("download", current_user(), scenario_id=opened.scenario.scenario_id, version=opened.version,
+              file=name)
     response = flask.Response(body, mimetype=EXPORTS[name][1].split(";")[0])
     stem, extension = name.split(".")
     disposition = "inline" if extension == "html" else "attachment"
     response.headers["Content-Disposition"] = f'{disposition}; filename="{slug}-v{opened.version}-{stem}.{extension}"'
-    response.headers["Cache-Control"] = "no-store" if opened.scenario.visibility != "public" else "private, max-age=60"
+    response.headers["Cache-Control"] = "no-store" if opened.visibility != "public" else "private, max-age=60"
     response.headers["X-Content-Type-Options"] = "nosniff"
     if extension == "html":
         response.headers["Content-Security-Policy"] = HTML_POLICY
@@ -265,12 +272,12 @@ _INDEX = Environment(autoescape=True).from_string("""<!doctype html><html lang="
 margin: 2rem auto; padding: 0 1rem"><h1>Public scenarios</h1>
 <p>Scenarios the steering group has published. Each opens as a read-only briefing pack.</p>
 {% if records %}<ul>{% for r in records %}<li><a href="{{ url(r.slug) }}">{{ r.title }}</a> (version
-{{ r.current_version }}, {{ r.updated_at.strftime("%d %B %Y") }})</li>{% endfor %}</ul>
+{{ r.published_version }}, {{ r.updated_at.strftime("%d %B %Y") }})</li>{% endfor %}</ul>
 {% else %}<p>Nothing has been published yet.</p>{% endif %}</body></html>""")
 
 
 def public_index() -> flask.Response:
-    records = scenario_store().scenarios(current_user())
+    records = [r for r in scenario_store().scenarios(current_user()) if r.published_version is not None]
     response = flask.Response(_INDEX.render(records=records, url=public_url), mimetype="text/html")
     response.headers["Content-Security-Policy"] = HTML_POLICY
     return response

@@ -103,6 +103,11 @@ SCENARIO_DOWNLOADS = "scenario-downloads"
 SCENARIO_LINKS = "scenario-links"
 SCENARIO_CONFLICT_TEXT = "scenario-conflict-text"
 SCENARIO_CONFLICT_OPEN = "scenario-conflict-open"
+SCENARIO_EDITOR_NAME = "scenario-editor-name"
+SCENARIO_EDITOR_ADD = "scenario-editor-add"
+SCENARIO_EDITOR_REMOVE = "scenario-editor-remove"
+SCENARIO_EDITORS = "scenario-editors"
+SCENARIO_CHANGES = "scenario-changes"
 
 # Background jobs (dashboard/jobs.py): an analyst view writes a request, the job writes the result
 MATRIX_JOB_REQUEST = "matrix-job-request"

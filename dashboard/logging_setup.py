@@ -4,8 +4,9 @@ Every line has ``time`` (UTC), ``level``, ``logger`` and ``event``, plus the eve
 fields. Logs name people only by account number and role: never a username, a password,
 a scenario's title or notes, or any other free text someone typed, and no IP addresses
 (an address can identify a person). ``audit`` is how code records who did what;
-saved scenario versions are recorded by the store's own transactions (see
-``watch_scenario_saves``), so no screen can forget to log a save.
+saved scenario versions and every other change to a scenario (renames, visibility,
+publishing, deletes, co-editors) are recorded by the store's own transactions (see
+``watch_scenario_saves``), so no screen can forget to log one.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from geo.workspace.accounts import User
-from geo.workspace.store import VersionRow
+from geo.workspace.store import EventRow, VersionRow
 
 LOGGER_NAME = "dsp"
 AUDIT_LOGGER_NAME = "dsp.audit"
@@ -113,14 +114,18 @@ def watch_scenario_saves() -> None:
 
 def _note_new_versions(session: Session, _flush_context: Any) -> None:
     pending = session.info.setdefault(_PENDING_SAVES, [])
-    pending.extend({"user_id": row.author_id, "scenario_id": row.scenario_id, "version": row.version}
-                   for row in session.new if isinstance(row, VersionRow))
+    for row in session.new:
+        if isinstance(row, VersionRow):
+            pending.append(("scenario_version_saved",
+                            {"user_id": row.author_id, "scenario_id": row.scenario_id, "version": row.version}))
+        elif isinstance(row, EventRow):  # its detail (a title, a name) stays in the store, out of the log
+            pending.append((f"scenario_{row.kind}", {"user_id": row.user_id, "scenario_id": row.scenario_id}))
 
 
 def _log_committed_versions(session: Session) -> None:
     logger = logging.getLogger(AUDIT_LOGGER_NAME)
-    for saved in session.info.pop(_PENDING_SAVES, []):
-        log_event(logger, "scenario_version_saved", **saved)
+    for event_name, fields in session.info.pop(_PENDING_SAVES, []):
+        log_event(logger, event_name, **fields)
 
 
 def _forget_versions(session: Session, _previous_transaction: Any) -> None:

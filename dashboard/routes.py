@@ -16,12 +16,14 @@ from dash import Input, Output, html
 
 from dashboard import ids
 from dashboard.callbacks import CallbackRegistry
+from geo.errors import PlannerInputError
 
 CALLBACKS = CallbackRegistry()
 PageBuilder = Callable[[dict[str, str]], Any]
 PAGES: dict[str, tuple[str, PageBuilder]] = {}
 PLANNER_PATH = "/"
-SCENARIO_PATH = "/scenario"  # /scenario/<slug>[?version=N]: the planner with a saved scenario open
+SCENARIO_PATH = "/scenario"
+MAX_VERSION_DIGITS = 9  # /scenario/<slug>[?version=N]: the planner with a saved scenario open
 
 
 def page_route(path: str, title: str) -> Callable[[PageBuilder], PageBuilder]:
@@ -32,6 +34,15 @@ def page_route(path: str, title: str) -> Callable[[PageBuilder], PageBuilder]:
         return builder
 
     return register
+
+
+def version_number(text: str | None) -> int | None:
+    """A version asked for in an address ("?version=3"): None when not asked; a clear error for "²" or "-1"."""
+    if text is None:
+        return None
+    if not (text.isascii() and text.isdigit()) or len(text) > MAX_VERSION_DIGITS or int(text) < 1:
+        raise PlannerInputError(f"The address asks for version {text[:20]!r}; versions are numbered 1, 2, 3 ...")
+    return int(text)
 
 
 def query_values(search: str | None) -> dict[str, str]:

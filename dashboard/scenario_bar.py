@@ -10,6 +10,11 @@ paths, and :func:`load_from_url` loads the scenario into the plan store (resetti
 Open, duplicate and restore just change the address; save and save-as write the new
 version into ``ids.SCENARIO`` first, so the loader sees it is already open and keeps the
 undo history.
+
+A shared scenario is changed only by its author and the co-editors the author names;
+anyone else's Save makes a copy of their own. Its author sees who else changed what
+(versions, renames, sharing) under Versions. Making a scenario public publishes the
+version open in the bar, and only that one.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from dashboard.attrs import attrs
 from dashboard.auth import current_user, describe_user
 from dashboard.callbacks import CallbackRegistry
 from dashboard.exports import EXPORTS, export_url, public_url
-from dashboard.routes import SCENARIO_PATH, query_values
+from dashboard.routes import SCENARIO_PATH, query_values, version_number
 from dashboard.store_access import scenario_store
 from geo.errors import PlannerError
 from geo.scenarios import ScenarioContent, scenario_from_dict, scenario_to_dict
@@ -70,12 +75,7 @@ def parse_address(pathname: str | None, search: str | None) -> tuple[str, int | 
     prefix = SCENARIO_PATH + "/"
     if not path.startswith(prefix) or "/" in path[len(prefix):] or path == prefix.rstrip("/"):
         return None
-    version_text = query_values(search).get("version")
-    if version_text is None:
-        return path[len(prefix):], None
-    if not version_text.isdigit() or int(version_text) < 1:
-        raise PlannerError(f"The address asks for version {version_text!r}; versions are numbered 1, 2, 3 ...")
-    return path[len(prefix):], int(version_text)
+    return path[len(prefix):], version_number(query_values(search).get("version"))
 
 
 def record_state(record: ScenarioRecord, version: int, user: User | None) -> dict[str, Any]:
@@ -83,7 +83,8 @@ def record_state(record: ScenarioRecord, version: int, user: User | None) -> dic
     return {
         "slug": record.slug, "title": record.title, "version": version,
         "current_version": record.current_version, "visibility": record.visibility,
-        "author": record.author, "deleted": record.deleted_at is not None,
+        "audience": record.audience, "published_version": record.published_version,
+        "editors": list(record.editors), "author": record.author, "deleted": record.deleted_at is not None,
         "can_edit": can_edit(user, record), "can_manage": can_manage(user, record),
         "can_create": can_create(user),
     }
@@ -110,13 +111,21 @@ def heading_text(state: State_) -> str:
     """One line saying what is open: unsaved, which version, who may see it."""
     if not state:
         return "Not saved yet: save the plan to keep it, share it and download it."
-    label = VISIBILITY_WORDS[state["visibility"]][0]
-    text = f"{state['title']}: version {state['version']} of {state['current_version']} ({label})"
+    text = f"{state['title']}: version {state['version']} of {state['current_version']} ({version_label(state)})"
     if state.get("deleted"):
         return text + ". Deleted: undelete it to work on it again."
     if state["version"] != state["current_version"]:
         return text + ". This is an older version: restore it to make it the newest, or save it as a new scenario."
     return text + "."
+
+
+def version_label(state: dict[str, Any]) -> str:
+    """Who may read the open version: "Public" for the published one, else the scenario's audience."""
+    published = state.get("published_version")
+    if published is not None and published == state["version"]:
+        return VISIBILITY_WORDS["public"][0]
+    label = VISIBILITY_WORDS[state.get("audience") or state["visibility"]][0]
+    return label + (f"; version {published} is public" if published is not None else "")
 
 
 # ---------------------------------------------------------------------------------------
@@ -146,6 +155,7 @@ class BarInput:
     visibility: str = "draft"
     picked: str | None = None
     picked_version: int | None = None
+    editor_name: str | None = None
 
 
 def _need_open(state: State_) -> dict[str, Any]:
@@ -170,6 +180,12 @@ def save_as(store: ScenarioStore, user: User | None, given: BarInput, *, title: 
 def save(store: ScenarioStore, user: User | None, given: BarInput) -> Outcome:
     if not given.state or given.state.get("deleted"):
         return save_as(store, user, given)
+    if not given.state.get("can_edit"):  # someone else's shared scenario: a copy of one's own
+        title = f"{given.state['title']} (my version)"[:200]
+        copied = save_as(store, user, given, title=title)
+        return dataclasses.replace(copied, message=(
+            f"Only the author and co-editors of {given.state['title']!r} can save new versions of it, so your plan "
+            f"was saved as a new scenario of your own, {title!r}. Theirs is unchanged."))
     content = plan_content(given.plan, given.notes, given.release_note)
     try:
         opened = store.save(user, given.state["slug"], content, base_version=int(given.state["version"]),
@@ -239,12 +255,34 @@ def _act_on_open(action: str, store: ScenarioStore, user: User | None, given: Ba
         return Outcome(f"{record.title!r} deleted. Nothing is lost: Undelete brings it back.",
                        state=record_state(record, state["version"], user))
     if action == ids.SCENARIO_VISIBILITY:
-        if given.visibility == state["visibility"]:
-            return Outcome(None)
-        record = store.set_visibility(user, slug, given.visibility)  # type: ignore[arg-type]
-        label, meaning = VISIBILITY_WORDS[record.visibility]
-        return Outcome(f"Now {label}: {meaning}.", state=record_state(record, state["version"], user))
+        return share(store, user, given, state)
+    if action in (ids.SCENARIO_EDITOR_ADD, ids.SCENARIO_EDITOR_REMOVE):
+        adding = action == ids.SCENARIO_EDITOR_ADD
+        name = (given.editor_name or "").strip()
+        if not name:
+            raise PlannerError("Type the username of the person to add or remove as a co-editor.")
+        record = store.set_editor(user, slug, name, editor=adding)
+        words = (f"{name.lower()} can now save new versions of {record.title!r} and rename it." if adding
+                 else f"{name.lower()} is no longer a co-editor of {record.title!r}.")
+        return Outcome(words, state=record_state(record, state["version"], user))
     raise PlannerError(f"Nothing to do for {action}.")
+
+
+def share(store: ScenarioStore, user: User | None, given: BarInput, state: dict[str, Any]) -> Outcome:
+    """Change who may see the scenario; "public" publishes the version open in the bar, and only it."""
+    if given.visibility == state["visibility"]:
+        return Outcome(None)
+    version = int(state["version"])
+    record = store.set_visibility(user, state["slug"], given.visibility,  # type: ignore[arg-type]
+                                  version=version if given.visibility == "public" else None)
+    if record.visibility == "public":
+        label, meaning = VISIBILITY_WORDS[record.audience]
+        message = (f"Version {version} is now public: anyone can read it at its public link. Every other version "
+                   f"is still {label.lower()}: {meaning}.")
+    else:
+        label, meaning = VISIBILITY_WORDS[record.visibility]
+        message = f"Now {label}: {meaning}."
+    return Outcome(message, state=record_state(record, state["version"], user))
 
 
 def open_from_address(store: ScenarioStore, user: User | None, pathname: str | None, search: str | None,
@@ -358,6 +396,15 @@ def layout() -> html.Div:
                 dbc.Textarea(id=ids.SCENARIO_RELEASE_NOTE, rows=2, maxLength=2000,
                              placeholder="e.g. Confidential until the cabinet decision on 12 May; then public."),
                 html.Div(id=ids.SCENARIO_LINKS, className="mt-2"),
+                dbc.Label("Co-editors: people who may save new versions and rename it (others save a copy)",
+                          html_for=ids.SCENARIO_EDITOR_NAME, className="mt-2 mb-0 small fw-semibold"),
+                html.Div(className="d-flex gap-2", children=[
+                    dbc.Input(id=ids.SCENARIO_EDITOR_NAME, type="text", maxLength=40, size="sm",
+                              placeholder="username", autoComplete="off"),
+                    _button("Add", ids.SCENARIO_EDITOR_ADD, "Let this planner save new versions of the scenario"),
+                    _button("Remove", ids.SCENARIO_EDITOR_REMOVE, "Take this person off the co-editors"),
+                ]),
+                html.P(id=ids.SCENARIO_EDITORS, className="small mb-0 mt-1"),
             ]),
             _section("Notes", [
                 dbc.Label("Notes for the group (saved with the next Save)", html_for=ids.SCENARIO_NOTES,
@@ -383,6 +430,7 @@ def layout() -> html.Div:
                     _button("Restore as newest", ids.SCENARIO_RESTORE,
                             "Save a copy of the chosen version as the newest; later versions are kept"),
                 ]),
+                html.Div(id=ids.SCENARIO_CHANGES, className="mt-2"),
             ]),
             _section("Download", [html.Div(id=ids.SCENARIO_DOWNLOADS, children=download_links(None, None))]),
         ]),
@@ -407,7 +455,8 @@ def layout() -> html.Div:
 # ---------------------------------------------------------------------------------------
 ACTION_BUTTONS = (ids.SCENARIO_SAVE, ids.SCENARIO_SAVE_AS, ids.SCENARIO_RENAME, ids.SCENARIO_DUPLICATE,
                   ids.SCENARIO_DELETE, ids.SCENARIO_UNDELETE, ids.SCENARIO_OPEN, ids.SCENARIO_OPEN_VERSION,
-                  ids.SCENARIO_RESTORE, ids.SCENARIO_CONFLICT_SAVE_AS, ids.SCENARIO_CONFLICT_OPEN)
+                  ids.SCENARIO_RESTORE, ids.SCENARIO_CONFLICT_SAVE_AS, ids.SCENARIO_CONFLICT_OPEN,
+                  ids.SCENARIO_EDITOR_ADD, ids.SCENARIO_EDITOR_REMOVE)
 
 
 @CALLBACKS.callback(
@@ -418,14 +467,14 @@ ACTION_BUTTONS = (ids.SCENARIO_SAVE, ids.SCENARIO_SAVE_AS, ids.SCENARIO_RENAME, 
     State(ids.SCENARIO, "data"), State(ids.PLAN, "data"), State(ids.SCENARIO_TITLE, "value"),
     State(ids.SCENARIO_CHANGE_NOTE, "value"), State(ids.SCENARIO_NOTES, "value"),
     State(ids.SCENARIO_RELEASE_NOTE, "value"), State(ids.SCENARIO_PICK, "value"),
-    State(ids.SCENARIO_VERSION_PICK, "value"),
+    State(ids.SCENARIO_VERSION_PICK, "value"), State(ids.SCENARIO_EDITOR_NAME, "value"),
     prevent_initial_call=True,
 )
 def act(*values: Any) -> tuple[Any, ...]:
-    visibility, state, plan, title, change_note, notes, release_note, picked, picked_version = values[-9:]
+    visibility, state, plan, title, change_note, notes, release_note, picked, picked_version, editor = values[-10:]
     given = BarInput(state=state, plan=plan, title=title, change_note=change_note, notes=notes,
                      release_note=release_note, visibility=visibility or "draft", picked=picked,
-                     picked_version=picked_version)
+                     picked_version=picked_version, editor_name=editor)
     try:
         outcome = run_action(str(ctx.triggered_id), scenario_store(), current_user(), given)
     except PlannerError as error:
@@ -463,19 +512,47 @@ def load_from_url(pathname: str | None, search: str | None, state: State_) -> tu
     Output(ids.SCENARIO_LINKS, "children"), Output(ids.SCENARIO_SAVE, "disabled"),
     Output(ids.SCENARIO_RENAME, "disabled"), Output(ids.SCENARIO_DUPLICATE, "disabled"),
     Output(ids.SCENARIO_DELETE, "disabled"), Output(ids.SCENARIO_RESTORE, "disabled"),
+    Output(ids.SCENARIO_EDITORS, "children"), Output(ids.SCENARIO_CHANGES, "children"),
     Input(ids.SCENARIO, "data"),
 )
 def show_scenario(state: State_) -> tuple[Any, ...]:
+    store, user = scenario_store(), current_user()
     try:
-        versions = version_options(scenario_store(), current_user(), state)
+        versions = version_options(store, user, state)
     except PlannerError:
         versions = []
     if not state:
-        return heading_text(None), no_update, no_update, [], None, False, True, True, True, True
+        return heading_text(None), no_update, no_update, [], None, False, True, True, True, True, None, None
     editable = bool(state["can_edit"]) and not state["deleted"]
+    may_save = state["deleted"] or editable or bool(state.get("can_create"))  # others save a copy
     return (heading_text(state), state["title"], state["visibility"], versions, share_links(state),
-            not editable and not state["deleted"], not editable, not state.get("can_create"),
-            not state["can_manage"] or state["deleted"], not editable)
+            not may_save, not editable, not state.get("can_create"),
+            not state["can_manage"] or state["deleted"], not editable, editors_text(state),
+            changes_view(store, user, state))
+
+
+def editors_text(state: dict[str, Any]) -> str:
+    """Who may change the scenario, in words."""
+    editors = state.get("editors") or []
+    others = f" and its co-editors: {', '.join(editors)}" if editors else " (no co-editors)"
+    return f"Only {state['author']} (the author){others} can save new versions or rename it."
+
+
+def changes_view(store: ScenarioStore, user: User | None, state: dict[str, Any]) -> Any:
+    """For the author: what other people did to the scenario, newest first."""
+    if not state.get("can_manage"):
+        return None
+    try:
+        changes = store.changes(user, state["slug"])
+    except PlannerError:
+        return None
+    if not changes:
+        return html.P("Nobody else has changed this scenario.", className="small mb-0")
+    return html.Div([
+        html.H3("Changes by other people", className="h6 mb-1"),
+        html.Ul([html.Li(f"{_when(c.created_at)}: {c.who} {c.what}") for c in changes[:20]],
+                className="small mb-0 scenario-change-list"),
+    ])
 
 
 @CALLBACKS.callback(Output(ids.SCENARIO_DOWNLOADS, "children"), Input(ids.SCENARIO, "data"),

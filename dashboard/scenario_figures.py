@@ -50,7 +50,7 @@ def split_key(key: str) -> tuple[str, int | None]:
     slug, _, version = key.partition("@")
     if not version:
         return slug, None
-    if not version.isdigit() or int(version) < 1:
+    if not (version.isascii() and version.isdigit()) or len(version) > 9 or int(version) < 1:
         raise PlannerInputError(f"scenario {key!r}: expected a version number after '@', found {version!r}")
     return slug, int(version)
 

@@ -7,11 +7,16 @@ one place. The rule:
 * draft: the author only (and admins);
 * group (steering group, confidential): members of the steering group, of any role
   (and the author);
-* public: anyone, including a visitor on the public read-only link (`user=None`).
+* public: one chosen version (`published_version`) may be read by anyone, including a
+  visitor on the public read-only link (`user=None`); every other version keeps the
+  audience it had before (`audience`: draft or group), so publishing never publishes
+  earlier drafts.
 
-Changing a scenario needs at least the planner role as well as sight of it; changing
-who can see it, deleting and undeleting it are for its author and admins. A deleted
-scenario is visible only to those who may undelete it.
+Saving a new version, renaming and restoring are for the author and the co-editors the
+author names (`editor_ids`), with at least the planner role, and admins; anyone else who
+may see a scenario saves a copy instead. Changing who can see it, naming co-editors,
+deleting and undeleting it are for its author and admins. A deleted scenario is visible
+only to those who may undelete it.
 """
 
 from __future__ import annotations
@@ -30,6 +35,10 @@ Visibility = Literal["draft", "group", "public"]
 VISIBILITIES: tuple[Visibility, ...] = ("draft", "group", "public")
 Action = Literal["view", "edit", "manage"]
 
+# OWASP's scrypt parameters (Password Storage Cheat Sheet): N=2^14, r=8, p=5 costs as much as
+# N=2^17, p=1 in time, with 16 MiB of memory a hash instead of 128. A stored hash made with
+# other parameters is replaced at the next sign-in (`needs_rehash`).
+PASSWORD_METHOD = "scrypt:16384:8:5"
 MIN_PASSWORD_CHARS = 10
 MAX_PASSWORD_CHARS = 1024
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
@@ -77,7 +86,7 @@ class User:
 
 
 class ScenarioAccess(Protocol):
-    """The three facts about a scenario the access rule looks at."""
+    """The facts about a scenario the access rule looks at."""
 
     @property
     def author_id(self) -> int:
@@ -91,6 +100,15 @@ class ScenarioAccess(Protocol):
     def deleted_at(self) -> datetime | None:
         """When the scenario was deleted, or None."""
 
+    @property
+    def audience(self) -> str: ...
+
+    @property
+    def published_version(self) -> int | None: ...
+
+    @property
+    def editor_ids(self) -> frozenset[int]: ...
+
 
 def default_steering_group(role: Role) -> bool:
     """Return whether a new account with `role` joins the steering group unless told otherwise.
@@ -102,24 +120,41 @@ def default_steering_group(role: Role) -> bool:
 
 
 def authorise(user: User | None, action: Action, scenario: ScenarioAccess) -> bool:
-    """Return whether `user` (None = anonymous public link) may `action` on `scenario`."""
+    """Return whether `user` (None = anonymous public link) may `action` on `scenario`.
+
+    "view" here is sight of every version; :func:`can_view_version` also lets anyone read
+    the one published version.
+    """
     is_admin = user is not None and user.role is Role.ADMIN
     is_author = user is not None and user.user_id == scenario.author_id
     if action == "manage":
         return user is not None and user.role >= Role.PLANNER and (is_author or is_admin)
     if scenario.deleted_at is not None:
         return action == "view" and user is not None and (is_author or is_admin)
-    if scenario.visibility == "draft":
+    if scenario.audience == "draft":
         may_view = is_author or is_admin
-    elif scenario.visibility == "group":
+    elif scenario.audience == "group":
         may_view = user is not None and (user.steering_group or is_author or is_admin)
-    elif scenario.visibility == "public":
-        may_view = True
     else:
         return False
     if action == "view":
         return may_view
-    return may_view and user is not None and user.role >= Role.PLANNER
+    is_editor = user is not None and user.user_id in scenario.editor_ids
+    return may_view and user is not None and user.role >= Role.PLANNER and (is_author or is_editor or is_admin)
+
+
+def can_view_version(user: User | None, scenario: ScenarioAccess, version: int) -> bool:
+    """Return whether `user` may open `version` of `scenario`: all of them, or just the published one."""
+    if authorise(user, "view", scenario):
+        return True
+    return (scenario.deleted_at is None and scenario.published_version is not None
+            and version == scenario.published_version)
+
+
+def can_see(user: User | None, scenario: ScenarioAccess) -> bool:
+    """Return whether `user` may see that `scenario` exists (any version of it)."""
+    published = scenario.published_version
+    return authorise(user, "view", scenario) or (published is not None and can_view_version(user, scenario, published))
 
 
 def can_create(user: User | None) -> bool:
@@ -128,12 +163,12 @@ def can_create(user: User | None) -> bool:
 
 
 def can_view(user: User | None, scenario: ScenarioAccess) -> bool:
-    """Return whether `user` may open `scenario` and any of its versions."""
+    """Return whether `user` may open every version of `scenario` (see `can_see` for any)."""
     return authorise(user, "view", scenario)
 
 
 def can_edit(user: User | None, scenario: ScenarioAccess) -> bool:
-    """Return whether `user` may save new versions of `scenario`, rename it or restore it."""
+    """Return whether `user` may save new versions of `scenario`, rename it or restore it (author, co-editors)."""
     return authorise(user, "edit", scenario)
 
 
@@ -188,11 +223,16 @@ def hash_password(password: str) -> str:
             f"password: expected at most {MAX_PASSWORD_CHARS} characters, "
             f"found {len(password)}"
         )
-    return generate_password_hash(password, method="scrypt")
+    return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     """Return whether `password` matches `password_hash` (constant-time comparison)."""
-    if not isinstance(password, str) or len(password) > MAX_PASSWORD_CHARS:
+    if not isinstance(password, str) or len(password) > MAX_PASSWORD_CHARS or not password_hash:
         return False
     return check_password_hash(password_hash, password)
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Return whether `password_hash` was made with weaker (or other) parameters than PASSWORD_METHOD."""
+    return password_hash.split("$", 1)[0] != PASSWORD_METHOD

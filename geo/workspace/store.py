@@ -11,13 +11,14 @@ touches a scenario takes the acting user and asks `geo.workspace.accounts.author
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 import secrets
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     create_engine,
+    delete,
     event,
     func,
     make_url,
@@ -61,11 +63,14 @@ from geo.workspace.accounts import (
     User,
     Visibility,
     can_create,
+    can_see,
     can_view,
+    can_view_version,
     check_username,
     check_visibility,
     default_steering_group,
     hash_password,
+    needs_rehash,
     require,
     verify_password,
 )
@@ -74,6 +79,8 @@ MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 SQLITE_FILE_NAME = "scenarios.sqlite3"
 MAX_TITLE_CHARS = 200
 MAX_MESSAGE_CHARS = 500
+
+SESSION_TOUCH_EVERY = timedelta(minutes=1)
 
 MIGRATION_LOCK_KEY = 7_270_001  # PostgreSQL advisory lock held while migrating
 _MIGRATION_THREAD_LOCK = threading.Lock()
@@ -134,6 +141,7 @@ class UserRow(Base):
     role: Mapped[str] = mapped_column(String(16))
     steering_group: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ScenarioRow(Base):
@@ -143,6 +151,8 @@ class ScenarioRow(Base):
     __table_args__ = (
         CheckConstraint("visibility IN ('draft', 'group', 'public')", name="visibility"),
         CheckConstraint("current_version >= 1", name="current_version"),
+        CheckConstraint("audience IN ('draft', 'group')", name="audience"),
+        CheckConstraint("(visibility = 'public') = (published_version IS NOT NULL)", name="published_version"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -155,8 +165,73 @@ class ScenarioRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Who may read the versions that are not published: "draft" or "group" (the visibility
+    # the scenario had before it was made public). Publishing publishes one version only.
+    audience: Mapped[str] = mapped_column(String(10))
+    published_version: Mapped[int | None] = mapped_column(Integer)
 
     author: Mapped[UserRow] = relationship(foreign_keys=[author_id], lazy="joined")
+    editors: Mapped[list[EditorRow]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+
+
+class EditorRow(Base):
+    """A co-editor the author named: may save new versions and rename, like the author."""
+
+    __tablename__ = "scenario_editors"
+
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    user: Mapped[UserRow] = relationship(lazy="joined")
+
+
+class EventRow(Base):
+    """Something done to a scenario other than saving a version: renames, sharing, deletes, co-editors."""
+
+    __tablename__ = "scenario_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str] = mapped_column(String(400))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    user: Mapped[UserRow] = relationship(lazy="joined")
+
+
+class SessionRow(Base):
+    """A signed-in browser: the cookie holds the token, the store only its hash, so sessions can be ended."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SignInFailureRow(Base):
+    """One wrong password, counted against the account and the address it came from (both hashed)."""
+
+    __tablename__ = "sign_in_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RunningJobRow(Base):
+    """A background job someone started and that has not been seen to finish (for per-user limits)."""
+
+    __tablename__ = "running_jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    job: Mapped[str] = mapped_column(String(200), unique=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class VersionRow(Base):
@@ -193,6 +268,23 @@ class ScenarioRecord:
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
+    published_version: int | None = None
+    audience: str = ""  # who may read unpublished versions: "draft" or "group" (blank: as visibility)
+    editor_ids: frozenset[int] = frozenset()
+    editors: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.audience:
+            object.__setattr__(self, "audience", "group" if self.visibility == "public" else self.visibility)
+
+
+@dataclass(frozen=True)
+class ChangeInfo:
+    """Something someone did to a scenario: a saved version, a rename, a change of who may see it."""
+
+    created_at: datetime
+    who: str
+    what: str
 
 
 @dataclass(frozen=True)
@@ -222,6 +314,13 @@ class ScenarioVersion:
         """Whether this is the newest version (a save from it will not conflict)."""
         return self.version == self.scenario.current_version
 
+    @property
+    def visibility(self) -> Visibility:
+        """Who may read this version: "public" only for the published one, else the scenario's audience."""
+        if self.scenario.published_version == self.version:
+            return "public"
+        return check_visibility(self.scenario.audience)
+
 
 def sqlite_url(instance_folder: Path | str) -> str:
     """Return the URL of the default SQLite store inside `instance_folder`."""
@@ -249,7 +348,31 @@ def _record(row: ScenarioRow) -> ScenarioRecord:
         created_at=row.created_at,
         updated_at=row.updated_at,
         deleted_at=row.deleted_at,
+        published_version=row.published_version,
+        audience=row.audience,
+        editor_ids=frozenset(editor.user_id for editor in row.editors),
+        editors=tuple(sorted(editor.user.username for editor in row.editors)),
     )
+
+
+def _as_seen_by(user: User | None, record: ScenarioRecord) -> ScenarioRecord:
+    """The record as `user` may know it: one who sees only the published version sees only its number."""
+    if can_view(user, record) or record.published_version is None:
+        return record
+    return dataclasses.replace(record, current_version=record.published_version, editor_ids=frozenset(), editors=())
+
+
+def token_hash(token: str) -> str:
+    """The stored form of a secret token (a session's, a throttling key): its SHA-256."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+NOT_FOUND_WORDS = "there is no such scenario or version that you may open"
+
+
+class ScenarioNotFoundError(PlannerInputError):
+    """No scenario (or version) of that name that this user may open: the same words whether it
+    exists or not, so nobody learns which names exist."""
 
 
 def _info(row: VersionRow) -> VersionInfo:
@@ -409,17 +532,27 @@ class ScenarioStore:
             raise PlannerInputError(f"username: {name!r} is already taken") from None
 
     def authenticate(self, username: str, password: str) -> User | None:
-        """Return the user if `password` is right, else None (same work either way)."""
+        """Return the user if `password` is right and the account is enabled, else None (same work either way).
+
+        A hash made with older parameters is replaced by one at the current ones (PASSWORD_METHOD).
+        """
         try:
             name = check_username(username)
         except PlannerInputError:
+            verify_password(_DUMMY_HASH, password)
             return None
         with self._transaction() as session:
             row = session.scalar(select(UserRow).where(UserRow.username == name))
-        if row is None:
+        if row is None or not row.password_hash:
             verify_password(_DUMMY_HASH, password)
             return None
-        return _user(row) if verify_password(row.password_hash, password) else None
+        if not verify_password(row.password_hash, password) or row.disabled_at is not None:
+            return None
+        if needs_rehash(row.password_hash):
+            with self._transaction() as session:
+                session.execute(update(UserRow).where(UserRow.id == row.id)
+                                .values(password_hash=hash_password(password)))
+        return _user(row)
 
     def user(self, username: str) -> User:
         """Return the account called `username`."""
@@ -427,10 +560,152 @@ class ScenarioStore:
             return _user(self._user_row(session, username))
 
     def user_by_id(self, user_id: int) -> User | None:
-        """Return the account with number `user_id`, or None (e.g. for a stale login cookie)."""
+        """Return the enabled account with number `user_id`, or None (e.g. for a stale login cookie)."""
         with self._transaction() as session:
             row = session.get(UserRow, user_id)
-            return None if row is None else _user(row)
+            return None if row is None or row.disabled_at is not None else _user(row)
+
+    def is_disabled(self, username: str) -> bool:
+        """Whether the account called `username` is disabled (it cannot sign in)."""
+        with self._transaction() as session:
+            return self._user_row(session, username).disabled_at is not None
+
+    def set_disabled(self, username: str, disabled: bool) -> User:
+        """Disable an account (it cannot sign in, and its sessions end at once) or enable it again."""
+        with self._transaction() as session:
+            row = self._user_row(session, username)
+            row.disabled_at = _now() if disabled else None
+            if disabled:
+                session.execute(delete(SessionRow).where(SessionRow.user_id == row.id))
+            return _user(row)
+
+    def delete_user(self, username: str) -> str:
+        """Remove an account; one that saved or presented anything is anonymised instead, so nothing saved is lost.
+
+        Returns what was done, in words.
+        """
+        with self._transaction() as session:
+            row = self._user_row(session, username)
+            session.execute(delete(SessionRow).where(SessionRow.user_id == row.id))
+            session.execute(delete(RunningJobRow).where(RunningJobRow.user_id == row.id))
+            session.execute(delete(EditorRow).where(EditorRow.user_id == row.id))
+            if not self._user_has_history(session, row.id):
+                session.delete(row)
+                return f"deleted {row.username}"
+            old = row.username
+            row.username, row.password_hash = f"deleted-{row.id}", ""
+            row.role, row.steering_group, row.disabled_at = Role.VIEWER.label, False, row.disabled_at or _now()
+            return (f"{old} has saved work, so the account was kept as {row.username}: it cannot sign in and its "
+                    "name is gone; its scenarios and versions are kept")
+
+    @staticmethod
+    def _user_has_history(session: Session, user_id: int) -> bool:
+        from geo.workspace.follow import FollowRow  # follow builds on the store, not the other way
+
+        for column in (ScenarioRow.author_id, ScenarioRow.deleted_by_id, VersionRow.author_id, EventRow.user_id,
+                       FollowRow.presenter_id):
+            if session.scalar(select(func.count()).where(column == user_id)):
+                return True
+        return False
+
+    # ----------------------------------------------------------------- sessions
+
+    def start_session(self, user: User) -> str:
+        """A new sign-in session for `user`: the token for the cookie (the store keeps only its hash)."""
+        token = secrets.token_urlsafe(32)
+        now = _now()
+        with self._transaction() as session:
+            session.add(SessionRow(token_hash=token_hash(token), user_id=user.user_id, created_at=now,
+                                   last_seen_at=now))
+        return token
+
+    def session_user(self, token: str, *, idle: timedelta, lifetime: timedelta,
+                     now: datetime | None = None) -> User | None:
+        """The signed-in user of session `token`, or None once it has ended, idled out or grown too old.
+
+        Seeing the session keeps it alive (its last-seen time is written at most once a minute).
+        """
+        now = now or _now()
+        with self._transaction() as session:
+            row = session.scalar(select(SessionRow).where(SessionRow.token_hash == token_hash(token)))
+            if row is None:
+                return None
+            if now - row.last_seen_at > idle or now - row.created_at > lifetime:
+                session.delete(row)
+                return None
+            user = session.get(UserRow, row.user_id)
+            if user is None or user.disabled_at is not None:
+                return None
+            if now - row.last_seen_at > SESSION_TOUCH_EVERY:
+                row.last_seen_at = now
+            return _user(user)
+
+    def end_session(self, token: str) -> None:
+        """End one session (signing out)."""
+        with self._transaction() as session:
+            session.execute(delete(SessionRow).where(SessionRow.token_hash == token_hash(token)))
+
+    def end_sessions(self, username: str) -> int:
+        """End every session of an account (a password change, a stolen cookie); returns how many."""
+        with self._transaction() as session:
+            row = self._user_row(session, username)
+            ended = session.execute(delete(SessionRow).where(SessionRow.user_id == row.id))
+            return int(ended.rowcount)  # type: ignore[attr-defined]
+
+    # --------------------------------------------------------------- throttling
+
+    def sign_in_wait(self, keys: Sequence[tuple[str, int]], *, window: timedelta,
+                     now: datetime | None = None) -> timedelta | None:
+        """How long until sign-in may be tried again, or None: each (key, limit) counts wrong passwords in `window`."""
+        now = now or _now()
+        waits = []
+        with self._transaction() as session:
+            for key, limit in keys:
+                times = session.scalars(select(SignInFailureRow.created_at)
+                                        .where(SignInFailureRow.key_hash == token_hash(key),
+                                               SignInFailureRow.created_at > now - window)
+                                        .order_by(SignInFailureRow.created_at.desc()).limit(limit)).all()
+                if len(times) >= limit:
+                    waits.append(times[-1] + window - now)
+        return max(waits) if waits else None
+
+    def record_sign_in_failure(self, keys: Sequence[str], *, window: timedelta, now: datetime | None = None) -> None:
+        """Count a wrong password against each key (an account, an address); forget counts older than `window`."""
+        now = now or _now()
+        with self._transaction() as session:
+            session.execute(delete(SignInFailureRow).where(SignInFailureRow.created_at <= now - window))
+            session.add_all(SignInFailureRow(key_hash=token_hash(key), created_at=now) for key in keys)
+
+    def clear_sign_in_failures(self, key: str) -> None:
+        """Forget the wrong passwords counted against `key` (after a right one)."""
+        with self._transaction() as session:
+            session.execute(delete(SignInFailureRow).where(SignInFailureRow.key_hash == token_hash(key)))
+
+    # ----------------------------------------------------------- running jobs
+
+    def start_job(self, user: User, job: str, *, limit: int, still_running: Callable[[str], bool],
+                  max_age: timedelta) -> bool:
+        """Record that `user` starts `job`, unless they already run `limit` jobs; returns whether it may start.
+
+        Jobs recorded earlier that `still_running` says have ended, or older than `max_age`, are forgotten first.
+        """
+        now = _now()
+        with self._transaction() as session:
+            rows = session.scalars(select(RunningJobRow).where(RunningJobRow.user_id == user.user_id)).all()
+            for row in rows:
+                if now - row.started_at > max_age or not still_running(row.job):
+                    session.delete(row)
+            session.flush()
+            running = session.scalar(select(func.count()).where(RunningJobRow.user_id == user.user_id)) or 0
+            if running >= limit:
+                return False
+            session.add(RunningJobRow(user_id=user.user_id, job=job[:200], started_at=now))
+            return True
+
+    def finish_job(self, job: str) -> None:
+        """Forget a job that has finished (or failed, or was cancelled)."""
+        with self._transaction() as session:
+            session.execute(delete(RunningJobRow).where(RunningJobRow.job == job[:200]))
 
     def users(self) -> tuple[User, ...]:
         """Return every account, by username."""
@@ -454,10 +729,12 @@ class ScenarioStore:
             return _user(row)
 
     def set_password(self, username: str, password: str) -> None:
-        """Replace an account's password."""
+        """Replace an account's password; every session of the account ends (sign in again)."""
         password_hash = hash_password(password)
         with self._transaction() as session:
-            self._user_row(session, username).password_hash = password_hash
+            row = self._user_row(session, username)
+            row.password_hash = password_hash
+            session.execute(delete(SessionRow).where(SessionRow.user_id == row.id))
 
     @staticmethod
     def _user_row(session: Session, username: str) -> UserRow:
@@ -473,12 +750,12 @@ class ScenarioStore:
     def _scenario_row(session: Session, scenario: ScenarioRef) -> ScenarioRow:
         if isinstance(scenario, bool) or not isinstance(scenario, int | str):
             raise PlannerInputError(
-                f"scenario: expected a scenario number or slug, found {scenario!r}"
+                f"scenario: expected a scenario number or slug, found {scenario!r:.60}"
             )
         column = ScenarioRow.id if isinstance(scenario, int) else ScenarioRow.slug
         row = session.scalar(select(ScenarioRow).where(column == scenario))
         if row is None:
-            raise PlannerInputError(f"scenario: no scenario {scenario!r}")
+            raise _not_found(scenario)
         return row
 
     @staticmethod
@@ -496,11 +773,19 @@ class ScenarioStore:
                                author=row.author.username, created_at=row.created_at,
                                message=row.message)
 
-    def _viewable(self, session: Session, user: User | None,
-                  scenario: ScenarioRef) -> ScenarioRow:
+    def _viewable(self, session: Session, user: User | None, scenario: ScenarioRef, *,
+                  every_version: bool = False) -> ScenarioRow:
+        """The scenario, if `user` may see it (every version of it, if asked), else "not found"."""
         row = self._scenario_row(session, scenario)
-        require(user, "view", _record(row), what=f"scenario {scenario!r}")
+        record = _record(row)
+        if not (can_view(user, record) if every_version else can_see(user, record)):
+            raise _not_found(scenario)
         return row
+
+    @staticmethod
+    def _event(session: Session, row: ScenarioRow, user: User, kind: str, detail: str = "") -> None:
+        session.add(EventRow(scenario_id=row.id, user_id=user.user_id, kind=kind, detail=detail[:400],
+                             created_at=_now()))
 
     def create_scenario(self, user: User | None, title: str, content: ScenarioContent, *,
                         visibility: Visibility = "draft",
@@ -518,7 +803,9 @@ class ScenarioStore:
         with self._transaction() as session:
             row = ScenarioRow(slug=_new_slug(title), title=title, author_id=user.user_id,
                               visibility=visibility, current_version=1, created_at=now,
-                              updated_at=now, deleted_at=None)
+                              updated_at=now, deleted_at=None,
+                              audience="draft" if visibility == "public" else visibility,
+                              published_version=1 if visibility == "public" else None)
             session.add(row)
             session.flush()
             version = VersionRow(scenario_id=row.id, version=1,
@@ -577,7 +864,8 @@ class ScenarioStore:
                 raise PlannerInputError(
                     f"scenario {row.title!r} is deleted: undelete it before saving"
                 )
-            require(user, "edit", _record(row), what=f"scenario {row.title!r}")
+            require(user, "edit", _record(row), what=f"scenario {row.title!r} (only its author and "
+                                                       "co-editors may: save a copy instead)")
             assert user is not None  # edit is never granted to anonymous visitors
             content = make_content(session, row)
             now = _now()
@@ -625,17 +913,23 @@ class ScenarioStore:
 
     def open_version(self, user: User | None, scenario: ScenarioRef,
                      version: int | None = None) -> ScenarioVersion:
-        """Return `version` of `scenario` (the newest when None), if `user` may see it."""
+        """Return `version` of `scenario` (the newest `user` may see when None), if `user` may see it.
+
+        Someone who may see only the published version gets that one; any other is "not found".
+        """
         with self._transaction() as session:
             row = self._viewable(session, user, scenario)
-            number = row.current_version if version is None else _checked_version_number(
+            record = _as_seen_by(user, _record(row))
+            number = record.current_version if version is None else _checked_version_number(
                 "version", version)
-            return self._opened(_record(row), self._version_row(session, row.id, number))
+            if not can_view_version(user, _record(row), number) or number > row.current_version:
+                raise _not_found(scenario, number)
+            return self._opened(record, self._version_row(session, row.id, number))
 
     def scenario(self, user: User | None, scenario: ScenarioRef) -> ScenarioRecord:
-        """Return the record of `scenario`, if `user` may see it."""
+        """Return the record of `scenario` as `user` may know it, if they may see it."""
         with self._transaction() as session:
-            return _record(self._viewable(session, user, scenario))
+            return _as_seen_by(user, _record(self._viewable(session, user, scenario)))
 
     def scenarios(self, user: User | None, *,
                   deleted: bool = False) -> tuple[ScenarioRecord, ...]:
@@ -648,15 +942,30 @@ class ScenarioStore:
                 .order_by(ScenarioRow.updated_at.desc(), ScenarioRow.id.desc())
             )
             records = (_record(row) for row in rows)
-            return tuple(record for record in records if can_view(user, record))
+            return tuple(_as_seen_by(user, record) for record in records if can_see(user, record))
 
     def versions(self, user: User | None, scenario: ScenarioRef) -> tuple[VersionInfo, ...]:
-        """Return the history of `scenario`, oldest first."""
+        """Return the history of `scenario` that `user` may see, oldest first (only the published one, for some)."""
         with self._transaction() as session:
             row = self._viewable(session, user, scenario)
-            rows = session.scalars(select(VersionRow).where(VersionRow.scenario_id == row.id)
-                                   .order_by(VersionRow.version))
-            return tuple(_info(version) for version in rows)
+            query = select(VersionRow).where(VersionRow.scenario_id == row.id).order_by(VersionRow.version)
+            if not can_view(user, _record(row)):
+                query = query.where(VersionRow.version == row.published_version)
+            return tuple(_info(version) for version in session.scalars(query))
+
+    def changes(self, user: User | None, scenario: ScenarioRef) -> tuple[ChangeInfo, ...]:
+        """What people other than the author did to `scenario`, newest first: for its author (and admins)."""
+        with self._transaction() as session:
+            row = self._viewable(session, user, scenario, every_version=True)
+            require(user, "manage", _record(row), what=f"scenario {row.title!r}")
+            found = [ChangeInfo(v.created_at, v.author.username, f"saved version {v.version}"
+                                + (f" ({v.message})" if v.message else ""))
+                     for v in session.scalars(select(VersionRow).where(VersionRow.scenario_id == row.id,
+                                                                       VersionRow.author_id != row.author_id))]
+            found += [ChangeInfo(e.created_at, e.user.username, _event_words(e.kind, e.detail))
+                      for e in session.scalars(select(EventRow).where(EventRow.scenario_id == row.id,
+                                                                      EventRow.user_id != row.author_id))]
+            return tuple(sorted(found, key=lambda change: change.created_at, reverse=True))
 
     def duplicate(self, user: User | None, scenario: ScenarioRef, *,
                   title: str | None = None, version: int | None = None,
@@ -670,25 +979,62 @@ class ScenarioStore:
         )
 
     def rename(self, user: User | None, scenario: ScenarioRef, title: str) -> ScenarioRecord:
-        """Change the title of `scenario`; its slug and URLs stay the same."""
-        return self._update(user, scenario, "edit", title=_checked_title(title))
+        """Change the title of `scenario` (author and co-editors); its slug and URLs stay the same."""
+        title = _checked_title(title)
+        with self._changing(user, scenario, "edit") as (session, row, acting):
+            if title != row.title:
+                self._event(session, row, acting, "renamed", f"{row.title} -> {title}")
+                row.title = title
+        return self.scenario(user, row.id)
 
-    def set_visibility(self, user: User | None, scenario: ScenarioRef,
-                       visibility: Visibility) -> ScenarioRecord:
-        """Make `scenario` a draft, a confidential steering-group paper or public."""
-        return self._update(user, scenario, "manage", visibility=check_visibility(visibility))
+    def set_visibility(self, user: User | None, scenario: ScenarioRef, visibility: Visibility, *,
+                       version: int | None = None) -> ScenarioRecord:
+        """Make `scenario` a draft or a confidential steering-group paper, or publish one version of it.
 
-    def _update(self, user: User | None, scenario: ScenarioRef, action: Action,
-                **fields: str) -> ScenarioRecord:
-        """Set `fields` of `scenario` in one transaction, if `user` may do `action` to it."""
+        "public" publishes `version` (the newest when None) and only it: every other version keeps
+        the audience it had. Choosing draft or group takes the published version down again.
+        """
+        visibility = check_visibility(visibility)
+        with self._changing(user, scenario, "manage") as (session, row, acting):
+            if visibility == "public":
+                number = row.current_version if version is None else _checked_version_number("version", version)
+                self._version_row(session, row.id, number)  # it must exist
+                row.visibility, row.published_version = "public", number
+                self._event(session, row, acting, "published", str(number))
+            else:
+                row.visibility, row.audience, row.published_version = visibility, visibility, None
+                self._event(session, row, acting, "visibility", visibility)
+        return self.scenario(user, row.id)
+
+    def set_editor(self, user: User | None, scenario: ScenarioRef, username: str, *,
+                   editor: bool) -> ScenarioRecord:
+        """Name `username` a co-editor of `scenario` (may save new versions and rename it), or no longer."""
+        with self._changing(user, scenario, "manage") as (session, row, acting):
+            named = self._user_row(session, username)
+            if editor:
+                if named.id == row.author_id:
+                    raise PlannerInputError(f"co-editor: {named.username} is the author already")
+                if Role.from_label(named.role) < Role.PLANNER or named.disabled_at is not None:
+                    raise PlannerInputError(f"co-editor: {named.username} is not a planner, so cannot edit")
+                if all(existing.user_id != named.id for existing in row.editors):
+                    row.editors.append(EditorRow(user_id=named.id, added_at=_now()))
+                    self._event(session, row, acting, "editor_added", named.username)
+            elif any(existing.user_id == named.id for existing in row.editors):
+                row.editors = [existing for existing in row.editors if existing.user_id != named.id]
+                self._event(session, row, acting, "editor_removed", named.username)
+        return self.scenario(user, row.id)
+
+    @contextmanager
+    def _changing(self, user: User | None, scenario: ScenarioRef,
+                  action: Action) -> Iterator[tuple[Session, ScenarioRow, User]]:
+        """A transaction on `scenario`, if `user` may do `action` to it; its change time is updated."""
         with self._transaction() as session:
-            row = self._viewable(session, user, scenario)
+            row = self._viewable(session, user, scenario, every_version=True)
             require(user, action, _record(row), what=f"scenario {row.title!r}")
-            for name, value in fields.items():
-                setattr(row, name, value)
+            assert user is not None  # edit and manage are never granted to anonymous visitors
+            yield session, row, user
             row.updated_at = _now()
             session.flush()
-            return _record(row)
 
     def delete(self, user: User | None, scenario: ScenarioRef) -> ScenarioRecord:
         """Move `scenario` to the deleted list; `undelete` brings it back whole."""
@@ -701,17 +1047,37 @@ class ScenarioStore:
     def _set_deleted(self, user: User | None, scenario: ScenarioRef, *,
                      deleted: bool) -> ScenarioRecord:
         with self._transaction() as session:
-            row = self._viewable(session, user, scenario)
+            row = self._viewable(session, user, scenario, every_version=True)
             require(user, "manage", _record(row), what=f"scenario {row.title!r}")
             assert user is not None  # manage is never granted to anonymous visitors
             if deleted and row.deleted_at is None:
                 row.deleted_at = _now()
                 row.deleted_by_id = user.user_id
-            elif not deleted:
+                self._event(session, row, user, "deleted")
+            elif not deleted and row.deleted_at is not None:
                 row.deleted_at = None
                 row.deleted_by_id = None
+                self._event(session, row, user, "undeleted")
             session.flush()
             return _record(row)
+
+
+EVENT_WORDS = {"renamed": "renamed it", "published": "published version {detail}",
+               "visibility": "made it {detail}", "editor_added": "made {detail} a co-editor",
+               "editor_removed": "took {detail} off the co-editors", "deleted": "deleted it",
+               "undeleted": "undeleted it"}
+
+
+def _event_words(kind: str, detail: str) -> str:
+    words = EVENT_WORDS.get(kind, kind).format(detail=detail)
+    if kind == "renamed":
+        words += f" ({detail.replace(' -> ', ' to ')})"
+    return words
+
+
+def _not_found(scenario: ScenarioRef, version: int | None = None) -> ScenarioNotFoundError:
+    what = f"scenario {scenario!r:.80}" + ("" if version is None else f" version {version}")
+    return ScenarioNotFoundError(f"{what}: {NOT_FOUND_WORDS}")
 
 
 # Checked against when a username is unknown, so a wrong name costs the same time

@@ -15,6 +15,7 @@ from dashboard.planning_panel import initial_plan
 from geo import plan_edits
 from geo.ingest.locality_files import load_locality
 from geo.scenarios import scenario_from_dict
+from geo.workspace.store import NOT_FOUND_WORDS as NOT_YOURS
 from geo.workspace.store import init_store, sqlite_url
 from tests.support.browser import wait_for_map
 
@@ -58,15 +59,15 @@ def test_a_viewer_is_refused_confidential_scenarios_in_every_view(page: Page, se
     sign_in(page, served.url, "vic")
     page.goto(f"{served.url}/scenario/{served.group}")  # a forwarded link to a confidential paper
     wait_for_map(page)
-    expect(page.locator("#scenario-message")).to_contain_text("not allowed to open")
+    expect(page.locator("#scenario-message")).to_contain_text(NOT_YOURS)
     expect(page.locator("#scenario-heading")).to_contain_text("Not saved yet")
 
     page.goto(f"{served.url}/compare?ids={served.group},{served.public}")
     expect(page.locator(".compare-body")).to_contain_text("Pick at least two scenarios", timeout=30_000)
-    expect(page.locator(".compare-body")).to_contain_text("not allowed to open")
+    expect(page.locator(".compare-body")).to_contain_text(NOT_YOURS)
 
     page.goto(f"{served.url}/present?ids={served.group}")
-    expect(page.locator(".present-chooser")).to_contain_text("not allowed to open", timeout=30_000)
+    expect(page.locator(".present-chooser")).to_contain_text(NOT_YOURS, timeout=30_000)
     assert SECRET_HUB not in page.content() and "Riverside option" not in page.content()
 
     for name in ("briefing.pdf", "areas.csv"):

@@ -159,7 +159,7 @@ def test_options_come_from_scenarios_the_person_may_open(saved: Saved) -> None:
                                                                     ("Four hubs", {"S01", "S03"})]
     with saved.request(saved.vic):
         refused, why = choose_options([saved.six], None)
-    assert refused is no_update and "not allowed to open" in why
+    assert refused is no_update and "no such scenario or version that you may open" in why
 
 
 def as_file(data: dict[str, Any]) -> str:

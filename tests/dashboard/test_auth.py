@@ -11,7 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from dashboard import create_app
-from dashboard.auth import LOCAL_USERNAME, current_user, secret_key
+from dashboard.auth import LOCAL_USERNAME, begin_session, current_user, secret_key
 from dashboard.config import Settings, settings_from_env
 from dashboard.store_access import close_stores, scenario_store, store_for, store_url
 from geo.errors import PlannerInputError
@@ -67,9 +67,7 @@ def test_signing_in_with_the_right_password_opens_the_planner(accounts_app) -> N
     assert answer.status_code == 302 and answer.headers["Location"] == "/?x=1"
     assert client.get("/").status_code == 200
     with accounts_app.server.test_request_context("/"):
-        from flask import session
-
-        session["user_id"] = scenario_store().user("alex").user_id
+        begin_session(scenario_store().user("alex"))
         user = current_user()
         assert user is not None and user.username == "alex" and user.role is Role.PLANNER
 

@@ -112,7 +112,7 @@ def test_a_viewer_is_refused_confidential_scenarios_and_never_sees_them(saved: S
         body, _ = comparison_body([saved.six, saved.north], None, "drive")
         options = text_of(compare_view({"ids": f"{saved.six},{saved.north}"}))
     text = text_of(body)
-    assert "not allowed to open" in text and "Pick at least two scenarios" in text
+    assert "no such scenario or version that you may open" in text and "Pick at least two scenarios" in text
     assert SECRET_HUB not in text and "Six hubs" not in text
     assert "Two moved north" in options and "Six hubs" not in options
 
@@ -125,7 +125,7 @@ def test_a_viewer_posting_to_the_callback_endpoint_is_refused_too(saved: Saved) 
                                      triggered=f"{ids.COMPARE_PICKER}.value")
     assert status == 200
     text = json.dumps(response)
-    assert "not allowed to open" in text
+    assert "no such scenario or version that you may open" in text
     assert SECRET_HUB not in text and "Four hubs" not in text
 
 

@@ -14,6 +14,7 @@ import pytest
 from dash import no_update
 
 from dashboard import create_app, data_page, ids
+from dashboard.auth import begin_session
 from dashboard.config import Settings, settings_from_env
 from dashboard.data_access import planner_folder
 from dashboard.data_page import (
@@ -189,15 +190,14 @@ def test_only_analysts_get_tickets_and_jobs_refuse_forged_or_stale_ones(tmp_path
     store = store_for(sqlite_url(instance))
     planner = store.create_user("pat", "a long enough password", Role.PLANNER)
     analyst = store.create_user("ana", "a long enough password", Role.ANALYST)
-    from flask import session
 
     with app.server.test_request_context("/_dash-update-component", method="POST"):
-        session["user_id"] = planner.user_id
+        begin_session(planner)
         with pytest.raises(PlannerInputError, match="Only analysts and administrators"):
             ticket_for(ids.DATA_CHECK, None, False, None, None)
         assert "Only analysts" in texts(data_view({}))  # the page says so, and the form is disabled
     with app.server.test_request_context("/_dash-update-component", method="POST"):
-        session["user_id"] = analyst.user_id
+        begin_session(analyst)
         ticket = ticket_for(ids.DATA_SWITCH, None, False, "v0001", None)
         assert read_ticket(ticket, "switch")["version"] == "v0001"
         with pytest.raises(PlannerInputError, match="Check the files first"):

@@ -20,6 +20,7 @@ from dashboard.live_server import PROJECT_ROOT
 from dashboard.present_page import shown
 from dashboard.store_access import scenario_store
 from geo.workspace import follow
+from geo.workspace.store import NOT_FOUND_WORDS as NOT_YOURS
 from tests.support.callback_client import post_callback
 from tests.support.saved_scenarios import SECRET_HUB, Saved, signed_in
 
@@ -36,7 +37,7 @@ def test_the_difference_map_refuses_confidential_scenarios(saved: Saved) -> None
     status, response = post_callback(vic, f"{ids.DIFFERENCE_SUMMARY}.children", values,
                                      triggered=f"{ids.DIFFERENCE_FROM}.value")
     assert status == 200
-    assert "not allowed to open" in json.dumps(response) and ids.DIFFERENCE_MAP not in response
+    assert NOT_YOURS in json.dumps(response) and ids.DIFFERENCE_MAP not in response
     assert leaks(response) == []
     pat = signed_in(saved.app, "pat")  # the same request from someone allowed draws the map
     status, allowed = post_callback(pat, f"{ids.DIFFERENCE_SUMMARY}.children", values,
@@ -50,7 +51,7 @@ def test_the_present_stage_refuses_a_forged_choice(saved: Saved) -> None:
                                      {f"{ids.PRESENT_SHOWN}.data": shown(saved.four)},
                                      triggered=f"{ids.PRESENT_SHOWN}.data")
     assert status == 200
-    assert "not allowed to open" in json.dumps(response) and response[ids.PRESENT_MAP_WRAP]["hidden"] is True
+    assert NOT_YOURS in json.dumps(response) and response[ids.PRESENT_MAP_WRAP]["hidden"] is True
     assert leaks(response) == []
 
 
@@ -62,7 +63,7 @@ def test_a_viewer_cannot_open_a_room_on_a_confidential_scenario(saved: Saved) ->
                                      triggered=f"{ids.PRESENT_FOLLOW_START}.n_clicks")
     assert status == 200
     assert ids.PRESENT_STATE not in response  # no room was opened
-    assert "not allowed" in json.dumps(response) and leaks(response) == []
+    assert NOT_YOURS in json.dumps(response) and leaks(response) == []
 
 
 def test_a_follower_polling_a_confidential_room_sees_only_that_it_is_hidden(saved: Saved) -> None:
@@ -86,7 +87,7 @@ def test_the_appraisal_refuses_confidential_options(saved: Saved) -> None:
                                       f"{ids.APPRAISAL}.data": None},
                                      triggered=f"{ids.APPRAISAL_OPTIONS}.value")
     assert status == 200
-    assert ids.APPRAISAL not in response and "not allowed to open" in json.dumps(response)
+    assert ids.APPRAISAL not in response and NOT_YOURS in json.dumps(response)
     assert leaks(response) == []
 
 

@@ -30,6 +30,7 @@ from dashboard.present_page import (
 )
 from dashboard.store_access import scenario_store
 from geo.workspace import follow
+from geo.workspace.store import NOT_FOUND_WORDS as NOT_YOURS
 from tests.support.callback_client import text_of
 from tests.support.saved_scenarios import SECRET_HUB, Saved
 
@@ -84,7 +85,7 @@ def test_present_mode_is_read_only_and_shows_the_first_scenario(saved: Saved) ->
     with saved.request(saved.pat):
         page = text_of(present_view({"ids": f"{saved.six},{saved.four},current,no-such-slug"}))
     assert "Six hubs" in page and "Four hubs" in page and "present-tiles" in page
-    assert "save it first" in page and "no scenario 'no-such-slug'" in page
+    assert "save it first" in page and "scenario 'no-such-slug': there is no such scenario" in page
     for editing in ('"type": "Input"', '"type": "Dropdown"', "Textarea", "Upload", "RadioItems"):
         assert editing not in page
     with saved.request(saved.pat):
@@ -153,7 +154,7 @@ def test_a_follower_never_sees_a_scenario_they_may_not_open(saved: Saved) -> Non
 def test_a_forged_state_cannot_show_a_confidential_scenario(saved: Saved) -> None:
     with saved.request(saved.vic):
         title, _, hidden, body = stage_outputs(shown(saved.six))
-    assert hidden and "cannot be shown" in text_of(title) and "not allowed to open" in text_of(body)
+    assert hidden and "cannot be shown" in text_of(title) and NOT_YOURS in text_of(body)
     assert SECRET_HUB not in text_of(body)
 
 

@@ -88,7 +88,7 @@ def test_a_viewer_outside_the_group_cannot_open_confidential_or_draft_scenarios_
     for visibility in ("group", "draft"):
         refused = open_in_planner(vic, world["slugs"][visibility])
         assert ids.PLAN not in refused and SECRET_HUB not in str(refused)
-        assert "is not allowed to open" in str(refused[ids.SCENARIO_MESSAGE])
+        assert "no such scenario or version that you may open" in str(refused[ids.SCENARIO_MESSAGE])
     opened = open_in_planner(vic, world["slugs"]["public"])
     assert opened[ids.PLAN]["data"]["hubs"][0]["name"] == SECRET_HUB
     assert opened[ids.SCENARIO]["data"]["can_edit"] is False
@@ -109,10 +109,10 @@ def test_forged_callback_posts_are_refused_by_the_store(world) -> None:  # type:
                           (ids.SCENARIO_RENAME, {f"{ids.SCENARIO_TITLE}.value": "Leaked"}),
                           (ids.SCENARIO_DUPLICATE, {}), (ids.SCENARIO_DELETE, {})]:
         answer = press(vic, button, state, plan, **extra)
-        assert "not allowed" in str(answer[ids.SCENARIO_MESSAGE]), (button, answer)
+        assert "no such scenario or version" in str(answer[ids.SCENARIO_MESSAGE]), (button, answer)
         assert ids.URL not in answer
     made_public = press(vic, ids.SCENARIO_VISIBILITY, state, plan, visibility="public")
-    assert "not allowed" in str(made_public[ids.SCENARIO_MESSAGE])
+    assert "no such scenario or version" in str(made_public[ids.SCENARIO_MESSAGE])
     record = store.scenario(pat, slug)
     assert (record.visibility, record.title, record.deleted_at) == ("group", "group plan", None)
     assert store.versions(pat, slug) == before
@@ -141,13 +141,16 @@ def test_callback_posts_need_a_session_and_the_same_site(world) -> None:  # type
 
 @pytest.mark.parametrize("name", list(EXPORTS))
 def test_downloads_of_confidential_scenarios_are_refused_to_viewers_outside_the_group(world, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Refused exactly as a name that does not exist is: the answer does not say which names exist."""
     vic = signed_in(world, "vic")
+    missing = vic.get(export_url("no-such-scenario-000000", name, version=1, mode="drive"))
+    assert missing.status_code == 404
     for visibility in ("group", "draft"):
         answer = vic.get(export_url(world["slugs"][visibility], name, version=1, mode="drive"))
-        assert answer.status_code == 403, (visibility, name)
+        assert (answer.status_code, answer.data) == (404, missing.data), (visibility, name)
         assert SECRET_HUB.encode() not in answer.data
     assert world["app"].server.test_client().get(export_url(world["slugs"]["group"], name)).status_code == 302
-    assert vic.get(public_url(world["slugs"]["group"], name)).status_code == 403
+    assert vic.get(public_url(world["slugs"]["group"], name)).status_code == 404
 
 
 def test_downloads_follow_the_same_rule_for_those_allowed(world) -> None:  # type: ignore[no-untyped-def]
@@ -167,6 +170,6 @@ def test_the_public_link_shows_public_scenarios_only_even_to_their_author(world)
     assert "default-src 'none'" in page.headers["Content-Security-Policy"]
     for client in (anonymous, pat):
         for visibility in ("group", "draft"):
-            assert client.get(public_url(world["slugs"][visibility])).status_code == 403
+            assert client.get(public_url(world["slugs"][visibility])).status_code == 404
     index = anonymous.get("/public/").get_data(as_text=True)
     assert "public plan" in index and "group plan" not in index and "draft plan" not in index

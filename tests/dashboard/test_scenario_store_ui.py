@@ -132,7 +132,7 @@ def test_scenario_addresses_open_the_newest_or_a_chosen_version(app, plan) -> No
     # Already open (just saved): nothing reloads, so undo history survives a save.
     assert load(client, path, "?version=2", state={**state, "version": 2})[1] == {}
     _, missing = load(client, "/scenario/no-such-plan")
-    assert "no scenario 'no-such-plan'" in message(missing) and ids.PLAN not in missing
+    assert "scenario 'no-such-plan': there is no such scenario" in message(missing) and ids.PLAN not in missing
     _, bad = load(client, path, "?version=two")
     assert "versions are numbered" in message(bad)
     assert client.get(path).status_code == 200  # the page itself: the planner, with the scenario loaded by callback

@@ -23,6 +23,7 @@ from geo.workspace.accounts import (
     can_edit,
     can_manage,
     can_view,
+    can_view_version,
     check_username,
     check_visibility,
     hash_password,
@@ -40,6 +41,15 @@ class FakeScenario:
     author_id: int
     visibility: str
     deleted_at: datetime | None = None
+    published_version: int | None = None
+    audience: str = ""
+    editor_ids: frozenset[int] = frozenset()
+
+    def __post_init__(self) -> None:
+        if not self.audience:  # a public scenario's other versions are confidential to the group
+            object.__setattr__(self, "audience", "group" if self.visibility == "public" else self.visibility)
+        if self.visibility == "public" and self.published_version is None:
+            object.__setattr__(self, "published_version", 2)
 
 
 AUTHOR = User(1, "alice", Role.PLANNER, steering_group=True)
@@ -54,18 +64,20 @@ PEOPLE = {"author": AUTHOR, "other_planner": OTHER_PLANNER, "outside_planner": O
           "member_viewer": MEMBER_VIEWER, "viewer": VIEWER, "analyst": ANALYST, "admin": ADMIN,
           "anonymous": ANONYMOUS}
 
-# Who may (view, edit, manage) a live scenario of each visibility, written out by hand
-# from the rule in the issue: draft = author only; group = steering group; public = all.
+# Who may (view every version, edit, manage) a live scenario of each visibility, written out by
+# hand from the rule in the issues: draft = author only; group = steering group sees, only the
+# author (and co-editors, and admins) change; public = one version for all, the rest as group.
+# "p" = may read the published version (and only that one, unless "v").
 EXPECTED = {
     "draft": {"author": "vem", "other_planner": "", "outside_planner": "",
               "member_viewer": "", "viewer": "", "analyst": "", "admin": "vem",
               "anonymous": ""},
-    "group": {"author": "vem", "other_planner": "ve", "outside_planner": "",
-              "member_viewer": "v", "viewer": "", "analyst": "ve", "admin": "vem",
+    "group": {"author": "vem", "other_planner": "v", "outside_planner": "",
+              "member_viewer": "v", "viewer": "", "analyst": "v", "admin": "vem",
               "anonymous": ""},
-    "public": {"author": "vem", "other_planner": "ve", "outside_planner": "ve",
-               "member_viewer": "v", "viewer": "v", "analyst": "ve", "admin": "vem",
-               "anonymous": "v"},
+    "public": {"author": "vemp", "other_planner": "vp", "outside_planner": "p",
+               "member_viewer": "vp", "viewer": "p", "analyst": "vp", "admin": "vemp",
+               "anonymous": "p"},
 }
 
 
@@ -75,9 +87,20 @@ def test_access_rule_matches_the_table(visibility: str, person: str) -> None:
     scenario = FakeScenario(author_id=AUTHOR.user_id, visibility=visibility)
     user = PEOPLE[person]
     allowed = "".join(letter for letter, check in
-                      (("v", can_view), ("e", can_edit), ("m", can_manage))
+                      (("v", can_view), ("e", can_edit), ("m", can_manage),
+                       ("p", lambda u, s: s.published_version is not None and can_view_version(u, s, 2)))
                       if check(user, scenario))
     assert allowed == EXPECTED[visibility][person]
+    if visibility == "public":  # an earlier version keeps the group's audience
+        assert can_view_version(user, scenario, 1) is ("v" in allowed)
+
+
+@pytest.mark.parametrize("person", list(PEOPLE))
+def test_only_the_author_and_named_co_editors_change_a_shared_scenario(person: str) -> None:
+    scenario = FakeScenario(author_id=AUTHOR.user_id, visibility="group",
+                            editor_ids=frozenset({OTHER_PLANNER.user_id, MEMBER_VIEWER.user_id}))
+    editors = {"author", "other_planner", "admin"}  # a viewer named co-editor still cannot edit
+    assert can_edit(PEOPLE[person], scenario) is (person in editors)
 
 
 @pytest.mark.parametrize("person", list(PEOPLE))
@@ -173,7 +196,7 @@ def test_cli_creates_lists_and_changes_accounts(tmp_path: Path,
     status, listing = run_cli(url, "list")
     assert status == 0
     rows = [line.split() for line in listing.splitlines()[1:]]
-    assert rows == [["alice", "planner", "yes"], ["vic", "viewer", "no"]]
+    assert rows == [["alice", "planner", "yes", "no"], ["vic", "viewer", "no", "no"]]
 
     assert run_cli(url, "set-role", "--username", "vic", "--role", "analyst")[0] == 0
     assert run_cli(url, "set-group", "--username", "vic", "--steering-group")[0] == 0

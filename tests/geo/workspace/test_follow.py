@@ -23,7 +23,7 @@ from geo.workspace.follow import (
     room_state,
     viewer_state,
 )
-from geo.workspace.store import ScenarioStore, init_store, sqlite_url
+from geo.workspace.store import ScenarioNotFoundError, ScenarioStore, init_store, sqlite_url
 
 PASSWORD = "correct horse battery"
 
@@ -88,7 +88,7 @@ def test_only_the_presenter_publishes_and_only_what_they_may_open(room: Room) ->
     with pytest.raises(AccessDeniedError, match="anonymous"):
         publish(room.store, None, code, scenario=room.public_slug)
     vics_room = open_room(room.store, room.vic).room_code
-    with pytest.raises(AccessDeniedError, match="not allowed to open"):
+    with pytest.raises(ScenarioNotFoundError, match="no such scenario or version that you may open"):
         publish(room.store, room.vic, vics_room, scenario=room.group_slug)
     with pytest.raises(AccessDeniedError, match="anonymous"):
         open_room(room.store, None)
