@@ -14,6 +14,7 @@ run: $(VENV)/.runtime-installed
 test: $(VENV)/.test-installed system-packages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/bandit -q -c pyproject.toml -r app.py gunicorn.conf.py cli dashboard geo data migrations --severity-level medium
 	$(PY) -m pytest
 
 # Left out (see tests/conftest.py): browser tests, slow ones (servers, PostgreSQL, subprocesses)
@@ -29,6 +30,7 @@ bench: $(VENV)/.test-installed system-packages
 lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/bandit -q -c pyproject.toml -r app.py gunicorn.conf.py cli dashboard geo data migrations --severity-level medium
 
 screenshot: $(VENV)/.test-installed system-packages
 	$(PY) -m docs.make_screenshot

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,13 @@ from flask_compress import Compress
 from dashboard.config import Settings, settings_from_env
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
+
+
+def private_folder(folder: Path) -> None:
+    """The instance folder (store, secret key, uploads, caches) readable by its owner only."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == folder.stat().st_uid:  # never a folder someone else owns
+        folder.chmod(0o700)
 
 
 def background_manager(settings: Settings) -> dash.DiskcacheManager | dash.CeleryManager:
@@ -68,6 +76,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     from dashboard import appraisal_page, compare_page, data_access, health, logging_setup, present_page  # noqa: F401
 
     logging_setup.configure_logging()
+    private_folder(settings.instance_folder)
     data_access.locality_for(data_access.planner_folder(settings))  # read and check the data in use first
     manager = background_manager(settings)
     app = dash.Dash(
@@ -90,16 +99,20 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
                                                "text/javascript"]
     Compress(app.server)
     health.register(app.server, settings, manager)
-    from dashboard import (  # sign-in and access checks, the /data page, downloads, headers
+    from dashboard import (  # sign-in and access checks, the /data page, downloads, headers, error pages
         auth,
         data_page,
+        error_pages,
         exports,
+        limits,
         security_headers,
     )
 
     app.server.config["MAX_CONTENT_LENGTH"] = data_page.max_request_bytes(settings)  # uploads: MAX_UPLOAD_MB
     auth.init_app(app.server, settings)
+    limits.register(app.server, data_page.max_request_bytes(settings))  # smaller, by route and role
     exports.register(app.server)
+    error_pages.register(app.server, debug=settings.debug)
 
     def page_layout() -> list[Any]:  # the folder is read at each page load, so a newly switched version shows
         return page_components(data_access.current_folder())

@@ -35,13 +35,14 @@ import flask
 from dash import Input, Output, State, ctx, dcc, html, no_update
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from dashboard import ids
+from dashboard import ids, limits
 from dashboard.attrs import attrs
 from dashboard.auth import current_user
 from dashboard.callbacks import CallbackRegistry
 from dashboard.config import Settings
 from dashboard.data_access import locality_for, planner_folder
 from dashboard.engine import DEFAULT_MODE, score_plan
+from dashboard.error_pages import without_server_paths
 from dashboard.logging_setup import LOGGER_NAME
 from dashboard.routes import page_route
 from dashboard.store_access import current_settings
@@ -132,11 +133,17 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def issue_ticket(action: str, **details: Any) -> dict[str, str]:
-    """A signed request for a job, given only to someone allowed to change data."""
-    if not may_change_data():
+    """A signed request for a job, given only to someone allowed to change data, and bound to them.
+
+    The job checks the ticket; the job managers (dashboard/limits.py ``admit``) check that whoever
+    starts the job is the person it was given to.
+    """
+    user = current_user()
+    if user is None or user.role < Role.ANALYST:
         raise PlannerInputError("Only analysts and administrators can upload data or switch "
                                 "versions. Ask one of them, or sign in with an analyst account.")
-    return {"ticket": _serializer().dumps({"action": action, "issued": time.time(), **details})}
+    return {"ticket": _serializer().dumps({"action": action, "issued": time.time(), "user": user.user_id,
+                                           **details})}
 
 
 def read_ticket(data: Any, action: str | None = None) -> dict[str, Any]:
@@ -555,8 +562,9 @@ def _in_use(root: Path) -> str | None:
 
 
 def status_alert(message: str, colour: str = "info", *, planner_link: bool = False) -> dbc.Alert:
+    """A message for the page; the server's folders are cut out of it (only a file's own name is kept)."""
     link = [" ", html.A("Open the planner with it", href="/", className="alert-link")] if planner_link else []
-    return dbc.Alert([message, *link], color=colour, className="mb-0")
+    return dbc.Alert([without_server_paths(message), *link], color=colour, className="mb-0")
 
 
 # ---------------------------------------------------------------------------------------
@@ -830,6 +838,9 @@ JOB_OUTPUTS = [Output(ids.DATA_REPORT, "children"), Output(ids.DATA_CHECKED, "da
 
 def job_failed(error: Exception) -> list[Any]:
     """A fault in the planner (not in the files): a plain message; the details go to the log."""
+    refused = limits.refusal(error)  # not let start: someone else's ticket, or too many jobs running
+    if refused is not None:
+        return [no_update, no_update, status_alert(refused, "warning"), no_update, no_update, no_update, no_update]
     logger.error("data job failed", exc_info=error)
     message = ("The job stopped because of a fault in the planner; nothing was changed that the "
                "planner uses. The details are in the server's log.")

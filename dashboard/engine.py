@@ -19,6 +19,7 @@ import fcntl
 import functools
 import hashlib
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -59,6 +60,15 @@ class SharedSearches:
         self.max_bytes = max_mb * 1e6
         self._writes = 0
 
+    def _private(self) -> bool:
+        """Whether the folder is this user's alone (made so if missing): in a shared /dev/shm or /tmp another
+        user could otherwise plant results in it first. A folder that is not private is not used."""
+        with contextlib.suppress(OSError):
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            found = os.lstat(self.folder)
+            return stat.S_ISDIR(found.st_mode) and found.st_uid == os.getuid() and not found.st_mode & 0o077
+        return False
+
     @contextlib.contextmanager
     def _locked(self, key: str) -> Iterator[None]:
         stripe = int(hashlib.blake2b(key.encode(), digest_size=4).hexdigest(), 16) % LOCK_STRIPES
@@ -81,13 +91,14 @@ class SharedSearches:
         Sharing is only a saving: if the folder cannot be used (removed, full, not
         writable) the search is done here as if there were no folder.
         """
+        if not self._private():
+            return search()
         path = self.folder / f"{key}.npy"
         found = self._read(path)
         if found is not None:
             return found
         column: np.ndarray | None = None
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
             with self._locked(key):
                 found = self._read(path)  # another process may have searched while this one waited
                 if found is not None:
@@ -119,8 +130,9 @@ class SharedSearches:
 
 def shared_search_folder() -> Path:
     """Where the processes of this machine share searches: memory-backed where there is /dev/shm."""
-    base = Path("/dev/shm") if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else Path(
-        tempfile.gettempdir())
+    # Shared by every user of the machine: a folder of this user's is made in it and checked (SharedSearches).
+    memory = "/dev/shm"  # nosec B108
+    base = Path(memory) if os.path.isdir(memory) and os.access(memory, os.W_OK) else Path(tempfile.gettempdir())
     return base / f"dsp-searches-{os.getuid()}"
 
 

@@ -5,7 +5,9 @@ nothing private: the locality's name, which data version is loaded, whether the
 scenario store and the job backend answer, and how many job workers are alive. It
 never shows a database address, a path or an error message (those can hold
 passwords); the error's kind is enough to start looking in the server's log.
-Status 200 when everything answers, 503 when something does not.
+Status 200 when everything answers, 503 when something does not. It answers within
+CHECK_BUDGET_S whatever the database or Redis do: each check runs in its own thread, and
+one still waiting then is reported as not reachable ("Timeout").
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as CheckTimeout
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +32,10 @@ from dashboard.logging_setup import LOGGER_NAME
 from geo.ingest.datasets import MANIFEST_FILE, VERSION_PATTERN
 
 HEALTH_PATH = "/healthz"
+CHECK_BUDGET_S = 1.5  # the checks' share of the 2 s a monitor may wait
+# Threads for the checks, per process: a check stuck on a silent server keeps its thread until
+# the store's own timeouts end it, so a few spare threads keep the next checks answering.
+_CHECKS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="health-check")
 logger = logging.getLogger(f"{LOGGER_NAME}.health")
 
 
@@ -48,8 +57,10 @@ def health_report(settings: Settings, manager: Any) -> dict[str, Any]:
     started = time.perf_counter()
     folder = data_access.planner_folder(settings)
     locality = data_access.locality_for(folder)
-    store = _store_check(settings)
-    jobs = _jobs_check(manager)
+    store_check = _CHECKS.submit(_store_check, settings)
+    jobs_check = _CHECKS.submit(_jobs_check, manager)
+    store = _within_budget(store_check.result, started, {"backend": _backend(settings)})
+    jobs = _within_budget(jobs_check.result, started, {"backend": _jobs_backend(manager)})
     healthy = store["reachable"] and jobs["reachable"] and jobs.get("workers", 1) > 0
     return {
         "status": "ok" if healthy else "degraded",
@@ -72,9 +83,27 @@ def data_version(folder: Path) -> str:
     return f"files-{digest.hexdigest()}"
 
 
+def _within_budget(result: Callable[..., dict[str, Any]], started: float,
+                   described: dict[str, Any]) -> dict[str, Any]:
+    """A check's answer if it comes within the budget, else "not reachable" with the error Timeout."""
+    try:
+        return result(timeout=max(0.0, CHECK_BUDGET_S - (time.perf_counter() - started)))
+    except CheckTimeout:
+        logger.warning("health check: %s did not answer within %.1f s", described["backend"], CHECK_BUDGET_S)
+        return {**described, "reachable": False, "error": "Timeout"}
+
+
+def _backend(settings: Settings) -> str:
+    return store_access.store_url(settings).split(":", 1)[0].split("+", 1)[0]
+
+
+def _jobs_backend(manager: Any) -> str:
+    return "celery" if isinstance(manager, dash.CeleryManager) else "diskcache"
+
+
 def _store_check(settings: Settings) -> dict[str, Any]:
     url = store_access.store_url(settings)
-    backend = url.split(":", 1)[0].split("+", 1)[0]
+    backend = _backend(settings)
     try:
         store = store_access.store_for(url)
         with store.engine.connect() as connection:

@@ -32,6 +32,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +40,7 @@ import dash
 import numpy as np
 from dash import Input, Output, dcc
 
-from dashboard import data_access, ids
+from dashboard import data_access, ids, limits
 from dashboard.callbacks import CallbackRegistry
 from dashboard.config import Settings, settings_from_env
 from dashboard.engine import router_for
@@ -65,6 +66,9 @@ JOB_KEY = "dsp:job-alive:"
 WORKER_LOST = "The computer process running this job stopped before it finished."
 NO_WORKER = "No job worker is running to take this job."
 CANCELLED = "The job was stopped before it finished."
+# Caps on what jobs leave on disk: the job results (oldest evicted first) and the travel-time matrices.
+JOB_CACHE_BYTES = 256 * 2**20
+MATRIX_CACHE_BYTES = 2 * 2**30
 DEFAULT_LATTICE = 300
 MAX_LATTICE = 3000
 
@@ -81,7 +85,9 @@ def background_manager(settings: Settings) -> dash.DiskcacheManager | dash.Celer
     import diskcache
 
     settings.cache_folder.mkdir(parents=True, exist_ok=True)
-    return WatchedDiskcacheManager(diskcache.Cache(str(settings.cache_folder / "jobs")))
+    cache = diskcache.Cache(str(settings.cache_folder / "jobs"), size_limit=JOB_CACHE_BYTES,
+                            eviction_policy="least-recently-stored")
+    return WatchedDiskcacheManager(cache)
 
 
 @functools.lru_cache(maxsize=4)
@@ -127,6 +133,17 @@ def _was_running(job: Any) -> bool:
 class WatchedCeleryManager(dash.CeleryManager):
     """Dash's Celery manager, reporting a job whose worker died as failed rather than running."""
 
+    def call_job_fn(self, key: str, job_fn: Any, args: Any, context: Any) -> Any:
+        limits.admit(key, args, context, still_running=self._still_running)
+        job = super().call_job_fn(key, job_fn, args, context)
+        limits.started(key, job)
+        return job
+
+    def _still_running(self, key: str, handle: str | None, age: timedelta) -> bool:
+        if handle is None:
+            return age < limits.NOT_YET_SEEN
+        return not self.result_ready(key) and bool(super().job_running(handle)) and self.failure(handle) is None
+
     def job_running(self, job: Any) -> bool:
         if _was_running(job):
             return True
@@ -136,6 +153,7 @@ class WatchedCeleryManager(dash.CeleryManager):
         _forget_running()
         result = super().get_result(key, job)
         if result is not self.UNDEFINED or job is None:
+            limits.finished(key)
             return result
         failure = self.failure(job)
         if failure is None:
@@ -162,6 +180,17 @@ class WatchedCeleryManager(dash.CeleryManager):
 class WatchedDiskcacheManager(dash.DiskcacheManager):
     """Dash's disk-cache manager, reporting a job whose process ended without a result as failed."""
 
+    def call_job_fn(self, key: str, job_fn: Any, args: Any, context: Any) -> Any:
+        limits.admit(key, args, context, still_running=self._still_running)
+        job = super().call_job_fn(key, job_fn, args, context)
+        limits.started(key, job)
+        return job
+
+    def _still_running(self, key: str, handle: str | None, age: timedelta) -> bool:
+        if handle is None:
+            return age < limits.NOT_YET_SEEN
+        return not self.result_ready(key) and bool(super().job_running(handle))
+
     def make_job_fn(self, fn: Any, progress: Any, key: Any = None) -> Any:
         job_fn = super().make_job_fn(fn, progress, key)
 
@@ -185,6 +214,7 @@ class WatchedDiskcacheManager(dash.DiskcacheManager):
         _forget_running()
         result = super().get_result(key, job)
         if result is not self.UNDEFINED or job is None:
+            limits.finished(key)
             return result
         if super().job_running(job):
             _remember_running(job)
@@ -342,13 +372,30 @@ def matrix_summary(folder: str, request: MatrixRequest, *, cache_dir: Path | Non
     }
 
 
+def evict_oldest(folder: Path, max_bytes: int) -> int:
+    """Delete the least recently written files in ``folder`` until it holds at most ``max_bytes``; how many went."""
+    files = sorted((path for path in folder.glob("*") if path.is_file()), key=lambda path: path.stat().st_mtime)
+    total = sum(path.stat().st_size for path in files)
+    removed = 0
+    for path in files:
+        if total <= max_bytes:
+            break
+        total -= path.stat().st_size
+        path.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
 def stores() -> list[dcc.Store]:
     """The request and result of the analyst job, kept in the page (they draw nothing)."""
     return [dcc.Store(id=ids.MATRIX_JOB_REQUEST), dcc.Store(id=ids.MATRIX_JOB_RESULT)]
 
 
 def job_failed(error: Exception) -> dict[str, str]:
-    """What the browser is told when a job fails outside the planner's own checks."""
+    """What the browser is told when a job fails outside the planner's own checks (or was not let start)."""
+    refused = limits.refusal(error)
+    if refused is not None:
+        return {"status": "refused", "message": refused}
     text = str(error)
     for reason in (WORKER_LOST, NO_WORKER, CANCELLED):
         if reason in text:
@@ -364,7 +411,9 @@ def build_matrix(request_data: Any) -> dict[str, Any]:
     try:
         request = matrix_request(request_data)
         cache_dir = current_settings().cache_folder / "matrices"  # where hub placement finds it again
-        return matrix_summary(data_access.current_folder(), request, cache_dir=cache_dir)
+        summary = matrix_summary(data_access.current_folder(), request, cache_dir=cache_dir)
+        evict_oldest(cache_dir, MATRIX_CACHE_BYTES)
+        return summary
     except PlannerError as error:
         return {"status": "failed", "message": str(error)}
 

@@ -23,7 +23,7 @@ import dash_leaflet as dl
 import pandas as pd
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
-from dashboard import data_access, history, ids
+from dashboard import data_access, history, ids, limits
 from dashboard.attrs import attrs
 from dashboard.callbacks import CallbackRegistry, Clicks
 from dashboard.engine import DEFAULT_MODE, router_for, weights_for
@@ -279,6 +279,9 @@ def progress_text(percent: int) -> str:
 
 def job_failed(error: Exception) -> list[Any]:
     """A job that died or a fault in the planner: a plain message; the details go to the log."""
+    refused = limits.refusal(error)  # not let start: too many jobs running
+    if refused is not None:
+        return [no_update, alert(refused, "warning")]
     text = str(error)
     for reason in (WORKER_LOST, NO_WORKER, CANCELLED):
         if reason in text:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import re
 import secrets
 import threading
@@ -81,6 +82,11 @@ MAX_TITLE_CHARS = 200
 MAX_MESSAGE_CHARS = 500
 
 SESSION_TOUCH_EVERY = timedelta(minutes=1)
+CONNECT_TIMEOUT_S = 3
+STATEMENT_TIMEOUT_MS = 15_000
+LOCK_TIMEOUT_MS = 10_000
+POOL_TIMEOUT_S = 5
+SQLITE_BUSY_TIMEOUT_S = 15
 
 MIGRATION_LOCK_KEY = 7_270_001  # PostgreSQL advisory lock held while migrating
 _MIGRATION_THREAD_LOCK = threading.Lock()
@@ -231,6 +237,7 @@ class RunningJobRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     job: Mapped[str] = mapped_column(String(200), unique=True)
+    handle: Mapped[str | None] = mapped_column(String(100))  # the job backend's id, once started
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -437,26 +444,49 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
 
 def engine_for(url: str) -> Engine:
-    """Return an engine for `url`, creating the SQLite file's folder when needed."""
+    """Return an engine for `url`, creating the SQLite file's folder when needed.
+
+    Nothing waits for ever: a server that does not answer a connection within
+    CONNECT_TIMEOUT_S, a statement running past STATEMENT_TIMEOUT_MS or a lock held past
+    LOCK_TIMEOUT_MS is an error (which the app shows as "the database is not answering"),
+    and a request waits at most POOL_TIMEOUT_S for a free connection. The SQLite file is
+    readable by its owner only.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        options = f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c lock_timeout={LOCK_TIMEOUT_MS}"
+        return create_engine(url, pool_pre_ping=True, pool_timeout=POOL_TIMEOUT_S,
+                             connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "options": options})
     database = parsed.database
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 15})
+        _private_file(Path(database))
+        engine = create_engine(url, pool_timeout=POOL_TIMEOUT_S, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
     else:
         engine = create_engine(url, poolclass=StaticPool,
                                connect_args={"check_same_thread": False})
     _configure_sqlite(engine)
     return engine
+
+
+def _private_file(database: Path) -> None:
+    """Make the SQLite file readable by the owner only (it holds password hashes), and a folder made for it too.
+
+    SQLite gives the -wal and -shm files it makes the database file's permissions.
+    """
+    if not database.parent.exists():
+        database.parent.mkdir(parents=True, mode=0o700)
+    if not database.exists():
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))
+    for path in (database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")):
+        if path.exists():
+            path.chmod(0o600)
 
 
 def upgrade_database(engine: Engine, *, revision: str = "head") -> None:
@@ -683,17 +713,19 @@ class ScenarioStore:
 
     # ----------------------------------------------------------- running jobs
 
-    def start_job(self, user: User, job: str, *, limit: int, still_running: Callable[[str], bool],
-                  max_age: timedelta) -> bool:
+    def start_job(self, user: User, job: str, *, limit: int,
+                  still_running: Callable[[str, str | None, timedelta], bool], max_age: timedelta) -> bool:
         """Record that `user` starts `job`, unless they already run `limit` jobs; returns whether it may start.
 
-        Jobs recorded earlier that `still_running` says have ended, or older than `max_age`, are forgotten first.
+        Jobs recorded earlier that `still_running(job, handle, age)` says have ended, or older than
+        `max_age`, are forgotten first.
         """
         now = _now()
         with self._transaction() as session:
             rows = session.scalars(select(RunningJobRow).where(RunningJobRow.user_id == user.user_id)).all()
             for row in rows:
-                if now - row.started_at > max_age or not still_running(row.job):
+                age = now - row.started_at
+                if age > max_age or not still_running(row.job, row.handle, age):
                     session.delete(row)
             session.flush()
             running = session.scalar(select(func.count()).where(RunningJobRow.user_id == user.user_id)) or 0
@@ -701,6 +733,11 @@ class ScenarioStore:
                 return False
             session.add(RunningJobRow(user_id=user.user_id, job=job[:200], started_at=now))
             return True
+
+    def job_started(self, job: str, handle: str) -> None:
+        """Note the job backend's id for `job` (a process number, a Celery task id)."""
+        with self._transaction() as session:
+            session.execute(update(RunningJobRow).where(RunningJobRow.job == job[:200]).values(handle=handle[:100]))
 
     def finish_job(self, job: str) -> None:
         """Forget a job that has finished (or failed, or was cancelled)."""

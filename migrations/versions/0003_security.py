@@ -82,6 +82,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("job", sa.String(length=200), nullable=False),
+        sa.Column("handle", sa.String(length=100), nullable=True),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_running_jobs_user_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_running_jobs")),

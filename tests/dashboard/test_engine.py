@@ -71,3 +71,17 @@ def test_only_the_newest_searches_are_kept(tmp_path: Path) -> None:
     shared.prune(800)
     kept = sorted(int(p.stem.split("-")[1]) for p in tmp_path.glob("*.npy"))
     assert kept == list(range(24, 40))
+
+
+def test_shared_searches_use_only_a_folder_private_to_this_user(tmp_path: Path) -> None:
+    """A folder in /dev/shm another user made (or opened to all) first could hold planted results: it is not used."""
+    planted = tmp_path / "open-to-all"
+    planted.mkdir(mode=0o777)
+    planted.chmod(0o777)
+    np.save(planted / "hub.npy", np.array([0.0]), allow_pickle=False)
+    answers = [SharedSearches(planted).column("hub", lambda: np.array([42.0]))[0] for _ in range(2)]
+    assert answers == [42.0, 42.0]  # the planted result is never read
+    private = SharedSearches(tmp_path / "mine")
+    private.column("hub", lambda: np.array([7.0]))
+    assert (tmp_path / "mine").stat().st_mode & 0o777 == 0o700
+    assert private.column("hub", lambda: np.array([0.0]))[0] == 7.0  # and the private one is shared
