@@ -101,13 +101,16 @@ class ScenarioAccess(Protocol):
         """When the scenario was deleted, or None."""
 
     @property
-    def audience(self) -> str: ...
+    def audience(self) -> str:
+        """Who may read the versions that are not published: "draft" or "group"."""
 
     @property
-    def published_version(self) -> int | None: ...
+    def published_version(self) -> int | None:
+        """The one version anyone may read, or None while nothing is published."""
 
     @property
-    def editor_ids(self) -> frozenset[int]: ...
+    def editor_ids(self) -> frozenset[int]:
+        """The account ids of the co-editors the author named."""
 
 
 def default_steering_group(role: Role) -> bool:
