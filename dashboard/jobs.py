@@ -130,14 +130,22 @@ def _was_running(job: Any) -> bool:
     return seen
 
 
-class WatchedCeleryManager(dash.CeleryManager):
-    """Dash's Celery manager, reporting a job whose worker died as failed rather than running."""
+class AdmittedJobs:
+    """A job manager whose every job starts through :func:`dashboard.limits.admit` (roles, tickets, limits)."""
 
     def call_job_fn(self, key: str, job_fn: Any, args: Any, context: Any) -> Any:
         limits.admit(key, args, context, still_running=self._still_running)
-        job = super().call_job_fn(key, job_fn, args, context)
+        job = super().call_job_fn(key, job_fn, args, context)  # type: ignore[misc]
         limits.started(key, job)
         return job
+
+    def _still_running(self, key: str, handle: str | None, age: timedelta) -> bool:
+        """Whether job ``key`` (backend id ``handle``, started ``age`` ago) still takes one of its owner's places."""
+        raise NotImplementedError
+
+
+class WatchedCeleryManager(AdmittedJobs, dash.CeleryManager):
+    """Dash's Celery manager, reporting a job whose worker died as failed rather than running."""
 
     def _still_running(self, key: str, handle: str | None, age: timedelta) -> bool:
         if handle is None:
@@ -177,14 +185,8 @@ class WatchedCeleryManager(dash.CeleryManager):
         return None
 
 
-class WatchedDiskcacheManager(dash.DiskcacheManager):
+class WatchedDiskcacheManager(AdmittedJobs, dash.DiskcacheManager):
     """Dash's disk-cache manager, reporting a job whose process ended without a result as failed."""
-
-    def call_job_fn(self, key: str, job_fn: Any, args: Any, context: Any) -> Any:
-        limits.admit(key, args, context, still_running=self._still_running)
-        job = super().call_job_fn(key, job_fn, args, context)
-        limits.started(key, job)
-        return job
 
     def _still_running(self, key: str, handle: str | None, age: timedelta) -> bool:
         if handle is None:
