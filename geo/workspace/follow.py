@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from geo.errors import PlannerInputError
-from geo.workspace.accounts import AccessDeniedError, Role, User
+from geo.workspace.accounts import AccessDeniedError, Role, User, can_view_version
 from geo.workspace.store import Base, ScenarioStore, UTCDateTime
 
 # No 0/O or 1/I: a code read out in a meeting room must not be mistyped.
@@ -215,9 +215,11 @@ def viewer_state(store: ScenarioStore, viewer: User | None, room_code: str, *,
     if state.scenario is None:
         return state
     try:
-        store.scenario(viewer, state.scenario)
+        record = store.scenario(viewer, state.scenario)
     except (AccessDeniedError, PlannerInputError):
         return replace(state, scenario=None, version=None, hidden=True)
+    if state.version is not None and not can_view_version(viewer, record, state.version):
+        return replace(state, scenario=None, version=None, hidden=True)  # a draft of a published scenario
     return state
 
 

@@ -136,3 +136,15 @@ def _json(value: ScenarioContent) -> str:
     from geo.scenarios import scenario_to_json
 
     return scenario_to_json(dataclasses.replace(value))
+
+
+def test_a_room_following_a_draft_of_a_published_scenario_hides_it_from_outsiders(people: People) -> None:
+    from geo.workspace.follow import open_room, viewer_state
+
+    store, alice = people.store, people.alice
+    slug = store.create_scenario(alice, "Shown", content("draft")).scenario.slug
+    store.save(alice, slug, content("public"), base_version=1)
+    store.set_visibility(alice, slug, "public", version=2)
+    code = open_room(store, alice, scenario=slug, version=1).room_code
+    assert viewer_state(store, None, code).hidden
+    assert not viewer_state(store, alice, code).hidden
