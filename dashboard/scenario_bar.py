@@ -48,6 +48,7 @@ VISIBILITY_WORDS = {
     "public": ("Public", "anyone can read it, without signing in, at its public link"),
 }
 UNTITLED = "Untitled plan"
+PUBLISHED_ONLY = {"public": " (the version open here; the others stay as they are)."}
 
 
 class _NoChange:
@@ -358,8 +359,8 @@ def _section(summary: str, children: list[Any]) -> html.Details:
 def layout() -> html.Div:
     """The scenario card at the top of the side column, folded to one line (what is open, who may see
     it) so the tabs below stay in view on a projector's screen; what an action says shows below it."""
-    visibility_options = [{"label": html.Span([html.Strong(label), f": {meaning}."]), "value": key}
-                          for key, (label, meaning) in VISIBILITY_WORDS.items()]
+    visibility_options = [{"label": html.Span([html.Strong(label), f": {meaning}" + PUBLISHED_ONLY.get(key, ".")]),
+                           "value": key} for key, (label, meaning) in VISIBILITY_WORDS.items()]
     card = html.Details(className="card panel-card scenario-card", id=ids.SCENARIO_CARD, children=[
         html.Summary(className="card-header scenario-summary", children=[
             html.H2("Scenario", className="h5 mb-0"),
@@ -534,8 +535,10 @@ def show_scenario(state: State_) -> tuple[Any, ...]:
 def editors_text(state: dict[str, Any]) -> str:
     """Who may change the scenario, in words."""
     editors = state.get("editors") or []
-    others = f" and its co-editors: {', '.join(editors)}" if editors else " (no co-editors)"
-    return f"Only {state['author']} (the author){others} can save new versions or rename it."
+    if not editors:
+        return f"Only the author ({state['author']}) can save new versions or rename it: no co-editors yet."
+    return (f"The author ({state['author']}) and the co-editors ({', '.join(editors)}) can save new versions "
+            "or rename it.")
 
 
 def changes_view(store: ScenarioStore, user: User | None, state: dict[str, Any]) -> Any:
