@@ -101,8 +101,13 @@ def started(key: str, handle: Any) -> None:
 
 
 def finished(key: str) -> None:
-    """Free the job's place (its result was collected, or it is no longer running)."""
-    scenario_store().finish_job(key)
+    """Free the job's place (its result was collected, or it is no longer running).
+
+    Outside a request (a manager used on its own) there is no app and no store to tell; a
+    place not freed here is freed when its owner next starts a job and it is seen to have ended.
+    """
+    if flask.has_app_context():
+        scenario_store().finish_job(key)
 
 
 def request_body_limit(upload_bytes: int) -> int:

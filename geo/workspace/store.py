@@ -481,7 +481,7 @@ def _private_file(database: Path) -> None:
     SQLite gives the -wal and -shm files it makes the database file's permissions.
     """
     if not database.parent.exists():
-        database.parent.mkdir(parents=True, mode=0o700)
+        database.parent.mkdir(parents=True, mode=0o700, exist_ok=True)  # workers starting together
     if not database.exists():
         os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))
     for path in (database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")):
