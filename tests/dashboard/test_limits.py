@@ -17,8 +17,8 @@ from dashboard.data_page import issue_ticket
 from dashboard.store_access import close_stores, store_for
 from geo.workspace.accounts import Role
 from geo.workspace.store import sqlite_url
-from tests.dashboard.callback_client import post_callback
-from tests.dashboard.saved_scenarios import PASSWORD, signed_in
+from tests.support.callback_client import post_callback
+from tests.support.saved_scenarios import PASSWORD, signed_in
 
 
 @pytest.fixture

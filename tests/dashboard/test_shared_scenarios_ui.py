@@ -6,8 +6,8 @@ from __future__ import annotations
 from dashboard import ids
 from dashboard.scenario_bar import BarInput, changes_view, record_state, run_action
 from dashboard.store_access import store_for, store_url
-from tests.dashboard.callback_client import text_of
-from tests.dashboard.saved_scenarios import PASSWORD, Saved
+from tests.support.callback_client import text_of
+from tests.support.saved_scenarios import PASSWORD, Saved
 
 
 def test_a_planner_who_is_not_a_co_editor_saves_a_copy_and_the_author_sees_changes(saved: Saved) -> None:
