@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
@@ -14,7 +12,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 from dashboard.live_server import CHROMIUM, CHROMIUM_ARGS, running_app
 from data.example_plans import example_plans
 from geo.workspace.store import init_store, sqlite_url
-from tests.support.browser import ExampleApp
+from tests.support.browser import ExampleApp, csp_safe
 
 
 @pytest.fixture(scope="session")
@@ -33,28 +31,6 @@ def browser() -> Iterator[Browser]:
                                               headless=os.environ.get("HEADED") is None)
         yield launched
         launched.close()
-
-
-def csp_safe(page: Page) -> Page:
-    """``page`` with its waits polling on a timer: the app's Content-Security-Policy is on in every test.
-
-    Playwright runs a condition written as a bare expression ("window.x > 0") through eval,
-    which the policy's script-src forbids ('unsafe-eval' is not allowed); written as a
-    function ("() => window.x > 0") it runs as it is. Everything else about the page is as
-    a visitor's browser has it.
-    """
-    wait = page.wait_for_function
-
-    def wait_for_function(expression: str, **options: Any) -> Any:
-        if not FUNCTION_START.match(expression):
-            expression = f"() => ({expression})"
-        return wait(expression, **options)
-
-    page.wait_for_function = wait_for_function  # type: ignore[method-assign]
-    return page
-
-
-FUNCTION_START = re.compile(r"\s*(async\s+)?(function\b|\(?[\w\s,]*\)?\s*=>)")
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 from dashboard.live_server import running_app
 from data.example_plans import example_plans
 from geo.workspace.store import init_store, sqlite_url
-from tests.browser.conftest import csp_safe
+from tests.support.browser import csp_safe
 
 pytestmark = pytest.mark.browser
 

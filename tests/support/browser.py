@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import re
+from typing import Any
 
 from playwright.sync_api import Page
 
@@ -32,3 +34,25 @@ def wait_for_map(page: Page) -> None:
         "window.dsp && window.dsp.lastPaint && Object.keys(window.dsp.areaLayers).length > 0",
         timeout=90_000,
     )
+
+
+def csp_safe(page: Page) -> Page:
+    """``page`` with its waits polling on a timer: the app's Content-Security-Policy is on in every test.
+
+    Playwright runs a condition written as a bare expression ("window.x > 0") through eval,
+    which the policy's script-src forbids ('unsafe-eval' is not allowed); written as a
+    function ("() => window.x > 0") it runs as it is. Everything else about the page is as
+    a visitor's browser has it.
+    """
+    wait = page.wait_for_function
+
+    def wait_for_function(expression: str, **options: Any) -> Any:
+        if not FUNCTION_START.match(expression):
+            expression = f"() => ({expression})"
+        return wait(expression, **options)
+
+    page.wait_for_function = wait_for_function  # type: ignore[method-assign]
+    return page
+
+
+FUNCTION_START = re.compile(r"\s*(async\s+)?(function\b|\(?[\w\s,]*\)?\s*=>)")
