@@ -84,6 +84,7 @@ def edited(app: Any) -> str:
 
 def test_a_changed_assumption_shows_both_values(edited: str) -> None:
     assert "Assumptions changed by the group:" in edited
+    assert "(published value 0.4). Every figure in this pack uses the changed values" in edited
     assert re.search(r"✱ 0\.3 fraction per year \(changed; published value 0\.4\)", edited), edited[-3000:]
     assert edited.count("(changed; published value") == 1
 
@@ -107,6 +108,9 @@ def test_places_show_once_any_hub_has_them(app: Any, edited: str) -> None:
     assert "Places" in edited and "not set" in edited
     plain = visible_text(pack(app, save(app, "Six, no places", example_plans()["six"])))
     assert "Places" not in plain.split("The hubs")[1].split("Who can get there")[0]
+    with_point = plan_edits.add_outreach_point(example_plans()["six"], "H1", 431_000, 212_000, name="Library")
+    text = visible_text(pack(app, save(app, "Six, a point", with_point)))
+    assert "places 6 resource hubs with 1 outreach point across" in text and "Outreach points" in text
 
 
 def test_the_glossary_holds_the_terms_the_pack_uses_and_no_others(edited: str) -> None:
