@@ -1,7 +1,8 @@
 """Check and load an analyst's data, and manage dataset versions, from the command line.
 
 ``python -m cli.data validate --areas lsoa.geojson --indicators population.csv imd.csv``
-prints the validation report; ``upload`` (same options) saves the files as a new
+prints the validation report (``--timetable feed.zip`` adds a public-transport timetable,
+read for ``--service-date`` and ``--window``); ``upload`` (same options) saves the files as a new
 dataset version when they pass; ``versions`` lists the saved versions; ``activate``
 switches the version the app uses; ``changes --since v0001`` says what changed since a
 scenario's version; ``aliases`` prints the header names the readers accept. These call
@@ -15,6 +16,7 @@ errors or the request cannot be met (the message says why), 2 for a malformed co
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import sys
@@ -36,6 +38,7 @@ from geo.ingest.files import DEFAULT_LIMITS, Upload, UploadLimits, upload_from_p
 from geo.ingest.lookups import read_code_lookup
 from geo.ingest.networks import DEFAULT_NETWORK_MARGIN_KM, MAX_NETWORK_MARGIN_KM
 from geo.ingest.uploads import PreparedUpload, UploadOptions, UploadSet
+from geo.transit import TimetableChoice
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -67,7 +70,25 @@ def _options(args: argparse.Namespace) -> UploadOptions:
     return UploadOptions(crs=crs, layer=args.layer, columns=_column_pairs(args.column),
                          sheet=args.sheet, adult_share=args.adult_share,
                          locality_name=args.locality_name, limits=limits,
-                         network_margin_km=args.network_margin_km)
+                         network_margin_km=args.network_margin_km, timetable=_timetable_choice(args))
+
+
+def _timetable_choice(args: argparse.Namespace) -> TimetableChoice:
+    """The service day and window for ``--timetable`` (the feed's busiest weekday and 08:00-10:00 by default)."""
+    day = None
+    if args.service_date:
+        try:
+            day = dt.date.fromisoformat(args.service_date)
+        except ValueError as error:
+            raise PlannerError(
+                f"--service-date expects a date such as 2023-06-13; found {args.service_date!r}") from error
+    start, sep, end = (args.window or "").partition("-")
+    if args.window and not sep:
+        raise PlannerError(f"--window expects HH:MM-HH:MM such as 08:00-10:00; found {args.window!r}")
+    choice = TimetableChoice(service_date=day) if not args.window else TimetableChoice(
+        service_date=day, window_start=start.strip(), window_end=end.strip())
+    choice.settings()  # a malformed or empty window is refused here, with its reason
+    return choice
 
 
 def _upload_set(args: argparse.Namespace, options: UploadOptions) -> UploadSet:
@@ -82,7 +103,7 @@ def _upload_set(args: argparse.Namespace, options: UploadOptions) -> UploadSet:
             raise PlannerError(f"{roads_path}: file not found")
         roads = Upload(roads_path.name, roads_path.read_bytes())
     return UploadSet(areas=read(args.areas), indicators=indicators, services=read(args.services),
-                     lookup=read(args.lookup), roads=roads)
+                     lookup=read(args.lookup), roads=roads, timetable=read(args.timetable))
 
 
 def _check(args: argparse.Namespace, out: TextIO) -> tuple[PreparedUpload, UploadOptions]:
@@ -118,6 +139,8 @@ def _upload(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     state = "and made active" if not args.no_activate else "(not made active)"
     notes.write(f"Saved {version.version_id} {state}: {version.n_areas:,} areas, "
                 f"{version.n_services:,} services, {version.pop_total:,.0f} residents.\n")
+    if version.timetable:
+        notes.write(f"Public transport: {version.timetable}.\n")
     return 0
 
 
@@ -170,6 +193,11 @@ def _add_file_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lookup", help="CSV or XLSX of old and new area codes")
     parser.add_argument("--roads", help="OpenStreetMap .osm.pbf extract (checked for "
                         "disconnected parts and kept with the version)")
+    parser.add_argument("--timetable", help="public transport timetable: a GTFS zip (e.g. from the Bus Open "
+                        "Data Service); stops within the locality and its margin are kept")
+    parser.add_argument("--service-date", help="the weekday to route on, YYYY-MM-DD (default: the "
+                        "feed's busiest weekday)")
+    parser.add_argument("--window", help="departure window, HH:MM-HH:MM (default 08:00-10:00)")
     parser.add_argument("--crs", help="projection of an areas file that declares none, "
                         "e.g. EPSG:27700")
     parser.add_argument("--layer", help="layer (or shapefile) holding the areas")
@@ -233,8 +261,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
     out = out or sys.stdout
     err = err or sys.stderr
     args = _parser().parse_args(argv)
-    if args.command in ("validate", "upload") and args.areas is None and args.services is None:
-        err.write("error: give --areas (with --indicators) or --services\n")
+    if (args.command in ("validate", "upload") and args.areas is None and args.services is None
+            and args.timetable is None):
+        err.write("error: give --areas (with --indicators), --services or --timetable\n")
         return 2
     try:
         return int(args.run(args, out, err))

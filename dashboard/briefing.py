@@ -28,6 +28,7 @@ import pandas as pd
 from jinja2 import Environment
 
 from dashboard import briefing_pictures, ids, words
+from dashboard.engine import travel_mode
 from dashboard.investment_panel import decision_note, headroom_text, year_one_text
 from dashboard.money_charts import money, percent
 from dashboard.outcomes_panel import direct_payments_note
@@ -46,7 +47,7 @@ from geo.equity import gini_coefficient
 from geo.ingest.datasets import DEMO_VERSION, dataset_version_of, get_version
 from geo.investment import LOCALITY_WIDE, MODEL_LABELS, MODELS, spend_by_model, waterfall
 from geo.locality import Locality
-from geo.network import MODE_LABELS, MODE_WORDS, MODES, Mode, mode_method
+from geo.network import MODES, Mode
 from geo.outcomes import OUTCOMES, SUPPORT_LINES
 from geo.workspace.store import ScenarioVersion
 
@@ -134,6 +135,7 @@ class Briefing:
     map_png: bytes
     lorenz_png: bytes
     generated_at: datetime
+    folder: str = ""
 
     @property
     def result(self) -> AccessResult:
@@ -163,10 +165,10 @@ def build_briefing(opened: ScenarioVersion, folder: str, locality: Locality, mod
         opened=opened, locality=locality, mode=mode, placed=placed, money=plan_outcomes(folder, content),
         data_version=data_version_text(folder, content.dataset_version),
         map_png=briefing_pictures.map_png(locality, content, placed.access,
-                                          mode_words=MODE_WORDS[mode]),
+                                          mode_words=travel_mode(folder, mode).words),
         lorenz_png=briefing_pictures.lorenz_png(equity_today.lorenz, equity_plan.lorenz, gini_today=equity_today.gini,
                                                 gini_plan=equity_plan.gini, measure="Gini"),
-        generated_at=datetime.now(UTC))
+        generated_at=datetime.now(UTC), folder=folder)
 
 
 # ---------------------------------------------------------------------------------------
@@ -355,9 +357,9 @@ def assumption_rows(in_force: Assumptions, published: Assumptions) -> list[dict[
     return rows
 
 
-def mode_rows(chosen: Mode) -> list[tuple[str, str, bool]]:
+def mode_rows(folder: str, chosen: Mode) -> list[tuple[str, str, bool]]:
     """How each travel mode's journey times are worked out; the pack's own mode first."""
-    return [(MODE_LABELS[mode], mode_method(mode), mode == chosen)
+    return [(travel_mode(folder, mode).label, travel_mode(folder, mode).method, mode == chosen)
             for mode in sorted(MODES, key=lambda m: m != chosen)]
 
 
@@ -412,7 +414,8 @@ def briefing_html(briefing: Briefing, *, downloads: list[tuple[str, str]] | None
         generated=f"{briefing.generated_at:%d %B %Y at %H:%M}",
         hubs=hub_rows(briefing), with_places=any(h.capacity_places is not None for h in opened.content.hubs),
         outreach_count=sum(len(h.outreach_points) for h in opened.content.hubs),
-        mode_words=MODE_WORDS[briefing.mode], figures=headline_figures(briefing.result, population),
+        mode_words=travel_mode(briefing.folder, briefing.mode).words,
+        figures=headline_figures(briefing.result, population),
         starts_guessed=int(briefing.locality.areas[["pwc_x", "pwc_y"]].isna().any(axis=1).sum()),
         groups=group_rows(briefing.result), furthest=furthest_areas(briefing),
         today_cost=words.pounds(ledger.current_gbp), plan_cost=words.pounds(ledger.plan_gbp),
@@ -427,7 +430,7 @@ def briefing_html(briefing: Briefing, *, downloads: list[tuple[str, str]] | None
         outcomes=outcome_rows(m), support=support_rows(m), reach=reach_rows(placed),
         threshold=f"{ACCESS_THRESHOLD_MIN:.0f}", dp_set_aside=words.pounds(m.costed.settings.direct_payments_gbp),
         dp_years=direct_payment_rows(m), dp_note=direct_payments_note(m),
-        modes=mode_rows(briefing.mode), data_version=briefing.data_version,
+        modes=mode_rows(briefing.folder, briefing.mode), data_version=briefing.data_version,
         assumptions=assumption_rows(placed.costed.assumptions, published), changed=changed,
         map_b64=base64.b64encode(briefing.map_png).decode("ascii"),
         lorenz_b64=base64.b64encode(briefing.lorenz_png).decode("ascii"),

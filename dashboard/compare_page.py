@@ -24,7 +24,7 @@ from dashboard.attrs import attrs
 from dashboard.auth import current_user
 from dashboard.callbacks import CallbackRegistry
 from dashboard.charts import CATEGORICAL, base_layout, plotly_text
-from dashboard.engine import DEFAULT_MODE, weights_for
+from dashboard.engine import DEFAULT_MODE, travel_mode, weights_for
 from dashboard.history import Plan
 from dashboard.layers import MINUTES_PALETTE, NO_DATA, minutes_classes
 from dashboard.map_panel import legend
@@ -43,7 +43,6 @@ from dashboard.scenario_figures import (
 )
 from dashboard.store_access import scenario_store
 from geo.errors import PlannerError
-from geo.network import MODE_LABELS, mode_note
 from geo.scenarios import Hub
 
 CALLBACKS = CallbackRegistry()
@@ -304,7 +303,7 @@ def comparison(folder: str, figures: Sequence[ScenarioFigures]) -> list[Any]:
     """Everything below the picker for two to four scenarios' figures."""
     population = weights_for(folder).of("population")
     return [
-        html.P(mode_note(figures[0].mode), className="small text-muted"),
+        html.P(travel_mode(folder, figures[0].mode).note, className="small text-muted"),
         html.Section(className="compare-section", children=[
             html.H3("Headline figures", className="h5"), headline_table(figures)]),
         html.Section(className="compare-section", children=[
@@ -351,7 +350,8 @@ def compare_view(query: dict[str, str]) -> html.Div:
                 dbc.Label("Travel by", html_for=ids.COMPARE_MODE, className="fw-semibold"),
                 dbc.RadioItems(id=ids.COMPARE_MODE, inline=True, value=query.get("mode", DEFAULT_MODE)
                                if query.get("mode") in MODES else DEFAULT_MODE,
-                               options=[{"label": MODE_LABELS[m], "value": m} for m in MODES]),
+                               options=[{"label": travel_mode(data_access.current_folder(), m).label, "value": m}
+                                        for m in MODES]),
             ]),
         ]),
         html.Div(id=ids.COMPARE_LINK, className="small mt-1"),

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -41,7 +42,7 @@ from dashboard.auth import current_user
 from dashboard.callbacks import CallbackRegistry
 from dashboard.config import Settings
 from dashboard.data_access import locality_for, planner_folder
-from dashboard.engine import DEFAULT_MODE, score_plan
+from dashboard.engine import DEFAULT_MODE, score_plan, travel_mode
 from dashboard.error_pages import without_server_paths
 from dashboard.logging_setup import LOGGER_NAME
 from dashboard.routes import page_route
@@ -65,12 +66,14 @@ from geo.ingest.datasets import (
     version_folder,
 )
 from geo.ingest.files import Upload, UploadLimits, upload_from_bytes
+from geo.ingest.gtfs import timetable_summary
 from geo.ingest.networks import DEFAULT_NETWORK_MARGIN_KM, MAX_NETWORK_MARGIN_KM
 from geo.ingest.report import Issue, ValidationReport
 from geo.ingest.rescore import PlanRescore, format_change, format_value, rescore
 from geo.ingest.uploads import PreparedUpload, UploadOptions, UploadSet
-from geo.network import MODE_LABELS, MODES, Mode
+from geo.network import MODES, Mode
 from geo.scenarios import scenario_from_dict
+from geo.transit import TimetableChoice
 from geo.workspace.accounts import Role
 
 CALLBACKS = CallbackRegistry()
@@ -111,6 +114,10 @@ ROLES = (
                "An OpenStreetMap extract (.osm.pbf) covering the locality, for travel times; roads "
                "up to 10 km beyond its boundary are kept too (see More options). Leave empty to keep "
                "the roads of the version in use.", ".pbf"),
+    UploadRole("timetable", "Public transport timetable",
+               "Optional: a GTFS zip (bus timetables, for example from the Bus Open Data Service) for "
+               "journey times by public transport. Leave empty to keep the timetable of the version in use.",
+               ".zip"),
     UploadRole("lookup", "2011 to 2021 code lookup",
                "Optional: a CSV or Excel table of old and new area codes (for example LSOA11CD and "
                "LSOA21CD), to match figures and versions across the two boundary vintages.",
@@ -215,7 +222,7 @@ def upload_set(files: Mapping[str, tuple[Any, Any]], limits: UploadLimits) -> Up
         return chosen[role][0] if chosen[role] else None
 
     return UploadSet(areas=first("areas"), indicators=tuple(chosen["indicators"]), services=first("services"),
-                     roads=first("roads"), lookup=first("lookup"))
+                     roads=first("roads"), lookup=first("lookup"), timetable=first("timetable"))
 
 
 def column_mapping(text: str | None) -> dict[str, str]:
@@ -232,11 +239,31 @@ def column_mapping(text: str | None) -> dict[str, str]:
     return mapping
 
 
+def timetable_options(service_date: str | None, window: str | None) -> TimetableChoice:
+    """The timetable's day (empty: the feed's busiest weekday) and window (empty: 08:00-10:00)."""
+    day = None
+    if (service_date or "").strip():
+        try:
+            day = dt.date.fromisoformat(str(service_date).strip())
+        except ValueError as error:
+            raise PlannerInputError(
+                f"Service day: expected a date such as 2023-06-13, found {service_date!r}") from error
+    if not (window or "").strip():
+        return TimetableChoice(service_date=day)
+    start, sep, end = str(window).partition("-")
+    if not sep:
+        raise PlannerInputError(f"Departure window: expected HH:MM-HH:MM such as 08:00-10:00, found {window!r}")
+    choice = TimetableChoice(service_date=day, window_start=start.strip(), window_end=end.strip())
+    choice.settings()  # refuses a malformed or empty window, saying why
+    return choice
+
+
+
 # The form's choices, by the UploadOptions field each one sets (the order of OPTION_STATES).
 FORM_OPTIONS = {
     "locality_name": ids.DATA_LOCALITY_NAME, "adult_share": ids.DATA_ADULT_SHARE, "crs": ids.DATA_CRS,
     "columns": ids.DATA_COLUMNS, "layer": ids.DATA_LAYER, "sheet": ids.DATA_SHEET,
-    "network_margin_km": ids.DATA_NETWORK_MARGIN,
+    "network_margin_km": ids.DATA_NETWORK_MARGIN, "service_date": ids.DATA_SERVICE_DATE, "window": ids.DATA_WINDOW,
 }
 
 
@@ -267,7 +294,8 @@ def upload_options(form: Mapping[str, Any], limits: UploadLimits) -> UploadOptio
         adult_share=_number(form.get("adult_share"), "Share of residents who are adults", 0, 1, "0.79",
                             above_low=True),
         locality_name=text("locality_name") or "Uploaded locality", limits=limits,
-        network_margin_km=DEFAULT_NETWORK_MARGIN_KM if margin is None else margin)
+        network_margin_km=DEFAULT_NETWORK_MARGIN_KM if margin is None else margin,
+        timetable=timetable_options(form.get("service_date"), form.get("window")))
 
 
 # ---------------------------------------------------------------------------------------
@@ -320,7 +348,7 @@ def switch_to(root: Path, version_id: str, *, cache_dir: Path, progress: Progres
     step = (95 - start) / len(MODES)
     for number, mode in enumerate(MODES):
         _say(progress, int(start + number * step),
-             f"Building travel times: {MODE_LABELS[mode].lower()} ({number + 1} of {len(MODES)})")
+             f"Building travel times: {travel_mode(str(folder), mode).label.lower()} ({number + 1} of {len(MODES)})")
         matrix_summary(folder, MatrixRequest(mode=mode), cache_dir=cache_dir)
     _say(progress, 96, "Checking that the planner can show it")
     planner_page_builds(folder, version_id)
@@ -625,6 +653,17 @@ def options_box() -> html.Div:
                 "cmd_prevalence_pct (severe mental illness and common mental disorders, % of adults); "
                 "docs/UPLOADS.md lists every name.")),
         ]),
+        html.Details(className="mt-2", children=[
+            html.Summary("Timetable: the day and the departure window"),
+            dbc.Label("The weekday to route on (empty: the feed's busiest weekday)",
+                      html_for=ids.DATA_SERVICE_DATE, className="mt-2 mb-1"),
+            dbc.Input(id=ids.DATA_SERVICE_DATE, type="text", maxLength=10, placeholder="for example 2023-06-13",
+                      debounce=True),
+            dbc.Label("People leave between (empty: 08:00-10:00)", html_for=ids.DATA_WINDOW, className="mt-2 mb-1"),
+            dbc.Input(id=ids.DATA_WINDOW, type="text", maxLength=11, placeholder="08:00-10:00", debounce=True),
+            html.P("Journey times by public transport are the median over each minute people could leave "
+                   "in the window, as Conveyal and r5 report them.", className="small mb-0"),
+        ]),
     ])
 
 
@@ -886,6 +925,10 @@ def data_job(ticket: Any, files: Mapping[str, tuple[Any, Any]], options: Mapping
             upload_choices = upload_options(options, limits)
             prepared = check_files(root, uploads, upload_choices, progress)
             report, checked = report_view(prepared.report, uploads), checked_state(prepared.report)
+            if prepared.timetable is not None:
+                report = html.Div([report, html.P(
+                    f"Public transport: {timetable_summary(prepared.timetable)}. To route on another weekday the "
+                    "feed runs, give it under Timetable and check again.", className="small mt-2 mb-0")])
             if action == "apply":
                 version = apply_files(root, prepared, accepted_digest=request.get("digest"),
                                       note=str(request.get("note", "")), locality_name=upload_choices.locality_name,

@@ -21,16 +21,30 @@ import hashlib
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
 from dashboard.data_access import locality_for
 from geo.access import AccessResult, AreaWeights, area_weights, hub_access
-from geo.network import Mode, RoadNetwork, build_mode_graph, network_from_tables
+from geo.ingest.gtfs import has_timetable, load_timetable, timetable_choice
+from geo.network import (
+    MODE_LABELS,
+    MODE_WORDS,
+    Mode,
+    ModeGraph,
+    RoadNetwork,
+    build_mode_graph,
+    mode_method,
+    mode_note,
+    network_from_tables,
+)
 from geo.scenarios import Hub
 from geo.snapping import area_origins
+from geo.transit import TransitRouter, transit_router
 from geo.traveltime import AreaRouter
 
 DEFAULT_MODE: Mode = "drive"
@@ -149,14 +163,73 @@ class SharedAreaRouter(AreaRouter):
         return column.reshape(-1, 1)
 
 
-@functools.lru_cache(maxsize=12)
-def router_for(folder: str, mode: Mode = DEFAULT_MODE) -> AreaRouter:
-    """The router from every area of the locality for one travel mode."""
-    areas = locality_for(folder).areas
-    graph = build_mode_graph(_network(folder), mode)
-    router = SharedAreaRouter(graph, area_origins(areas), areas["code"].tolist())
+def _shared_router(graph: ModeGraph, origins: np.ndarray, ids: Sequence[str]) -> AreaRouter:
+    """A router whose one-hub searches are shared with the machine's other processes."""
+    router = SharedAreaRouter(graph, origins, ids)
     router.shared = SharedSearches(shared_search_folder())
     return router
+
+
+@functools.lru_cache(maxsize=12)
+def router_for(folder: str, mode: Mode = DEFAULT_MODE) -> AreaRouter | TransitRouter:
+    """The router from every area of the locality for one travel mode.
+
+    Public transport ("bus") routes on the locality's timetable when it has one
+    (:class:`geo.transit.TransitRouter`), else it is the estimate on the roads.
+    """
+    locality = locality_for(folder)
+    if mode == "bus" and has_timetable(folder):
+        timetable, settings = load_timetable(folder, locality.county.geometry.union_all())
+        walk = build_mode_graph(_network(folder), "walk")
+        return transit_router(walk, locality.areas, timetable, settings=settings,
+                              router_class=_shared_router)
+    graph = build_mode_graph(_network(folder), mode)
+    return _shared_router(graph, area_origins(locality.areas), locality.areas["code"].tolist())
+
+
+@dataclass(frozen=True)
+class TravelMode:
+    """How one travel mode is named and explained wherever its figures are shown.
+
+    ``label`` for controls ("Public transport"), ``words`` to finish a sentence ("by car"),
+    ``note`` for one sentence under the figures, ``method`` for how the journey times were
+    worked out (the pack and the exports; with a timetable it begins "Public transport,
+    timetables of <feed> for <day> 08:00-10:00"). The estimate on the roads is used only
+    where the locality has no timetable, and says so in all of them.
+    """
+
+    mode: Mode
+    label: str
+    words: str
+    note: str
+    method: str
+    is_estimate: bool
+
+
+@functools.lru_cache(maxsize=24)
+def travel_mode(folder: str, mode: str) -> TravelMode:
+    """The one place every panel, export and the pack read a travel mode's name and meaning from."""
+    if mode == "bus" and has_timetable(folder):  # named from the timetable's settings: no routing needed
+        choice = timetable_choice(folder)
+        settings = choice.settings()
+        described = choice.description()
+        method = (f"{described[:1].upper()}{described[1:]}: walking from where an area's people live to a stop (at "
+                  f"most {settings.max_walk_minutes:g} minutes at {settings.walk_kmh:g} km/h), waiting, riding, "
+                  f"changing (at least {settings.min_transfer_minutes:g} minute, walking up to "
+                  f"{settings.max_transfer_m:g} m between stops) and walking on, or walking all the way when that "
+                  "is quicker; the median over every minute one could leave, as Conveyal and r5 report it. A "
+                  f"journey longer than {settings.max_trip_minutes:g} minutes counts as none.")
+        note = (f"Journeys on the timetable: {described}; the median over each minute one could leave. Grey: "
+                f"no journey within {settings.max_trip_minutes:g} minutes for at least half of those minutes.")
+        return TravelMode("bus", "Public transport", "by public transport", note, method, False)
+    return road_travel_mode(mode)
+
+
+def road_travel_mode(mode: str) -> TravelMode:
+    """A mode as it is without a timetable: drive, walk, or public transport estimated on the roads."""
+    known = cast(Mode, mode) if mode in MODE_LABELS else DEFAULT_MODE
+    return TravelMode(known, MODE_LABELS[known], MODE_WORDS[known], mode_note(known), mode_method(known),
+                      known == "bus")
 
 
 @functools.lru_cache(maxsize=4)
@@ -174,3 +247,4 @@ def weights_for(folder: str) -> AreaWeights:
 def score_plan(folder: str, hubs: tuple[Hub, ...], mode: Mode = DEFAULT_MODE) -> AccessResult:
     """Access figures for a plan's hubs (one shortest-path search per hub not seen before)."""
     return hub_access(router_for(folder, mode), hubs, weights_for(folder))
+

@@ -29,14 +29,14 @@ from shapely.geometry import Point
 from dashboard.auth import current_user
 from dashboard.briefing import area_table_frame, briefing_html, briefing_pdf, build_briefing, confidentiality
 from dashboard.data_access import QUERY_FIELD, current_folder, locality_for, page_data_version
-from dashboard.engine import DEFAULT_MODE, score_plan
+from dashboard.engine import DEFAULT_MODE, score_plan, travel_mode
 from dashboard.logging_setup import audit
 from dashboard.routes import version_number
 from dashboard.store_access import scenario_store
 from dashboard.words import PLACES_PER_1000
 from geo.errors import PlannerInputError
 from geo.locality import Locality
-from geo.network import MODE_LABELS, Mode, mode_method
+from geo.network import MODE_LABELS, Mode
 from geo.workspace.accounts import AccessDeniedError
 from geo.workspace.store import ScenarioVersion
 
@@ -201,7 +201,8 @@ def about_rows(opened: ScenarioVersion, mode: Mode, locality: Locality, *, with_
                     "the places set for each hub (a hub without them counts as the average of the others)")
     return [("Scenario", opened.scenario.title), ("Version", f"{opened.version} of {opened.scenario.current_version}"),
             ("Saved", f"{opened.created_at:%d %B %Y %H:%M} UTC by {opened.author}"), ("Locality", locality.name),
-            ("Travel mode", MODE_LABELS[mode]), ("How journey times were worked out", mode_method(mode)),
+            ("Travel mode", travel_mode(current_folder(), mode).label),
+            ("How journey times were worked out", travel_mode(current_folder(), mode).method),
             ("Who may see it", f"{banner}: {meaning}"), ("When it may be shared", when), ("Columns", columns + ".")]
 
 
@@ -217,7 +218,7 @@ def make_file(name: str, opened: ScenarioVersion, mode: Mode, *, downloads: list
     result = score_plan(folder, opened.content.hubs, mode)
     with_places = any(hub.capacity_places is not None for hub in opened.content.hubs)
     names = {h.hub_id: f"{h.label}. {h.name}" for h in opened.content.hubs}
-    table = area_table_frame(result, locality, names, MODE_LABELS[mode], with_places=with_places)
+    table = area_table_frame(result, locality, names, travel_mode(folder, mode).label, with_places=with_places)
     about = about_rows(opened, mode, locality, with_places=with_places)
     if name == "areas.csv":
         return areas_csv(table)

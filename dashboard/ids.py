@@ -235,6 +235,7 @@ DATA_UPLOADS = {
     "services": "data-upload-services",
     "roads": "data-upload-roads",
     "lookup": "data-upload-lookup",
+    "timetable": "data-upload-timetable",
 }
 DATA_CHOSEN = "data-chosen"  # pattern type: {"type": DATA_CHOSEN, "role": role}
 DATA_FORM = "data-form"
@@ -245,6 +246,8 @@ DATA_COLUMNS = "data-columns"
 DATA_LAYER = "data-layer"
 DATA_SHEET = "data-sheet"
 DATA_NETWORK_MARGIN = "data-network-margin"
+DATA_SERVICE_DATE = "data-service-date"  # the timetable's service day, YYYY-MM-DD (empty: busiest weekday)
+DATA_WINDOW = "data-window"  # the timetable's departure window, HH:MM-HH:MM
 DATA_NOTE = "data-note"
 DATA_CHECK = "data-check"
 DATA_CLEAR = "data-clear"

@@ -95,7 +95,7 @@ def side_tabs(locality: Locality, folder: str) -> html.Div:
     return html.Div([dcc.Store(id=ids.PLACES_PLAN), dcc.Tabs(
         id=ids.SIDE_TABS, value=ids.TAB_PLAN, className="side-tabs", parent_className="side-tabs-parent", children=[
         dcc.Tab(label="Plan", value=ids.TAB_PLAN, children=html.Div(className="side-tab-body", children=[
-            planning_panel.layout(locality),
+            planning_panel.layout(locality, folder),
             suggest_panel.layout(folder),
         ])),
         dcc.Tab(label="Money and fairness", value=ids.TAB_MONEY, children=html.Div(

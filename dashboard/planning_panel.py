@@ -21,7 +21,7 @@ from shapely.geometry import Point
 from dashboard import data_access, history, ids
 from dashboard.attrs import attrs
 from dashboard.callbacks import CallbackRegistry, Clicks
-from dashboard.engine import DEFAULT_MODE, score_plan
+from dashboard.engine import DEFAULT_MODE, score_plan, travel_mode
 from dashboard.history import History, Plan
 from dashboard.html_slot import html_slot, to_html
 from dashboard.layers import PLAN_LAYERS, catchment_classes, minutes_classes
@@ -31,7 +31,7 @@ from geo import plan_edits
 from geo.access import AccessResult
 from geo.errors import PlannerInputError
 from geo.locality import Locality
-from geo.network import MODE_LABELS, Mode, mode_note
+from geo.network import Mode
 from geo.projection import grid_xy, lonlat
 from geo.scenarios import ScenarioContent, scenario_from_dict, scenario_to_dict
 from geo.snapping import area_origins
@@ -250,7 +250,7 @@ def plan_bar(locality: Locality, dataset_version: str = DEMO_DATASET_VERSION) ->
     ])
 
 
-def layout(locality: Locality) -> dbc.Card:
+def layout(locality: Locality, folder: str) -> dbc.Card:
     """The plan card: travel mode, hub tools, figures by group and the worst-served areas."""
     return dbc.Card(className="panel-card", id="plan-card", children=[
         dbc.CardHeader(html.H2("The plan: proposed resource hubs", className="h5 mb-0")),
@@ -261,7 +261,8 @@ def layout(locality: Locality) -> dbc.Card:
                 "(or the arrow keys when the hub has focus). Figures update at once.")),
             dbc.Label("Travel by", html_for=ids.TRAVEL_MODE, className="fw-semibold mb-1"),
             dbc.RadioItems(id=ids.TRAVEL_MODE, inline=True, value=DEFAULT_MODE,
-                           options=[{"label": MODE_LABELS[m], "value": m} for m in ("drive", "bus", "walk")]),
+                           options=[{"label": travel_mode(folder, m).label, "value": m}
+                                    for m in ("drive", "bus", "walk")]),
             html.P(id=ids.KPI_MODE_NOTE, className="small text-muted mb-2"),
             html.H3("Move or change a hub", className="h6 mt-3"),
             dbc.Label("Hub", html_for=ids.HUB_SELECT, className="visually-hidden"),
@@ -534,7 +535,7 @@ def changed_only(values: tuple[Any, ...], shown: tuple[Any, ...]) -> tuple[Any, 
 @CALLBACKS.callback(Output(ids.KPI_MODE_NOTE, "children"), Input(ids.TRAVEL_MODE, "value"))
 def explain_mode(mode: Mode | None) -> str:
     """What the journey times mean for the chosen way of travelling (a move does not change it)."""
-    return mode_note(mode or DEFAULT_MODE)
+    return travel_mode(data_access.current_folder(), mode or DEFAULT_MODE).note
 
 
 def fill_and_key(fill: tuple[dict[str, Any], list[Any]]) -> tuple[str, str]:

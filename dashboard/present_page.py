@@ -25,7 +25,7 @@ from dashboard.attrs import attrs
 from dashboard.auth import current_user
 from dashboard.callbacks import CallbackRegistry, Clicks
 from dashboard.compare_page import GRAPH_CONFIG, compare_href, described_graph, lorenz_figure, minutes_map
-from dashboard.engine import DEFAULT_MODE
+from dashboard.engine import DEFAULT_MODE, travel_mode
 from dashboard.layers import minutes_classes
 from dashboard.map_panel import legend
 from dashboard.routes import page_route
@@ -45,7 +45,6 @@ from dashboard.scenario_figures import (
 from dashboard.store_access import scenario_store
 from geo.access import GROUP_LABELS
 from geo.errors import PlannerError
-from geo.network import MODE_LABELS, mode_note
 from geo.workspace import follow
 
 CALLBACKS = CallbackRegistry()
@@ -155,18 +154,18 @@ def spend_view(figures: ScenarioFigures) -> list[Any]:
     ]
 
 
-def minutes_legend(figures: ScenarioFigures) -> list[Any]:
-    return legend("Minutes to the nearest hub", mode_note(figures.mode),
+def minutes_legend(folder: str, figures: ScenarioFigures) -> list[Any]:
+    return legend("Minutes to the nearest hub", travel_mode(folder, figures.mode).note,
                   minutes_classes(figures.access.minutes).legend_rows)
 
 
 def stage_parts(folder: str, figures: ScenarioFigures, view: str) -> tuple[Any, Any, bool, list[Any]]:
     """(title, map figure or no_update, map hidden?, body) for one scenario in one view."""
-    title = [figures.title, html.Span(f" · {VIEWS[view]} · {MODE_LABELS[figures.mode]}",
+    title = [figures.title, html.Span(f" · {VIEWS[view]} · {travel_mode(folder, figures.mode).label}",
                                       className="present-title-view")]
     if view == "map":
         body: list[Any] = [headline_tiles(figures),
-                           html.Div(minutes_legend(figures), className="legend present-legend")]
+                           html.Div(minutes_legend(folder, figures), className="legend present-legend")]
         return title, minutes_map(folder, figures, height=MAP_HEIGHT, hub_size=26, town_size=16), False, body
     body = [groups_table(figures)] if view == "groups" else spend_view(figures)
     return title, no_update, True, body
@@ -217,8 +216,9 @@ def present_bar(state: dict[str, Any]) -> html.Nav:
         for i, title in enumerate(state["titles"])]
     view_buttons = [choice_button(label, {"type": ids.PRESENT_VIEW, "view": view}, view == state["view"],
                                   title=f"Show {label.lower()}") for view, label in VIEWS.items()]
-    mode_buttons = [choice_button(MODE_LABELS[mode], {"type": ids.PRESENT_MODE, "mode": mode},
-                                  mode == state["mode"], title=f"Journeys: {MODE_LABELS[mode]}") for mode in MODES]
+    labels = {mode: travel_mode(data_access.current_folder(), mode).label for mode in MODES}
+    mode_buttons = [choice_button(labels[mode], {"type": ids.PRESENT_MODE, "mode": mode},
+                                  mode == state["mode"], title=f"Journeys: {labels[mode]}") for mode in MODES]
     return html.Nav(className="present-bar", **attrs({"aria-label": "Presenting"}), children=[
         html.Div(scenario_buttons, className="present-group present-scenarios", role="group",
                  **attrs({"aria-label": "Scenarios (keys 1 to 9, or the arrow keys)"})),

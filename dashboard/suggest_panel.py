@@ -26,7 +26,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from dashboard import data_access, history, ids, limits
 from dashboard.attrs import attrs
 from dashboard.callbacks import CallbackRegistry, Clicks
-from dashboard.engine import DEFAULT_MODE, router_for, weights_for
+from dashboard.engine import DEFAULT_MODE, router_for, travel_mode, weights_for
 from dashboard.jobs import CANCELLED, DEFAULT_LATTICE, NO_WORKER, WORKER_LOST
 from dashboard.logging_setup import LOGGER_NAME
 from dashboard.map_panel import QUIET
@@ -63,7 +63,6 @@ WEIGHT_LABELS = {"population": "Everyone: each resident counts once",
                  "need": "Need: people in more need count more"}
 # Suggested sites are numbered: hubs are lettered (each keeps its letter), so "B" always means a hub.
 GHOST_NUMBERS = tuple(str(n) for n in range(1, 13))
-TRAVEL_WORDS = {"drive": "by car", "walk": "on foot", "bus": "by bus (estimated)"}
 
 
 # ---------------------------------------------------------------------------------------
@@ -130,7 +129,9 @@ def suggestion_job(request: SuggestRequest, plan_data: Any, mode: Any, folder: s
         weights_for(folder), objective=request.objective, n_hubs=request.n_hubs,
         threshold_minutes=request.threshold_minutes, weight=request.weight, min_share_pct=request.min_share_pct,
         kept=kept, current=plan.hubs, cache_dir=cache_dir, time_limit_seconds=time_limit_seconds, progress=progress)
-    return suggestion_data(suggestion, travel, keep_locked=request.keep_locked)
+    data = suggestion_data(suggestion, travel, keep_locked=request.keep_locked)
+    data["travel_words"] = travel_mode(folder, travel).words  # "by public transport", as the planner says it
+    return data
 
 
 def suggestion_data(suggestion: Suggestion, mode: Mode, *, keep_locked: bool) -> dict[str, Any]:
@@ -192,7 +193,7 @@ def result_view(data: Any) -> list[Any]:
     items = [html.Li([html.Strong(f"{number}. {site.name}"), html.Span(" (kept)" if site.kept_hub_id else ""),
                       html.Br(), html.Span(site.reason.capitalize() + ".", className="small")])
              for number, site in zip(GHOST_NUMBERS, sites, strict=False)]
-    mode = TRAVEL_WORDS.get(data.get("mode", DEFAULT_MODE), "")
+    mode = str(data.get("travel_words", ""))
     return [
         html.H3(f"Suggested: {len(sites)} hubs", className="h6 mb-1"),
         html.P(f"Aim: {label}. Journeys {mode}. Shown on the map as dashed circles numbered 1, 2, 3...",

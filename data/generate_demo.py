@@ -26,6 +26,9 @@ from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 from scipy.spatial import Delaunay, cKDTree
 from shapely.geometry import LineString, MultiPoint, Point, Polygon
 
+from data import demo_timetable
+from geo.ingest.gtfs import TimetableChoice, write_timetable
+
 SEED = 20070401
 CRS = "EPSG:27700"
 COUNTY_NAME = "Brackenshire (fictional)"
@@ -544,6 +547,7 @@ class DemoLocality:
     main_roads: gpd.GeoDataFrame
     road_nodes: pd.DataFrame
     road_edges: pd.DataFrame
+    timetable: dict[str, pd.DataFrame]
 
 
 def generate(seed: int = SEED) -> DemoLocality:
@@ -556,7 +560,10 @@ def generate(seed: int = SEED) -> DemoLocality:
     towns = town_table(areas)
     services = service_table(rng, outline, areas)
     nodes, edges, main_roads = road_network(rng, outline)
-    return DemoLocality(county, districts, areas, towns, services, main_roads, nodes, edges)
+    # The buses have a generator of their own: changing them changes nothing else.
+    buses = demo_timetable.routes_for(areas, towns, county, np.random.default_rng(seed + 21))
+    return DemoLocality(county, districts, areas, towns, services, main_roads, nodes, edges,
+                        demo_timetable.gtfs_tables(buses))
 
 
 def write(locality: DemoLocality, folder: Path) -> None:
@@ -569,6 +576,8 @@ def write(locality: DemoLocality, folder: Path) -> None:
         getattr(locality, layer).to_file(gpkg, layer=layer, driver="GPKG")
     locality.road_nodes.to_parquet(folder / "road_nodes.parquet", index=False)
     locality.road_edges.to_parquet(folder / "road_edges.parquet", index=False)
+    write_timetable(folder, demo_timetable.gtfs_zip(locality.timetable), TimetableChoice(
+        service_date=demo_timetable.SERVICE_DATE, name=demo_timetable.FEED_NAME))
 
 
 def main(argv: list[str]) -> None:
@@ -578,7 +587,7 @@ def main(argv: list[str]) -> None:
     areas = locality.areas
     print(f"Wrote {folder}: {len(areas)} areas, {areas['pop_total'].sum():,} residents, "
           f"{len(locality.road_nodes):,} road nodes, {len(locality.road_edges):,} road edges, "
-          f"{len(locality.services)} services")
+          f"{len(locality.services)} services, {len(locality.timetable['trips.txt']):,} bus trips a weekday")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ import pandas as pd
 
 from geo.errors import PlannerInputError
 from geo.scenarios import Hub
-from geo.traveltime import AreaRouter
+from geo.traveltime import Router
 
 THRESHOLDS_MIN: tuple[float, ...] = (15.0, 30.0, 45.0, 60.0)
 
@@ -195,7 +195,7 @@ def hub_points(hub: Hub) -> tuple[tuple[float, float], ...]:
     return ((hub.x, hub.y), *((p.x, p.y) for p in hub.outreach_points))
 
 
-def hub_minutes(router: AreaRouter, hubs: Sequence[Hub], *,
+def hub_minutes(router: Router, hubs: Sequence[Hub], *,
                 previous: HubMinutes | None = None) -> HubMinutes:
     """Minutes from each area to each hub, reusing ``previous`` columns for hubs that did not move.
 
@@ -373,7 +373,7 @@ def _group_summary(best: np.ndarray, weights: AreaWeights,
     return pd.DataFrame(out)
 
 
-def hub_access(router: AreaRouter, hubs: Sequence[Hub], weights: AreaWeights, *,
+def hub_access(router: Router, hubs: Sequence[Hub], weights: AreaWeights, *,
                previous: HubMinutes | None = None, demand_group: str | None = None,
                thresholds_min: Sequence[float] = THRESHOLDS_MIN,
                decay: DistanceDecay = DEFAULT_DECAY) -> AccessResult:

@@ -24,7 +24,7 @@ import pandas as pd
 
 from geo.access import DEFAULT_DECAY, DistanceDecay
 from geo.errors import PlannerInputError
-from geo.traveltime import AreaRouter
+from geo.traveltime import Router
 
 RURAL = "Rural"
 
@@ -221,7 +221,7 @@ def _by_group(per_area: pd.DataFrame, column: str) -> pd.DataFrame:
     return table.reset_index()
 
 
-def service_spend_equity(router: AreaRouter, areas: pd.DataFrame, services: pd.DataFrame, *,
+def service_spend_equity(router: Router, areas: pd.DataFrame, services: pd.DataFrame, *,
                          biggest_town: str | None = None,
                          decay: DistanceDecay = DEFAULT_DECAY) -> SpendEquity:
     """Spend equity of existing services (point geometries, ``budget_gbp``, ``locality_wide``, ``town``)."""

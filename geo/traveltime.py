@@ -26,6 +26,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -81,6 +82,28 @@ class TravelTimeMatrix:
             "site": np.tile(self.site_ids, n_areas),
             "minutes": self.minutes.ravel(),
         })
+
+
+class Router(Protocol):
+    """What access, fairness and placement ask of a travel mode's router (roads or timetables)."""
+
+    @property
+    def area_ids(self) -> np.ndarray:
+        """The areas' codes, in row order."""
+
+    @property
+    def n_areas(self) -> int:
+        """How many areas (rows)."""
+
+    def snap(self, xy: np.ndarray, *, labels: Sequence[str] | None = None) -> Snap:
+        """Join sites or points to the network their last leg is travelled on."""
+
+    def minutes_to_snapped(self, snap: Snap) -> np.ndarray:
+        """Minutes from every area (rows) to each snapped point (columns); NaN = no journey."""
+
+    def matrix(self, sites_xy: np.ndarray, site_ids: Sequence[str], *,
+               cache_dir: Path | str | None = None) -> TravelTimeMatrix:
+        """Minutes from every area to each site, as the optimiser takes them."""
 
 
 class AreaRouter:

@@ -46,6 +46,7 @@ from geo.errors import DatasetError as DatasetError
 from geo.errors import PlannerInputError
 from geo.ingest.cells import BRITISH_NATIONAL_GRID
 from geo.ingest.files import safe_file_name
+from geo.ingest.gtfs import check_timetable, copy_timetable, timetable_choice, timetable_summary, write_timetable
 from geo.ingest.locality_files import MANIFEST_FILE as MANIFEST_FILE
 from geo.ingest.lookups import CodeLookup
 from geo.ingest.networks import check_network, describe_network, network_extent, network_from_pbf
@@ -335,6 +336,7 @@ class DatasetVersion:
     has_roads: bool = False
     towns_from: str = ""
     network_margin_km: float | None = None  # None: saved before networks reached beyond the boundary
+    timetable: str = ""  # the public-transport timetable and its day, when the version has one
 
 
 @dataclass(frozen=True, eq=False)
@@ -516,9 +518,10 @@ def check_upload(root: Path | str, uploads: UploadSet, *,
     version, else the newest saved (what :func:`save_version` takes as the new version's parent)."""
     current = _parent_id(root)
     layers = load_version_layers(root, current) if current else None
-    return prepare_upload(uploads, options=options,
-                          current_areas=layers.areas if layers else None,
-                          current_services=layers.services if layers else None)
+    prepared = prepare_upload(uploads, options=options,
+                              current_areas=layers.areas if layers else None,
+                              current_services=layers.services if layers else None)
+    return check_timetable(prepared, options.timetable, limits=options.limits)
 
 
 # ---------------------------------------------------------------------------------------
@@ -845,6 +848,7 @@ def _write_version(folder: Path, prepared: PreparedUpload, changes: ChangeSummar
         pyogrio.write_dataframe(roads.main_roads, gpkg, layer="main_roads", driver="GPKG")
     if prepared.lookup is not None:
         prepared.lookup.pairs.to_csv(folder / LOOKUP_FILE, index=False)
+    timetable = _write_timetable(folder, root, prepared, parent)
     manifest = {
         "version_id": version_id,
         "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -864,9 +868,21 @@ def _write_version(folder: Path, prepared: PreparedUpload, changes: ChangeSummar
         "road_network": describe_network(roads.source.rsplit("/", 1)[-1].removeprefix("roads-")
                                          if roads.source else None, roads.margin_km),
         "towns_from": towns_from,
+        "timetable": timetable,
     }
     (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True), "utf-8")
     (folder / REPORT_FILE).write_text(json.dumps(prepared.report.to_dict(), indent=2), "utf-8")
+
+
+def _write_timetable(folder: Path, root: Path, prepared: PreparedUpload, parent: str | None) -> str | None:
+    """The version's timetable: the one uploaded with it, else the parent's; a line describing it."""
+    upload, choice = prepared.uploads.timetable, prepared.timetable
+    if upload is not None and choice is not None:
+        write_timetable(folder, upload.content, choice, margin_km=prepared.network_margin_km)
+        return timetable_summary(choice)
+    if parent is not None and copy_timetable(_version_path(root, parent), folder):
+        return timetable_summary(timetable_choice(folder))
+    return None
 
 
 def _remove_stale_staging(root: Path) -> None:
@@ -916,6 +932,7 @@ def _read_manifest(folder: Path) -> DatasetVersion:
             towns_from=str(data.get("towns_from", "")),
             network_margin_km=(None if data.get("network_margin_km") is None
                                else float(data["network_margin_km"])),
+            timetable=str(data.get("timetable") or ""),
         )
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise DatasetError(f"{path}: cannot read the version's manifest ({error})") from error

@@ -31,6 +31,7 @@ from geo.ingest.services import (
     parse_services,
 )
 from geo.ingest.tables import read_table
+from geo.transit import DEFAULT_CHOICE, TimetableChoice
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class UploadOptions:
     ``locality_name``: the locality's name (also the district when none is given).
     ``network_margin_km``: how far beyond the areas' boundary the road network (and a
     timetable's stops) reach, so journeys may leave and re-enter the locality.
+    ``timetable``: the service day and departure window for an uploaded GTFS timetable.
     """
 
     crs: str | int | None = None
@@ -54,6 +56,7 @@ class UploadOptions:
     locality_name: str = "Uploaded locality"
     limits: UploadLimits = DEFAULT_LIMITS
     network_margin_km: float = DEFAULT_NETWORK_MARGIN_KM
+    timetable: TimetableChoice = DEFAULT_CHOICE
 
 
 DEFAULT_OPTIONS = UploadOptions()
@@ -70,6 +73,7 @@ class UploadSet:
     lookup: Upload | None = None
     roads: Upload | None = None
     network: ComponentSummary | None = None
+    timetable: Upload | None = None
 
     def files(self) -> tuple[tuple[str, Upload], ...]:
         """Every file with its role, in a stable order."""
@@ -77,7 +81,7 @@ class UploadSet:
         if self.areas is not None:
             found.append(("areas", self.areas))
         found.extend(("indicators", u) for u in self.indicators)
-        for role in ("services", "lookup", "roads"):
+        for role in ("services", "lookup", "roads", "timetable"):
             upload = getattr(self, role)
             if upload is not None:
                 found.append((role, upload))
@@ -96,6 +100,7 @@ class PreparedUpload:
     areas_changed: bool = False
     services_changed: bool = False
     network_margin_km: float = DEFAULT_NETWORK_MARGIN_KM
+    timetable: TimetableChoice | None = None  # the day and window chosen for an uploaded timetable
 
 
 def prepare_upload(uploads: UploadSet, *, options: UploadOptions = DEFAULT_OPTIONS,
@@ -128,9 +133,10 @@ def prepare_upload(uploads: UploadSet, *, options: UploadOptions = DEFAULT_OPTIO
         issues.append(Issue("error", uploads.indicators[0].name, None, None,
                             "indicators need the areas file they belong to in the same upload",
                             "missing_file"))
-    if uploads.areas is None and uploads.services is None and uploads.roads is None and not uploads.indicators:
+    if (uploads.areas is None and uploads.services is None and uploads.roads is None and not uploads.indicators
+            and uploads.timetable is None):
         issues.append(Issue("error", "upload", None, None,
-                            "expected an areas file, a services file or a roads file; found none",
+                            "expected an areas file, a services file, a roads file or a timetable; found none",
                             "missing_file"))
     lookup = None
     lookup_upload = uploads.lookup

@@ -24,7 +24,7 @@ from geo.errors import PlannerInputError
 from geo.placement.models import Objective, Placement, place_hubs
 from geo.plan_edits import add_hub
 from geo.scenarios import Hub, ScenarioContent, next_hub_label
-from geo.traveltime import AreaRouter
+from geo.traveltime import Router
 
 MAX_HUBS = 12
 KEPT_KIND = "kept_hub"
@@ -134,7 +134,7 @@ def suggestion_sites(candidates: pd.DataFrame, areas: pd.DataFrame, kept: Sequen
     return pd.concat([sites, hubs], ignore_index=True) if len(kept) else sites
 
 
-def suggest_hubs(router: AreaRouter, areas: pd.DataFrame, candidates: pd.DataFrame, weights: AreaWeights, *,
+def suggest_hubs(router: Router, areas: pd.DataFrame, candidates: pd.DataFrame, weights: AreaWeights, *,
                  objective: Objective, n_hubs: int, threshold_minutes: float, weight: str = "population",
                  min_share_pct: float | None = None, kept: Sequence[Hub] = (), current: Sequence[Hub] = (),
                  cache_dir: Path | str | None = None, time_limit_seconds: float = 10.0,

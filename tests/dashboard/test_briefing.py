@@ -14,12 +14,13 @@ from flask.testing import FlaskClient
 from dashboard import ids
 from dashboard.auth import current_user
 from dashboard.briefing import CONFIDENTIALITY, GLOSSARY, visible_text
+from dashboard.engine import travel_mode
 from dashboard.exports import export_url
 from dashboard.store_access import scenario_store
 from dashboard.words import pounds
 from data.example_plans import example_plans
 from geo import plan_edits
-from geo.network import mode_method
+from geo.locality import DEMO_FOLDER
 from geo.scenarios import ScenarioContent, scenario_from_json, scenario_to_dict
 from tests.support.callback_client import callback_body
 
@@ -99,8 +100,10 @@ def test_measures_are_named_for_what_they_measure(edited: str) -> None:
 
 
 def test_it_says_how_journey_times_were_worked_out(edited: str) -> None:
-    for mode in ("drive", "bus", "walk"):
-        assert " ".join(mode_method(mode).split()) in edited
+    for mode in ("drive", "bus", "walk"):  # the demo's public transport: its timetable, named in one place
+        assert " ".join(travel_mode(str(DEMO_FOLDER), mode).method.split()) in edited
+    assert "Public transport, timetables of Brackenshire Buses (fictional) for Tuesday 3 March 2026 08:00-10:00" \
+        in edited
     assert 'the demo data (version "demo"' in edited
 
 

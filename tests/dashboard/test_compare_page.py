@@ -23,7 +23,7 @@ from dashboard.compare_page import (
 )
 from dashboard.data_access import current_folder
 from dashboard.engine import weights_for
-from dashboard.layers import MINUTES_PALETTE, minutes_classes
+from dashboard.layers import MINUTES_PALETTE, NO_DATA, minutes_classes
 from dashboard.scenario_figures import (
     HEADLINES,
     Chosen,
@@ -146,13 +146,18 @@ def test_maps_share_one_scale_and_draw_every_area_and_hub(saved: Saved) -> None:
     figure = minutes_map(folder, figures, height=300)
     classes = minutes_classes(figures.access.minutes).classes
     fills = [t for t in figure["data"] if t.get("fill") == "toself"]
-    assert [t["fillcolor"] for t in fills] == [MINUTES_PALETTE[c] for c in sorted(set(classes))]
+    # Public transport leaves some areas with no journey: they are drawn grey, after the minutes' colours.
+    assert -1 in classes
+    assert [t["fillcolor"] for t in fills] == [MINUTES_PALETTE[c] if c >= 0 else NO_DATA
+                                               for c in sorted(set(classes), key=lambda c: (c < 0, c))]
     drawn_rings = sum(t["x"].count(None) for t in fills)
     assert drawn_rings == sum(x.count(None) for x, _ in area_outlines(folder))
     hubs = figure["data"][-1]
     assert hubs["text"] == [h.label for h in figures.content.hubs] and len(hubs["x"]) == len(figures.content.hubs)
     hover = next(t for t in figure["data"] if t.get("hovertemplate"))
-    assert len(hover["text"]) == len(classes) and "min to" in hover["text"][0]
+    assert len(hover["text"]) == len(classes)
+    assert all(("min to" in text) == (c >= 0) for text, c in zip(hover["text"], classes, strict=True))
+    assert any("cannot reach any hub" in text for text in hover["text"])
     assert figure["layout"]["yaxis"]["scaleanchor"] == "x"
 
 

@@ -132,3 +132,37 @@ def test_services_sit_south_and_in_big_towns_not_north_or_far_east(locality: Loc
     assert (x > 0.85).sum() == 0  # none in the extreme east
     big_two = locality.towns.nlargest(2, "population")["name"]
     assert services["town"].isin(big_two).sum() >= 6
+
+
+def _gtfs_tables(folder: Path) -> dict[str, pd.DataFrame]:
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(folder / "timetable_gtfs.zip") as archive:
+        return {name: pd.read_csv(io.BytesIO(archive.read(name)), dtype=str) for name in sorted(archive.namelist())}
+
+
+def test_committed_timetable_matches_a_fresh_run(fresh_folder: Path) -> None:
+    committed, fresh = _gtfs_tables(DEMO_FOLDER), _gtfs_tables(fresh_folder)
+    assert committed.keys() == fresh.keys()
+    for name in committed:
+        pd.testing.assert_frame_equal(committed[name], fresh[name], obj=name)
+    assert (DEMO_FOLDER / "timetable.json").read_text() == (fresh_folder / "timetable.json").read_text()
+
+
+def test_buses_as_the_papers_locality_would_have_them() -> None:
+    """Frequent in the towns, hourly between them, a few a day in the rural north and east."""
+    from data import demo_timetable
+
+    tables = _gtfs_tables(DEMO_FOLDER)
+    trips, times = tables["trips.txt"], tables["stop_times.txt"]
+    firsts = times[times["stop_sequence"] == "1"].merge(trips, on="trip_id")
+    per_route = firsts[firsts["direction_id"] == "0"].groupby("route_id")["departure_time"].agg(
+        lambda t: (t >= "08:00:00").sum() - (t >= "10:00:00").sum())  # departures between 08:00 and 10:00
+    assert (per_route[per_route.index.str.startswith("K")] == 12).all()  # Kingsmere: every 10 minutes
+    assert (per_route[per_route.index.str.startswith("X")] == 2).all()  # between towns: hourly
+    rural = [f"R{k + 1}" for k in range(len(demo_timetable.RURAL))]
+    assert (per_route[rural] <= 1).all()
+    day_trips = firsts[firsts["direction_id"] == "0"].groupby("route_id").size()
+    assert (day_trips[rural] <= 3).all()
+    assert len(tables["stops.txt"]) > 300
