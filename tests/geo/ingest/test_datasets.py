@@ -600,7 +600,8 @@ def test_nothing_to_build_on_is_refused_by_name(root: Path) -> None:
     assert [i.message for i in report.errors] == [
         "roads need areas: upload an areas file with them (there is no saved version yet)"]
     report = datasets.check_upload(root, UploadSet()).report
-    assert "expected an areas file, a services file, a roads file or a timetable; found none" in report.errors[0].message
+    assert ("expected an areas file, a services file, a roads file or a timetable; found none"
+            in report.errors[0].message)
 
 
 @pytest.mark.shared_data
