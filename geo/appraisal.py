@@ -33,6 +33,11 @@ BUILT_IN_CRITERIA: tuple[tuple[str, str], ...] = (
     ("outcomes", "Outcomes: work, mainstream activity, social contact"),
 )
 KEY_PATTERN = re.compile(r"[a-z0-9][a-z0-9_]{0,39}")
+PARTICIPANT_GROUPS: tuple[str, ...] = ("commissioner", "provider", "service user", "carer", "other")
+#: An option scored by fewer than this share of the participants is thinly scored.
+THIN_SHARE = 0.5
+#: An option is "mostly scored by one group" when one group gave more than this share of its scores.
+ONE_GROUP_SHARE = 2 / 3
 _ROUND_DECIMALS = 9  # totals equal to this many places count as a tie, not a rank change
 
 
@@ -61,11 +66,16 @@ class Option:
 
 @dataclass(frozen=True)
 class Participant:
-    """A member of the group who scores; `services_used` are the services they declare using."""
+    """A member of the group who scores; `services_used` are the services they declare using.
+
+    `group` says which part of the steering group they speak for (one of `PARTICIPANT_GROUPS`,
+    or "" when not said), so the results can warn when one group scored an option alone.
+    """
 
     participant_id: str
     name: str
     services_used: frozenset[str] = frozenset()
+    group: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,6 +125,10 @@ class Appraisal:
         for participant in self.participants:
             _check_text("participant_id", participant.participant_id)
             _check_text(f"participant {participant.participant_id!r} name", participant.name)
+            if participant.group not in ("", *PARTICIPANT_GROUPS):
+                raise PlannerInputError(
+                    f"participant {participant.participant_id!r} group: expected one of "
+                    f"{', '.join(PARTICIPANT_GROUPS)} (or none), found {participant.group!r}")
         seen: set[tuple[str, str, str]] = set()
         for score in self.scores:
             key = (score.participant_id, score.option_id, score.criterion_key)
@@ -431,6 +445,48 @@ def appraisal_results(appraisal: Appraisal, *,
                             weight_change=float(weight_change))
 
 
+@dataclass(frozen=True)
+class ScoringWarning:
+    """A plain warning about how far one option's total can be trusted."""
+
+    option_id: str
+    kind: str  # "thin": too few scorers; "one group": mostly one group's scores
+    text: str
+
+
+def scoring_warnings(appraisal: Appraisal, results: AppraisalResults) -> tuple[ScoringWarning, ...]:
+    """Warn where an option was scored by fewer than half the participants, or mostly by one group.
+
+    A complete score sheet counts as scoring the option. "Mostly by one group" needs the
+    participants to come from at least two groups, the option to have at least two score
+    sheets and one group to give more than two thirds of them.
+    """
+    cube = _score_cube(appraisal)
+    weights = np.array([c.weight for c in appraisal.criteria], dtype=float)
+    scored = ~np.isnan(_participant_totals(cube, weights)) if weights.any() else np.zeros(cube.shape[:2], bool)
+    total = len(appraisal.participants)
+    groups = [p.group for p in appraisal.participants]
+    named_groups = {g for g in groups if g}
+    warnings: list[ScoringWarning] = []
+    for j, option in enumerate(appraisal.options):
+        count = int(scored[:, j].sum()) if total else 0
+        barred = int(results.totals["n_conflicted"].iloc[j])
+        if total and count < THIN_SHARE * total:
+            why = (f"; {barred} may not score it under the conflict-of-interest rule" if barred else "")
+            warnings.append(ScoringWarning(option.option_id, "thin", (
+                f"{option.name} was scored by {count} of {total} participants, fewer than half{why}: "
+                "its total rests on few views, so treat its place in the order with care.")))
+        by_group = [groups[i] for i in np.flatnonzero(scored[:, j]) if groups[i]]
+        if len(named_groups) >= 2 and len(by_group) >= 2:
+            top = max(set(by_group), key=by_group.count)
+            share = by_group.count(top) / count
+            if share > ONE_GROUP_SHARE:
+                warnings.append(ScoringWarning(option.option_id, "one group", (
+                    f"{option.name} was scored mostly by one group: {by_group.count(top)} of its "
+                    f"{count} score sheets came from {top}s.")))
+    return tuple(warnings)
+
+
 def _criterion_means(appraisal: Appraisal) -> pd.DataFrame:
     frame = pd.DataFrame(
         [(s.option_id, s.criterion_key, float(s.score)) for s in appraisal.scores],
@@ -456,7 +512,7 @@ def appraisal_to_dict(appraisal: Appraisal) -> dict[str, Any]:
                      "changed_services": sorted(o.changed_services)}
                     for o in appraisal.options],
         "participants": [{"participant_id": p.participant_id, "name": p.name,
-                          "services_used": sorted(p.services_used)}
+                          "services_used": sorted(p.services_used), "group": p.group}
                          for p in appraisal.participants],
         "scores": [{"participant_id": s.participant_id, "option_id": s.option_id,
                     "criterion_key": s.criterion_key, "score": s.score}
@@ -485,7 +541,8 @@ def appraisal_from_dict(data: object) -> Appraisal:
                                  changed_services=frozenset(r.get("changed_services", ())))
                           for r in _records(data, "options")),
             participants=tuple(Participant(participant_id=r["participant_id"], name=r["name"],
-                                           services_used=frozenset(r.get("services_used", ())))
+                                           services_used=frozenset(r.get("services_used", ())),
+                                           group=str(r.get("group", "")))
                                for r in _records(data, "participants")),
             scores=tuple(Score(participant_id=r["participant_id"], option_id=r["option_id"],
                                criterion_key=r["criterion_key"], score=r["score"])

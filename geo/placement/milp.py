@@ -189,12 +189,14 @@ def cover_with_hubs(cover: BoolArray, n_hubs: int, *, locked: IntArray, allowed:
 def capacitated_p_median(minutes: FloatArray, weight: FloatArray, load: FloatArray,
                          capacity: FloatArray, n_hubs: int, *, locked: IntArray,
                          allowed: BoolArray, time_limit_seconds: float, gap: float,
+                         start: tuple[IntArray, IntArray] | None = None,
                          should_stop: Callable[[], bool] | None = None) -> MilpOutcome:
     """Place ``n_hubs`` hubs, each area wholly at one hub, without exceeding any hub's capacity.
 
     Minimises ``sum weight[j] * minutes[j, hub(j)]`` subject to
     ``sum load[j] over areas at a hub <= capacity[hub]``. Unreachable pairs
-    (infinite minutes) are left out of the model.
+    (infinite minutes) are left out of the model. ``start`` (sites, each area's site)
+    is a placement known to fit, handed to the solver as its first incumbent.
     """
     n_areas = minutes.shape[0]
     usable = allowed.copy()
@@ -244,6 +246,13 @@ def capacitated_p_median(minutes: FloatArray, weight: FloatArray, load: FloatArr
     solver.addRows(pairs, np.full(pairs, -highspy.kHighsInf), np.zeros(pairs), 2 * pairs,
                    np.arange(0, 2 * pairs, 2, dtype=np.int32), link_index, link_values)
     solver.addRow(float(n_hubs), float(n_hubs), m, np.arange(m, dtype=np.int32), np.ones(m))
+    if start is not None:
+        start_sites, start_assignment = start
+        first = highspy.HighsSolution()
+        first.col_value = np.concatenate([
+            np.isin(columns, start_sites).astype(np.float64),
+            (columns[pair_cols] == start_assignment[pair_rows]).astype(np.float64)]).tolist()
+        solver.setSolution(first)
     solver.run()
     info = solver.getInfo()
     finished = solver.getModelStatus() == highspy.HighsModelStatus.kOptimal

@@ -46,6 +46,7 @@ from geo.placement.bounds import (
     placement_value,
     relative_gap_pct,
 )
+from geo.placement.capacitated import CapacitatedAnswer, capacitated_search
 from geo.placement.heuristics import (
     constrained_interchange,
     greedy_sites,
@@ -566,22 +567,47 @@ def _capacitated(problem: _Problem, minutes: FloatArray, capacity: ArrayLike,
         raise InfeasibleRequestError(
             f"capacity: area row {int(heavy[0])} has load {loads[heavy[0]]:g}, more than the "
             f"largest usable capacity ({biggest:g})")
+    heuristic_seconds = min(_CAPACITATED_SEARCH_SHARE * time_limit_seconds, 30.0)
+    found = _capacitated_answer(problem, minutes, loads, capacities, heuristic_seconds,
+                                should_stop)
+    answer_seconds = time.perf_counter() - started
+    _notify(progress, 30, 100)
     outcome = capacitated_p_median(
         minutes, problem.demand, loads, capacities, problem.n_hubs, locked=problem.locked,
-        allowed=usable, time_limit_seconds=time_limit_seconds, gap=gap_target_pct / 100.0,
-        should_stop=should_stop)
-    if outcome.sites.size == 0:
+        allowed=usable, time_limit_seconds=max(time_limit_seconds - answer_seconds, 0.05),
+        gap=gap_target_pct / 100.0, should_stop=should_stop,
+        start=None if found is None else (found.sites, found.assignment))
+    sites, assignment, value = outcome.sites, outcome.assignment, outcome.value
+    if found is not None and (sites.size == 0 or found.value < value):
+        sites, assignment, value = found.sites, found.assignment, found.value
+    if sites.size == 0:
         raise InfeasibleRequestError(
             f"capacity: found no way to serve every area with {problem.n_hubs} hubs within "
             f"their capacities in {time_limit_seconds:g} s"
             + (" (proven impossible)" if outcome.finished else ""))
     _notify(progress, 100, 100)
-    answer_seconds = time.perf_counter() - started
-    return _placement("p-median", _with_minutes(problem, minutes), outcome.sites,
-                      value=outcome.value, bound=min(outcome.bound, outcome.value), sense="min",
+    return _placement("p-median", _with_minutes(problem, minutes), sites,
+                      value=value, bound=min(outcome.bound, value), sense="min",
                       value_unit="demand-weighted minutes", gap_target_pct=gap_target_pct,
                       answer_seconds=answer_seconds, started=started,
-                      stopped=not outcome.finished, assignment=outcome.assignment)
+                      stopped=not outcome.finished, assignment=assignment)
+
+
+_CAPACITATED_SEARCH_SHARE = 0.4  # of the time limit, for the fast search before the exact model
+
+
+def _capacitated_answer(problem: _Problem, minutes: FloatArray, loads: FloatArray,
+                        capacities: FloatArray, seconds: float,
+                        should_stop: StopCheck | None) -> CapacitatedAnswer | None:
+    """The fast search's capacitated placement, started from the uncapacitated answer."""
+    pair_cost = _pair_cost(problem, minutes)
+    idle = (problem.demand <= 0) & (loads <= 0)
+    pair_cost[idle] = np.where(np.isfinite(minutes[idle]), 0.0, np.inf)
+    pair_cost[idle & ~np.isfinite(minutes).any(axis=1)] = 0.0  # goes nowhere, weighs nothing
+    start = _quick_sites(pair_cost, problem, should_stop, rounds=0)
+    return capacitated_search(pair_cost, loads, capacities, start, locked=problem.locked,
+                              allowed=problem.usable, time_limit_seconds=seconds,
+                              should_stop=should_stop)
 
 
 def max_coverage(cost_matrix: ArrayLike, demand: ArrayLike, *, n_hubs: int,

@@ -630,10 +630,13 @@ class ScenarioStore:
 
     @staticmethod
     def _user_has_history(session: Session, user_id: int) -> bool:
-        from geo.workspace.follow import FollowRow  # follow builds on the store, not the other way
+        # follow and appraisals build on the store, not the other way
+        from geo.workspace.appraisals import AppraisalRow, AppraisalScoreRow, AppraisalSeatRow, DeclarationRow
+        from geo.workspace.follow import FollowRow
 
         for column in (ScenarioRow.author_id, ScenarioRow.deleted_by_id, VersionRow.author_id, EventRow.user_id,
-                       FollowRow.presenter_id):
+                       FollowRow.presenter_id, AppraisalRow.facilitator_id, AppraisalScoreRow.entered_by_id,
+                       AppraisalSeatRow.user_id, DeclarationRow.changed_by_id):
             if session.scalar(select(func.count()).where(column == user_id)):
                 return True
         return False

@@ -233,3 +233,30 @@ def test_appraisal_survives_a_json_round_trip() -> None:
     del data["options"][0]["name"]
     with pytest.raises(PlannerInputError, match="missing the key 'name'"):
         appraisal_from_dict(data)
+
+
+def _scored(appraisal, pairs):  # type: ignore[no-untyped-def]
+    for participant, option in pairs:
+        for criterion in appraisal.criteria:
+            appraisal = record_score(appraisal, participant, option, criterion.key, 5.0)
+    return appraisal
+
+
+def test_results_warn_about_thinly_scored_options_and_those_one_group_scored() -> None:
+    from geo.appraisal import Option, Participant, appraisal_results, new_appraisal, scoring_warnings
+
+    options = [Option("a", "Option A"), Option("b", "Option B", frozenset({"S1"})),
+               Option("c", "Option C", frozenset({"S1"}))]
+    people = [Participant("p1", "Sam", frozenset({"S1"}), "service user"), Participant("p2", "Pat", group="provider"),
+              Participant("p3", "Chris", group="commissioner")]
+    appraisal = _scored(new_appraisal(options, people), [("p1", "a"), ("p2", "a"), ("p3", "a"), ("p2", "b"),
+                                                         ("p2", "c"), ("p3", "c")])
+    warnings = scoring_warnings(appraisal, appraisal_results(appraisal))
+    assert [(w.option_id, w.kind) for w in warnings] == [("b", "thin")]
+    assert "Option B was scored by 1 of 3 participants, fewer than half; 1 may not score it" in warnings[0].text
+    same_group = [Participant("p1", "Sam", group="provider"), Participant("p2", "Pat", group="provider"),
+                  Participant("p3", "Chris", group="provider"), Participant("p4", "Kim", group="service user")]
+    appraisal = _scored(new_appraisal(options[:1], same_group), [("p1", "a"), ("p2", "a"), ("p3", "a")])
+    warnings = scoring_warnings(appraisal, appraisal_results(appraisal))
+    assert [(w.option_id, w.kind) for w in warnings] == [("a", "one group")]
+    assert "3 of its 3 score sheets came from providers" in warnings[0].text

@@ -25,6 +25,7 @@ from sqlalchemy import create_engine, inspect, text
 from geo.errors import PlannerError, PlannerInputError
 from geo.money import PlanMoney
 from geo.scenarios import Hub, OutreachPoint, ScenarioContent
+from geo.workspace import appraisals as _appraisals  # noqa: F401  (its tables join the metadata)
 from geo.workspace.accounts import AccessDeniedError, Role, User
 from geo.workspace.store import (
     MIGRATIONS_DIR,
@@ -395,7 +396,8 @@ def _schema_differences(url: str) -> list[object]:
 
 
 STORE_TABLES = {"users", "scenarios", "scenario_versions", "follow_sessions", "scenario_editors", "scenario_events",
-                "user_sessions", "sign_in_failures", "running_jobs"}
+                "user_sessions", "sign_in_failures", "running_jobs", "appraisals", "appraisal_scores",
+                "appraisal_seats", "appraisal_declarations"}
 
 
 def _newest_revision() -> str:
