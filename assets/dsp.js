@@ -380,13 +380,19 @@ document.addEventListener("keydown", function (event) {
 // server's score callback (dashboard/planning_panel.py); they are painted when the attribute
 // changes. A clientside callback would do the same a few tens of milliseconds later: each
 // callback costs the page's bookkeeping, and this one would run after every drag.
+// The page opens with the starting plan's colours already in the attribute (dashboard/layout.py): they
+// are painted as soon as the element is drawn, with no callback.
 new MutationObserver(function (changes) {
   var painted = [];
   changes.forEach(function (change) {
-    var text = change.target.getAttribute("data-fill");
+    var text = change.type === "attributes" && change.target.getAttribute("data-fill");
     if (text && painted.indexOf(change.target) < 0) {
       painted.push(change.target);
       window.dsp.paintAreas(JSON.parse(text));
     }
   });
-}).observe(document.documentElement, {subtree: true, attributes: true, attributeFilter: ["data-fill"]});
+  if (!window.dsp.areaFill) {
+    var first = document.querySelector("[data-fill]:not([data-fill=''])");
+    if (first) { window.dsp.paintAreas(JSON.parse(first.getAttribute("data-fill"))); }
+  }
+}).observe(document.documentElement, {subtree: true, childList: true, attributes: true, attributeFilter: ["data-fill"]});

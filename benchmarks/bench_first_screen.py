@@ -54,7 +54,7 @@ def first_load(browser: Browser, url: str) -> tuple[float, int]:
     try:
         page = context.new_page()
         finished: list[Request] = []
-        page.on("requestfinished", finished.append)
+        page.on("requestfinished", lambda request: finished.append(request))
         started = time.perf_counter()
         page.goto(url)
         page.wait_for_function(USABLE, timeout=120_000, polling="raf")

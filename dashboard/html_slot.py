@@ -30,9 +30,9 @@ CAMEL_HUMP = re.compile(r"(?<!^)[A-Z]")
 IGNORED = frozenset({"children", "n_clicks", "n_clicks_timestamp", "disable_n_clicks", "key"})
 
 
-def html_slot(element_id: str, *, class_name: str | None = None) -> dcc.Markdown:
-    """An empty slot for a table or list that :func:`to_html` fills."""
-    return dcc.Markdown(id=element_id, children="", dangerously_allow_html=True, className=class_name)
+def html_slot(element_id: str, *, class_name: str | None = None, children: str = "") -> dcc.Markdown:
+    """A slot for a table or list that :func:`to_html` fills (``children``: what it starts with, from to_html)."""
+    return dcc.Markdown(id=element_id, children=children, dangerously_allow_html=True, className=class_name)
 
 
 def to_html(content: Any) -> str:

@@ -68,6 +68,7 @@ TAB_PLAN = "plan"  # the side tabs' values
 TAB_MONEY = "money"
 TAB_OUTCOMES = "outcomes"
 MONEY_BY_PLACE_TABS = (TAB_MONEY, TAB_OUTCOMES)  # the tabs that show money by place (assets/money.js)
+PLACES_SHOWN = "places-shown"  # store in the money tab: a digest of each money-by-place output it shows
 PLACES_PLAN = "places-plan"  # the plan, passed on while a tab showing money by place is open (assets/money.js)
 PAGE_VIEW = "page-view"
 

@@ -19,6 +19,8 @@ assets/money.js: totals, the ledger by kind of support, year one and the expecte
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from html import unescape
 from typing import Any
@@ -27,6 +29,7 @@ import dash
 import dash_bootstrap_components as dbc
 import numpy as np
 import pandas as pd
+import plotly.utils
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
@@ -404,8 +407,10 @@ def fairness_card(locality: Locality) -> dbc.Card:
 
 
 def layout(locality: Locality) -> html.Div:
-    """The money card and the fairness card, for the planner's side column."""
-    return html.Div(className="money-panels", children=[money_card(locality), fairness_card(locality)])
+    """The money card and the fairness card, for the planner's side column. What they show of money by
+    place is kept as digests (PLACES_SHOWN) while the tab is open; a new tab starts without them."""
+    return html.Div(className="money-panels", children=[dcc.Store(id=ids.PLACES_SHOWN),
+                                                        money_card(locality), fairness_card(locality)])
 
 
 # ---------------------------------------------------------------------------------------
@@ -549,22 +554,44 @@ CALLBACKS.clientside_callback(
 # figures follow. The money key (MONEY_KEY) comes from there too.
 @CALLBACKS.callback(
     *place_outputs(), *outcomes_panel.place_outputs(), Output(ids.MONEY_PROBLEM, "children"),
+    Output(ids.PLACES_SHOWN, "data"),
     Input(ids.PLACES_PLAN, "data"), Input(ids.TRAVEL_MODE, "value"), Input(ids.DISTRICT_SELECT, "value"),
     Input(ids.SELECTED_AREA, "data"), State(ids.HUB_SELECT, "value"), State(ids.PLAN, "data"),
+    State(ids.PLACES_SHOWN, "data"),
 )
 def recompute_places(_opened: Stored, mode: Mode | None, district: str | None, area_row: int | None,
-                     hub: str | None, plan_data: Plan) -> tuple[Any, ...]:
-    """Fairness, spend by place, the hubs' costs and who is reached, for the plan as it is now."""
+                     hub: str | None, plan_data: Plan, shown: list[str] | None = None) -> tuple[Any, ...]:
+    """Fairness, spend by place, the hubs' costs and who is reached, for the plan as it is now.
+
+    Only what changed is sent: a drag moves the fairness charts but seldom the spend by district or
+    by lot, and each chart sent is redrawn by Plotly, the slowest part of a drag with this tab open."""
     plan = scenario_from_dict(plan_data)
     try:
         placed = placed_plan(data_access.current_folder(), plan, mode or DEFAULT_MODE)
     except PlannerInputError as error:
         count = len(place_outputs()) + len(outcomes_panel.place_outputs())
-        return (*([no_update] * count), f"These figures could not be worked out: {error}")
+        return (*([no_update] * count), f"These figures could not be worked out: {error}", no_update)
     chosen = None if district in (None, NO_DISTRICT) else district
-    return (*place_views(placed, plan, data_access.current_locality(), district=chosen, hub=hub,
-                         area_row=area_row),
-            *outcomes_panel.place_views(placed), None)
+    views = (*place_views(placed, plan, data_access.current_locality(), district=chosen, hub=hub,
+                          area_row=area_row), *outcomes_panel.place_views(placed))
+    sent, digests = changed_since(views, shown)
+    return (*sent, None, digests)
+
+
+def digest(value: Any) -> str:
+    """A short fingerprint of an output's value (figures, components and text alike)."""
+    text = json.dumps(value, cls=plotly.utils.PlotlyJSONEncoder, sort_keys=True)
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def changed_since(values: tuple[Any, ...], shown: list[str] | None) -> tuple[tuple[Any, ...], list[str]]:
+    """``values`` with ``no_update`` for each that the page shows already (``shown``: their digests as last
+    sent, None for a freshly opened tab), and the digests now."""
+    digests = [digest(value) for value in values]
+    if not shown or len(shown) != len(values):
+        return values, digests
+    sent = tuple(no_update if new == old else value for value, new, old in zip(values, digests, shown, strict=True))
+    return sent, digests
 
 
 @CALLBACKS.callback(

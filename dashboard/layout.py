@@ -50,22 +50,24 @@ def page(locality: Locality, folder: str) -> html.Div:
     """The whole first screen."""
     from dashboard import appraisal_page, compare_page, present_page  # noqa: F401  (their views register)
 
+    first = planning_panel.first_screen(locality, folder,
+                                        planning_panel.initial_plan(locality, dataset_version_of(folder)))
     return html.Div(className="app-shell", children=[
         *skip_links(),
         header(locality),
         html.Div(id=ids.DATA_CHANGED_NOTICE, hidden=True, role="alert", className="alert alert-warning m-2"),
         dcc.Location(id=ids.URL, refresh="callback-nav"),
         html.Main(id=ids.PLANNER_VIEW, className="app-main", disable_n_clicks=True, children=[
-            planning_panel.kpi_band(),
+            planning_panel.kpi_band(first.figures),
             html.Div(className="map-column", id=ids.MAP_COLUMN, tabIndex="-1", children=[
-                map_panel.layout(locality, folder),
-                map_panel.map_key(),
+                map_panel.layout(locality, folder, first.fill),
+                map_panel.map_key(first.legend),
             ]),
             html.Aside(className="side-column", id=ids.SIDE_COLUMN, tabIndex="-1",
                        **attrs({"aria-label": "Plan, money and outcomes"}), children=[
                 scenario_bar.layout(),
                 planning_panel.plan_bar(locality, dataset_version_of(folder)),
-                side_tabs(locality, folder),
+                side_tabs(locality, folder, first),
                 provision_panel.layout(summarise_provision(locality)),
                 html.P(footer_text(locality, dataset_version_of(folder)), className="side-footer small"),
             ]),
@@ -85,7 +87,7 @@ def skip_links() -> list[html.A]:
     ]
 
 
-def side_tabs(locality: Locality, folder: str) -> html.Div:
+def side_tabs(locality: Locality, folder: str, first: planning_panel.FirstScreen | None = None) -> html.Div:
     """The panels in three tabs, so a room sees one short column, not a very long one.
 
     Only the open tab's panels are on the page, so every update is cheaper with fewer
@@ -95,7 +97,7 @@ def side_tabs(locality: Locality, folder: str) -> html.Div:
     return html.Div([dcc.Store(id=ids.PLACES_PLAN), dcc.Tabs(
         id=ids.SIDE_TABS, value=ids.TAB_PLAN, className="side-tabs", parent_className="side-tabs-parent", children=[
         dcc.Tab(label="Plan", value=ids.TAB_PLAN, children=html.Div(className="side-tab-body", children=[
-            planning_panel.layout(locality, folder),
+            planning_panel.layout(locality, folder, first),
             suggest_panel.layout(folder),
         ])),
         dcc.Tab(label="Money and fairness", value=ids.TAB_MONEY, children=html.Div(

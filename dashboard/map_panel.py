@@ -110,7 +110,7 @@ def services_key() -> html.Ul:
     ])
 
 
-def layout(locality: Locality, folder: str) -> html.Div:
+def layout(locality: Locality, folder: str, fill: str = "") -> html.Div:
     """The map card and its layer picker and legend."""
     fictional = " (fictional)" if locality.is_fictional and "fictional" not in locality.name else ""
     the_map = dl.Map(
@@ -145,11 +145,11 @@ def layout(locality: Locality, folder: str) -> html.Div:
     return html.Div(children=[
         html.Div(className="map-frame", children=[the_map],
                  **attrs({"aria-label": f"Map of {locality.name}{fictional}", "role": "region"})),
-        html.Div(id=ids.AREA_FILL, hidden=True, **attrs({"data-fill": ""})),  # painted by assets/dsp.js
+        html.Div(id=ids.AREA_FILL, hidden=True, **attrs({"data-fill": fill})),  # painted by assets/dsp.js
     ])
 
 
-def map_key() -> html.Section:
+def map_key(legend_html: str = "") -> html.Section:
     """Under the map, always in view with it: the layer picker, the legend that explains the colours in
     plain words, and the service symbols. A select is one Tab stop, where eleven radios were eleven."""
     return html.Section(className="map-key", **attrs({"aria-label": "Map key"}), children=[
@@ -163,7 +163,7 @@ def map_key() -> html.Section:
                 className="layer-picker",
             ),
         ]),
-        html.Div(html_slot(ids.LEGEND), className="legend", **attrs({"aria-live": "polite"})),
+        html.Div(html_slot(ids.LEGEND, children=legend_html), className="legend", **attrs({"aria-live": "polite"})),
         html.Div(className="map-key-services", children=[
             html.H3("Today's services", className="h6 mb-0"),
             services_key(),

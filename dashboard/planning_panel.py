@@ -8,6 +8,7 @@ class per area and the headline figures. Area polygons are never sent again.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -42,6 +43,10 @@ MAX_HUB_PLACES = 10_000  # places a hub can support at once: well above any day 
 WORST_AREA_COUNT = 10
 DEMO_DATASET_VERSION = "demo"
 DEFAULT_ASSUMPTIONS_VERSION = "default"
+HEADLINE_KPIS = (ids.KPI_MEAN_MINUTES, ids.KPI_SHARE_WITHIN_30, ids.KPI_P90_MINUTES, ids.KPI_MEAN_MINUTES_NEED,
+                 ids.KPI_SHARE_WITHIN_30_NEED, ids.KPI_P90_MINUTES_NEED)
+
+
 GROUP_ORDER = ("population", "need", "women", "age_18_24", "bme", "most_deprived_fifth", "smi")
 
 
@@ -169,9 +174,9 @@ def plan_fill(result: AccessResult, plan: ScenarioContent, layer: str,
     return fill, legend(title, explanation, classed.legend_rows)
 
 
-def kpi(label: str, element_id: str, unit: str, help_text: str) -> html.Div:
+def kpi(label: str, element_id: str, unit: str, help_text: str, value: str = "-") -> html.Div:
     return html.Div(className="headline", children=[
-        html.Div([html.Span("-", id=element_id, className="headline-value"),
+        html.Div([html.Span(value, id=element_id, className="headline-value"),
                   html.Span(unit, className="headline-unit")]),
         html.Div(label, className="headline-label"),
         html.Div(help_text, className="headline-note"),
@@ -220,16 +225,18 @@ def initial_plan(locality: Locality, dataset_version: str = DEMO_DATASET_VERSION
     return scenario_to_dict(content)
 
 
-def kpi_band() -> html.Section:
-    """The headline figures above the map, where the whole room can see them."""
+def kpi_band(figures: tuple[str, ...] = ("-",) * 6) -> html.Section:
+    """The headline figures above the map, where the whole room can see them (``figures`` in the order of
+    HEADLINE_KPIS: what the page opens with)."""
+    labels = (("average journey for residents", "min", "weighted by population"),
+              ("of residents within 30 minutes", "", "share of population"),
+              ("9 in 10 residents are within", "min", "90th percentile"),
+              ("average journey, weighted by need", "min", "people in need count more"),
+              ("of need within 30 minutes", "", "need-weighted share"),
+              ("9 in 10 of need within", "min", "need-weighted"))
     return html.Section(className="kpi-band", **attrs({"aria-label": "How the plan does"}), children=[
-        kpi("average journey for residents", ids.KPI_MEAN_MINUTES, "min", "weighted by population"),
-        kpi("of residents within 30 minutes", ids.KPI_SHARE_WITHIN_30, "", "share of population"),
-        kpi("9 in 10 residents are within", ids.KPI_P90_MINUTES, "min", "90th percentile"),
-        kpi("average journey, weighted by need", ids.KPI_MEAN_MINUTES_NEED, "min", "people in need count more"),
-        kpi("of need within 30 minutes", ids.KPI_SHARE_WITHIN_30_NEED, "", "need-weighted share"),
-        kpi("9 in 10 of need within", ids.KPI_P90_MINUTES_NEED, "min", "need-weighted"),
-    ])
+        kpi(label, element_id, unit, note, value)
+        for (label, unit, note), element_id, value in zip(labels, HEADLINE_KPIS, figures, strict=True)])
 
 
 def plan_bar(locality: Locality, dataset_version: str = DEMO_DATASET_VERSION) -> html.Div:
@@ -250,7 +257,7 @@ def plan_bar(locality: Locality, dataset_version: str = DEMO_DATASET_VERSION) ->
     ])
 
 
-def layout(locality: Locality, folder: str) -> dbc.Card:
+def layout(locality: Locality, folder: str, first: FirstScreen | None = None) -> dbc.Card:
     """The plan card: travel mode, hub tools, figures by group and the worst-served areas."""
     return dbc.Card(className="panel-card", id="plan-card", children=[
         dbc.CardHeader(html.H2("The plan: proposed resource hubs", className="h5 mb-0")),
@@ -263,7 +270,7 @@ def layout(locality: Locality, folder: str) -> dbc.Card:
             dbc.RadioItems(id=ids.TRAVEL_MODE, inline=True, value=DEFAULT_MODE,
                            options=[{"label": travel_mode(folder, m).label, "value": m}
                                     for m in ("drive", "bus", "walk")]),
-            html.P(id=ids.KPI_MODE_NOTE, className="small text-muted mb-2"),
+            html.P(travel_mode(folder, DEFAULT_MODE).note, id=ids.KPI_MODE_NOTE, className="small text-muted mb-2"),
             html.H3("Move or change a hub", className="h6 mt-3"),
             dbc.Label("Hub", html_for=ids.HUB_SELECT, className="visually-hidden"),
             dcc.Dropdown(id=ids.HUB_SELECT, clearable=False, placeholder="Choose a hub",
@@ -307,9 +314,9 @@ def layout(locality: Locality, folder: str) -> dbc.Card:
                 html.Span(id="add-mode-text"),
                 dbc.Button("Cancel", id=ids.ADD_MODE_CANCEL, size="sm", color="link"),
             ]),
-            html_slot(ids.GROUP_TABLE, class_name="mt-3"),
+            html_slot(ids.GROUP_TABLE, class_name="mt-3", children=first.groups if first else ""),
             html.H3("The ten areas furthest from a hub", className="h6 mt-3"),
-            html_slot(ids.WORST_AREAS),
+            html_slot(ids.WORST_AREAS, children=first.worst if first else ""),
             html.Div(id=ids.AREA_DETAILS, className="mt-3", **attrs({"aria-live": "polite"})),
         ]),
     ])
@@ -438,7 +445,7 @@ def choose_add_mode(_hub: Clicks, _outreach: Clicks, _cancel: Clicks) -> str | N
 
 
 @CALLBACKS.callback(Output(ids.ADD_MODE_BANNER, "is_open"), Output("add-mode-text", "children"),
-                    Input(ids.ADD_MODE, "data"), State(ids.HUB_SELECT, "value"))
+                    Input(ids.ADD_MODE, "data"), State(ids.HUB_SELECT, "value"), prevent_initial_call=True)
 def show_add_mode(add_mode: str | None, selected: str | None) -> tuple[bool, str]:
     if add_mode == "hub":
         return True, "Click on the map where the new hub should go. "
@@ -494,16 +501,47 @@ def follow_selection(selected: str | None, plan_data: Plan, rename_text: str | N
     return (no_update if name == rename_text else name), (no_update if lock == bool(locked) else lock), places
 
 
-HEADLINE_KPIS = (ids.KPI_MEAN_MINUTES, ids.KPI_SHARE_WITHIN_30, ids.KPI_P90_MINUTES, ids.KPI_MEAN_MINUTES_NEED,
-                 ids.KPI_SHARE_WITHIN_30_NEED, ids.KPI_P90_MINUTES_NEED)
+@dataclass(frozen=True)
+class FirstScreen:
+    """What the score callback shows for a plan, as the page opens with it: the map's colours (JSON for
+    assets/dsp.js), the legend, the headline figures (in the order of HEADLINE_KPIS) and the tables."""
+
+    fill: str
+    legend: str
+    figures: tuple[str, ...]
+    groups: str
+    worst: str
 
 
+def scored(locality: Locality, folder: str, plan: ScenarioContent, mode: Mode, layer: str) -> FirstScreen:
+    """The map's colours, legend, headline figures and tables for ``plan``."""
+    result = score_plan(folder, plan.hubs, mode)
+    fill, key = fill_and_key(plan_fill(result, plan, layer, mode) if layer in PLAN_LAYERS
+                             else area_fill(locality, layer))
+    figure = result.figure
+    figures = (_minutes_text(figure("population", "mean_minutes")),
+               _share_text(figure("population", "share_within_30")),
+               _minutes_text(figure("population", "p90_minutes")), _minutes_text(figure("need", "mean_minutes")),
+               _share_text(figure("need", "share_within_30")), _minutes_text(figure("need", "p90_minutes")))
+    return FirstScreen(fill, key, figures, to_html(group_table(result)),
+                       to_html(worst_areas(result, locality, hub_names(plan))))
+
+
+def first_screen(locality: Locality, folder: str, plan_data: Plan) -> FirstScreen:
+    """The starting plan scored, for the page to open with (dashboard/layout.py; built once per worker):
+    the map is coloured and the figures shown as soon as the page is drawn, without a round trip."""
+    return scored(locality, folder, scenario_from_dict(plan_data), DEFAULT_MODE, DEFAULT_LAYER)
+
+
+# Not on page load: the page opens with the starting plan's answer (first_screen); a plan opened from
+# an address, a move, a mode or a layer asks again.
 @CALLBACKS.callback(
     Output(ids.AREA_FILL, "data-fill"), Output(ids.LEGEND, "children"),
     *(Output(kpi, "children") for kpi in HEADLINE_KPIS),
     Output(ids.GROUP_TABLE, "children"), Output(ids.WORST_AREAS, "children"),
     Input(ids.PLAN, "data"), Input(ids.TRAVEL_MODE, "value"), Input(ids.LAYER_PICKER, "value"),
     State(ids.LEGEND, "children"), *(State(kpi, "children") for kpi in HEADLINE_KPIS),
+    prevent_initial_call=True,
 )
 def score(plan_data: Plan, mode: Mode | None, layer: str | None, *shown: Any) -> tuple[Any, ...]:
     """The access layer, the headline figures and the tables for the plan. A legend or figure that
@@ -511,20 +549,13 @@ def score(plan_data: Plan, mode: Mode | None, layer: str | None, *shown: Any) ->
     locality = data_access.current_locality()
     if ctx.triggered_id == ids.LAYER_PICKER and layer not in PLAN_LAYERS:
         return (*fill_and_key(area_fill(locality, layer)), *([no_update] * 8))
-    plan = scenario_from_dict(plan_data)
-    result = score_plan(data_access.current_folder(), plan.hubs, mode or DEFAULT_MODE)
-    fill: tuple[Any, Any] = fill_and_key(plan_fill(result, plan, layer, mode or DEFAULT_MODE) if layer in PLAN_LAYERS
-                                         else area_fill(locality, layer or DEFAULT_LAYER))
+    views = scored(locality, data_access.current_folder(), scenario_from_dict(plan_data), mode or DEFAULT_MODE,
+                   layer or DEFAULT_LAYER)
+    fill: tuple[Any, Any] = (views.fill, views.legend)
     if ctx.triggered_id not in (None, ids.LAYER_PICKER) and layer not in PLAN_LAYERS:
         fill = (no_update, no_update)
     area_colours, key = fill
-    figure = result.figure
-    figures = (_minutes_text(figure("population", "mean_minutes")),
-               _share_text(figure("population", "share_within_30")),
-               _minutes_text(figure("population", "p90_minutes")), _minutes_text(figure("need", "mean_minutes")),
-               _share_text(figure("need", "share_within_30")), _minutes_text(figure("need", "p90_minutes")))
-    return (area_colours, *changed_only((key, *figures), shown),
-            to_html(group_table(result)), to_html(worst_areas(result, locality, hub_names(plan))))
+    return (area_colours, *changed_only((key, *views.figures), shown), views.groups, views.worst)
 
 
 def changed_only(values: tuple[Any, ...], shown: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -532,7 +563,8 @@ def changed_only(values: tuple[Any, ...], shown: tuple[Any, ...]) -> tuple[Any, 
     return tuple(no_update if value == now else value for value, now in zip(values, shown, strict=True))
 
 
-@CALLBACKS.callback(Output(ids.KPI_MODE_NOTE, "children"), Input(ids.TRAVEL_MODE, "value"))
+@CALLBACKS.callback(Output(ids.KPI_MODE_NOTE, "children"), Input(ids.TRAVEL_MODE, "value"),
+                    prevent_initial_call=True)  # the page opens with the default mode's note
 def explain_mode(mode: Mode | None) -> str:
     """What the journey times mean for the chosen way of travelling (a move does not change it)."""
     return travel_mode(data_access.current_folder(), mode or DEFAULT_MODE).note

@@ -340,7 +340,8 @@ def cancelled(_clicks: Any) -> Any:
 
 
 @CALLBACKS.callback(Output(ids.SUGGESTED_SITES, "children"), Output(ids.SUGGEST_RESULT, "children"),
-                    Output(ids.SUGGEST_ACTIONS, "hidden"), Input(ids.SUGGESTION, "data"))
+                    Output(ids.SUGGEST_ACTIONS, "hidden"), Input(ids.SUGGESTION, "data"),
+                    prevent_initial_call=True)  # no suggestion when the page opens
 def show_suggestion(data: Any) -> tuple[list[Any], list[Any], bool]:
     if not isinstance(data, dict):
         return [], [], True

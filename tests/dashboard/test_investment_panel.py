@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from dash import no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard import history, ids, investment_panel, outcomes_panel, plan_money
@@ -143,7 +144,21 @@ def headline_values(app, plan: ScenarioContent, **selection: Any) -> tuple[Any, 
     options = {"district": "none", "hub": None, "area_row": None, **selection}
     with app.server.test_request_context():
         return investment_panel.recompute_places(None, "drive", options["district"], options["area_row"],
-                                                 options["hub"], scenario_to_dict(plan))
+                                                 options["hub"], scenario_to_dict(plan))[:-1]  # less the digests
+
+
+def test_a_move_sends_only_the_money_by_place_that_changed(app, plan) -> None:  # type: ignore[no-untyped-def]
+    """Each output sent is redrawn in the browser (a chart by Plotly): what reads as before is not sent again."""
+    with app.server.test_request_context():
+        first = investment_panel.recompute_places(None, "drive", "none", None, None, scenario_to_dict(plan))
+        again = investment_panel.recompute_places(None, "drive", "none", None, None,
+                                                  scenario_to_dict(moved(plan, "H1", 2_000.0, 1_000.0)), first[-1])
+    outputs = investment_panel.place_outputs()
+    assert all(value is not no_update for value in first[:-2])  # a freshly opened tab gets everything
+    assert again[position(outputs, ids.KPI_GINI_SPEND)] not in (no_update, first[position(outputs, ids.KPI_GINI_SPEND)])
+    assert again[position(outputs, ids.EQUITY_LORENZ_CHART)] is not no_update
+    assert again[position(outputs, ids.LEDGER_LOT_CHART)] is no_update  # spend by lot does not move with a hub
+    assert again[-1] != first[-1]
 
 
 def test_gini_and_biggest_town_share_follow_a_hub_move(app, plan) -> None:  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ from dashboard import history, ids
 from dashboard.engine import score_plan
 from dashboard.layers import MINUTES_PALETTE, minutes_classes
 from dashboard.planning_panel import (
+    HEADLINE_KPIS,
     apply_edit,
     area_at,
     group_table,
@@ -24,7 +25,7 @@ from geo.locality import DEMO_FOLDER
 from geo.projection import lonlat
 from geo.scenarios import scenario_from_dict
 from tests.support.callback_client import post_callback
-from tests.support.simulated_browser import Callbacks
+from tests.support.simulated_browser import Callbacks, component_props
 
 
 def edit(plan, trigger, locality, **kwargs):  # type: ignore[no-untyped-def]
@@ -175,3 +176,18 @@ def test_the_plan_follower_runs_at_load_and_its_keys_wake_the_hub_layer_and_the_
     # tests/browser/test_browser_twins.py.
     woken = {d.name for d in callbacks.woken_by({f"{ids.MONEY_KEY}.data", f"{ids.HUB_LAYER_KEY}.data"})}
     assert f"{ids.HUBS}.children" in woken and f"{ids.ASSUMPTIONS}.data" in woken
+
+
+def test_the_page_opens_with_the_starting_plans_map_and_figures(client, locality) -> None:  # type: ignore[no-untyped-def]
+    """The layout carries what the score callback would answer for the starting plan, so the first screen
+    needs no round trip; the callback does not run on load (it would cost every page load a request)."""
+    props = component_props(client.get("/_dash-layout").get_json())
+    plan = props[ids.PLAN]["data"]
+    values = {f"{ids.PLAN}.data": plan, f"{ids.TRAVEL_MODE}.value": props[ids.TRAVEL_MODE]["value"],
+              f"{ids.LAYER_PICKER}.value": props[ids.LAYER_PICKER]["value"]}
+    _, answered = post_callback(client, f"{ids.AREA_FILL}.data-fill", values, triggered=f"{ids.PLAN}.data")
+    assert props[ids.AREA_FILL]["data-fill"] == answered[ids.AREA_FILL]["data-fill"]
+    for element in (ids.LEGEND, *HEADLINE_KPIS, ids.GROUP_TABLE, ids.WORST_AREAS):
+        assert props[element]["children"] == answered[element]["children"] != "-", element
+    callbacks = Callbacks.from_dependencies(client.get("/_dash-dependencies").get_json())
+    assert f"{ids.AREA_FILL}.data-fill" not in {d.name for d in callbacks.all if d.initial}
