@@ -58,7 +58,7 @@ from playwright.sync_api import Page, Request, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from benchmarks.common import Figure, figure, print_table
-from dashboard.live_server import CHROMIUM, CHROMIUM_ARGS, running_app
+from dashboard.live_server import CHROMIUM, CHROMIUM_ARGS, PROJECT_ROOT, running_app
 from data.national_locality import SharedDataMissingError, national_locality
 from geo.locality import DEMO_FOLDER
 
@@ -218,11 +218,12 @@ def wire_bytes(requests: list[Request]) -> tuple[int, int, int, int]:
 
 
 def measure_case(name: str, folder: Path, *, drags: int = DRAGS, start_timeout_s: float = 60.0,
-                 tab: str | None = None) -> CaseResult:
-    """Start the app on ``folder``, load the page, open the side ``tab`` (default: the first, Plan),
-    then drag the first hub ``drags`` times."""
+                 tab: str | None = None, root: Path = PROJECT_ROOT) -> CaseResult:
+    """Start the app (the build in ``root``) on ``folder``, load the page, open the side ``tab`` (default:
+    the first, Plan), then drag the first hub ``drags`` times."""
     with tempfile.TemporaryDirectory() as instance, \
-            running_app({"DATA_FOLDER": str(folder), "INSTANCE_FOLDER": instance}, timeout_s=start_timeout_s) as url, \
+            running_app({"DATA_FOLDER": str(folder), "INSTANCE_FOLDER": instance}, timeout_s=start_timeout_s,
+                        root=root) as url, \
             sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_context(viewport={"width": 1600, "height": 900}).new_page()
@@ -420,6 +421,9 @@ def run() -> dict[str, Figure]:
     print(f"load average at start (1, 5, 15 min): {', '.join(f'{v:.1f}' for v in os.getloadavg())} "
           f"on {os.cpu_count()} cores")
     results = [measure_case("demo", DEMO_FOLDER), measure_case("demo, money tab", DEMO_FOLDER, tab=MONEY_TAB)]
+    peer_root = os.environ.get("DSP_PEER_CHECKOUT")  # another build, e.g. the commit before a change
+    peer_money = (measure_case("peer build, demo, money tab", DEMO_FOLDER, tab=MONEY_TAB, root=Path(peer_root))
+                  if peer_root else None)
     try:
         national = national_locality()
     except SharedDataMissingError as error:
@@ -427,7 +431,7 @@ def run() -> dict[str, Figure]:
         national = None
     if national is not None:
         results.append(measure_case("national_35k", national, start_timeout_s=300.0))
-    report(results)
+    report(results + ([peer_money] if peer_money else []))
     print(f"load average at end: {', '.join(f'{v:.1f}' for v in os.getloadavg())}")
     demo = results[0]
     figures: dict[str, Figure] = {
@@ -437,11 +441,13 @@ def run() -> dict[str, Figure]:
                                              "bytes (compressed, as sent)"),
     }  # the first page's bytes and time: benchmarks/bench_first_screen.py
     money_tab = results[1]
-    peer = "the same drags with the Plan tab open"
+    peer, peer_name = (peer_money, f"the build at {peer_root}, same drags, same run") if peer_money else \
+        (demo, "the same drags with the Plan tab open")
     figures |= {
-        "drag_to_panels_ms_median_demo_money_tab": figure(money_tab.median_ms(), "ms", peer=demo.median_ms(),
-                                                          peer_name=peer),
-        "drag_to_panels_ms_p90_demo_money_tab": figure(money_tab.p90_ms(), "ms", peer=demo.p90_ms(), peer_name=peer),
+        "drag_to_panels_ms_median_demo_money_tab": figure(money_tab.median_ms(), "ms", peer=peer.median_ms(),
+                                                          peer_name=peer_name),
+        "drag_to_panels_ms_p90_demo_money_tab": figure(money_tab.p90_ms(), "ms", peer=peer.p90_ms(),
+                                                       peer_name=peer_name),
     }
     if len(results) > 2:
         big = results[2]
