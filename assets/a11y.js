@@ -6,6 +6,8 @@
  * - Its open list is named after the same label, its search box says it searches, and the radio or
  *   check box drawn inside each option is hidden from the keyboard and screen readers (the option
  *   itself says whether it is chosen).
+ * - Dash's radio items have no shared name, so each radio is its own Tab stop: they get their group's,
+ *   so the group is one Tab stop and the arrow keys choose within it, and the group is named by its label.
  * - dcc.Upload's file input has no name: it takes its drop zone's (WCAG 1.3.1, 4.1.2).
  * - When the focused control disappears or is disabled (a button hidden once used, Suggest while
  *   it runs), focus would fall to the page: it goes to the place named by the nearest
@@ -50,6 +52,19 @@
     if (named && named.getAttribute("tabindex") === "0") { input.tabIndex = -1; }  // one Tab stop per drop zone
   }
 
+  function groupRadios(radio) {
+    var group = radio.closest(".form-check");
+    group = group && group.parentElement;
+    if (!group || !group.id) { return; }
+    radio.name = group.id;
+    var label = document.querySelector("label[for='" + CSS.escape(group.id) + "']");
+    if (label && !group.hasAttribute("role")) {
+      if (!label.id) { label.id = group.id + "-label"; }
+      group.setAttribute("role", "radiogroup");
+      group.setAttribute("aria-labelledby", label.id);
+    }
+  }
+
   var lastFocused = null;
   var lastHome = null;
   document.addEventListener("focusin", function (event) {
@@ -79,6 +94,7 @@
       .forEach(nameOpenList);
     document.querySelectorAll(".dash-options-list-option input:not([aria-hidden])").forEach(quietOptionInput);
     document.querySelectorAll("input[type='file']:not([aria-label])").forEach(nameFileInput);
+    document.querySelectorAll("input[type='radio']:not([name])").forEach(groupRadios);
     keepFocus();
   }
 

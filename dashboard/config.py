@@ -20,7 +20,8 @@ class Settings:
 
     Every field has an environment variable of the same name in capitals:
     HOST, PORT, DATA_FOLDER, INSTANCE_FOLDER, DATABASE_URL, REDIS_URL, DEBUG,
-    AUTH_MODE, SECRET_KEY, MAX_UPLOAD_MB, TRUSTED_PROXIES, SECURE_COOKIES.
+    AUTH_MODE, SECRET_KEY, MAX_UPLOAD_MB, TRUSTED_PROXIES, SECURE_COOKIES, TILES_URL,
+    TILES_ATTRIBUTION.
 
     ``auth_mode`` is "single-user" (no login: every request acts as one local admin;
     allowed only on a loopback HOST) or "accounts" (sign-in required; see dashboard/auth.py).
@@ -29,6 +30,9 @@ class Settings:
     ``trusted_proxies``: how many reverse proxies stand in front of the app (accounts mode only);
     their X-Forwarded-For/-Proto/-Host headers are believed for that many hops, and no others.
     ``secure_cookies``: send the session cookie only over HTTPS (set it when served over HTTPS).
+    ``tiles_url``: a web map's tile address ({z}, {x} and {y} in it) to draw under the areas, for
+    context around the locality; None (the default) keeps the app offline. ``tiles_attribution``
+    is the credit its licence asks for, shown on the map.
     The planner uses the active dataset version in ``datasets_folder`` when there is one,
     else ``data_folder`` (see dashboard/data_access.py).
     """
@@ -45,6 +49,8 @@ class Settings:
     max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
     trusted_proxies: int = 0
     secure_cookies: bool = False
+    tiles_url: str | None = None
+    tiles_attribution: str = ""
 
     @property
     def cache_folder(self) -> Path:
@@ -81,6 +87,8 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
         max_upload_mb=_max_upload_mb(env.get("MAX_UPLOAD_MB", "")),
         trusted_proxies=_trusted_proxies(env.get("TRUSTED_PROXIES", ""), auth_mode),
         secure_cookies=_flag("SECURE_COOKIES", env.get("SECURE_COOKIES", "")),
+        tiles_url=_tiles_url(env.get("TILES_URL", ""), env.get("TILES_ATTRIBUTION", "")),
+        tiles_attribution=env.get("TILES_ATTRIBUTION", "").strip(),
     )
 
 
@@ -112,6 +120,20 @@ def _flag(name: str, text: str) -> bool:
     if value in {"1", "true", "yes", "on"}:
         return True
     raise PlannerInputError(f"{name} must be on or off (1/0, true/false, yes/no), found {text!r}")
+
+
+def _tiles_url(url: str, attribution: str) -> str | None:
+    """TILES_URL: an http(s) tile address with {z}, {x} and {y}; it needs TILES_ATTRIBUTION beside it."""
+    url = url.strip()
+    if not url:
+        return None
+    if not url.startswith(("https://", "http://")) or not all(part in url for part in ("{z}", "{x}", "{y}")):
+        raise PlannerInputError(f"TILES_URL must be an http(s) address with {{z}}, {{x}} and {{y}} in it, "
+                                f"for example https://tiles.example.org/{{z}}/{{x}}/{{y}}.png; found {url!r}")
+    if not attribution.strip():
+        raise PlannerInputError("TILES_ATTRIBUTION must say whose map tiles TILES_URL draws (their licence asks "
+                                "for the credit on the map), for example '(c) OpenStreetMap contributors'")
+    return url
 
 
 def _max_upload_mb(text: str) -> float:

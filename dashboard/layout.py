@@ -16,6 +16,8 @@ from dashboard import (
     suggest_panel,
 )
 from dashboard.attrs import attrs
+from dashboard.config import Settings, settings_from_env
+from dashboard.store_access import current_settings
 from geo.ingest.datasets import dataset_version_of
 from geo.locality import Locality
 from geo.provision import summarise_provision
@@ -60,7 +62,7 @@ def page(locality: Locality, folder: str) -> html.Div:
         html.Main(id=ids.PLANNER_VIEW, className="app-main", disable_n_clicks=True, children=[
             planning_panel.kpi_band(first.figures),
             html.Div(className="map-column", id=ids.MAP_COLUMN, tabIndex="-1", children=[
-                map_panel.layout(locality, folder, first.fill),
+                map_panel.layout(locality, folder, first.fill, app_settings()),
                 map_panel.map_key(first.legend),
             ]),
             html.Aside(className="side-column", id=ids.SIDE_COLUMN, tabIndex="-1",
@@ -75,6 +77,13 @@ def page(locality: Locality, folder: str) -> html.Div:
         html.Div(id=ids.PAGE_VIEW, className="page-view", tabIndex="-1"),
         html.Footer(className="app-footer small", children=footer_text(locality, dataset_version_of(folder))),
     ])
+
+
+def app_settings() -> Settings:
+    """The serving app's settings; outside a request (gunicorn's warm-up builds the page first), the environment's."""
+    import flask
+
+    return current_settings() if flask.has_app_context() else settings_from_env()
 
 
 def skip_links() -> list[html.A]:

@@ -15,6 +15,7 @@ from dash import html
 
 from dashboard import data_access, ids
 from dashboard.attrs import attrs
+from dashboard.config import Settings
 from dashboard.html_slot import html_slot
 from dashboard.layers import AREA_LAYERS, LAYERS_BY_KEY, PLAN_LAYERS, class_areas
 from geo.locality import SERVICE_FUNCTIONS, Locality
@@ -110,8 +111,10 @@ def services_key() -> html.Ul:
     ])
 
 
-def layout(locality: Locality, folder: str, fill: str = "") -> html.Div:
-    """The map card and its layer picker and legend."""
+def layout(locality: Locality, folder: str, fill: str = "", settings: Settings | None = None) -> html.Div:
+    """The map card and its layer picker and legend; under the areas, a web map's tiles when TILES_URL
+    names them (off by default, so the app needs no connection)."""
+    tiles = tile_layer(settings)
     fictional = " (fictional)" if locality.is_fictional and "fictional" not in locality.name else ""
     the_map = dl.Map(
         id=ids.MAP,
@@ -123,9 +126,10 @@ def layout(locality: Locality, folder: str, fill: str = "") -> html.Div:
         preferCanvas=True,
         zoomSnap=0.25,
         keyboard=True,
-        attributionControl=False,
+        attributionControl=tiles is not None,  # the tiles' credit
         className="planner-map",
         children=[
+            *([tiles] if tiles is not None else []),
             dl.GeoJSON(id=ids.AREAS, data=data_access.area_geojson(folder),
                        **QUIET,
                        style={"variable": "dsp.areaStyle"},
@@ -147,6 +151,13 @@ def layout(locality: Locality, folder: str, fill: str = "") -> html.Div:
                  **attrs({"aria-label": f"Map of {locality.name}{fictional}", "role": "region"})),
         html.Div(id=ids.AREA_FILL, hidden=True, **attrs({"data-fill": fill})),  # painted by assets/dsp.js
     ])
+
+
+def tile_layer(settings: Settings | None) -> dl.TileLayer | None:
+    """The context tiles TILES_URL names, with their credit; None when it names none."""
+    if settings is None or not settings.tiles_url:
+        return None
+    return dl.TileLayer(url=settings.tiles_url, attribution=escape(settings.tiles_attribution), opacity=0.9)
 
 
 def map_key(legend_html: str = "") -> html.Section:

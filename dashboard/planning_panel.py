@@ -31,6 +31,7 @@ from dashboard.plan_money import plan_spend_classes
 from geo import plan_edits
 from geo.access import AccessResult
 from geo.errors import PlannerInputError
+from geo.gridref import parse_grid_reference
 from geo.locality import Locality
 from geo.network import Mode
 from geo.projection import grid_xy, lonlat
@@ -209,8 +210,36 @@ def place_options(locality: Locality, search: str | None = None) -> list[dict[st
                     for code, name in sorted(zip(areas["code"], areas["name"], strict=True), key=lambda p: p[1])]
 
 
+GRID_MARGIN_M = 10_000.0  # how far outside the locality a typed grid reference may point
+
+
+def grid_option(search: str | None) -> dict[str, str] | None:
+    """The place a typed grid reference names, as a choice whose label holds what was typed."""
+    point = parse_grid_reference(search or "")
+    if point is None:
+        return None
+    return {"label": f"Grid reference: {(search or '').strip()}", "value": f"grid:{point[0]:.0f},{point[1]:.0f}"}
+
+
+def place_name(locality: Locality, value: str) -> str:
+    """What a place choice is called in a message: the town, the area, or the grid reference."""
+    kind, _, key = value.partition(":")
+    if kind == "area":
+        names = locality.areas.loc[locality.areas["code"] == key, "name"]
+        return str(names.iloc[0]) if len(names) else key
+    return f"grid reference {key.replace(',', ', ')}" if kind == "grid" else key
+
+
 def place_xy(locality: Locality, value: str) -> tuple[float, float]:
     kind, _, key = value.partition(":")
+    if kind == "grid":
+        x, y = (float(part) for part in key.split(","))
+        west, south, east, north = locality.county.total_bounds
+        margin = GRID_MARGIN_M
+        if not (west - margin <= x <= east + margin and south - margin <= y <= north + margin):
+            raise PlannerInputError(f"{place_name(locality, value)} is outside {locality.name}: "
+                                    "check the letters and the digits")
+        return x, y
     if kind == "town":
         point = locality.towns.loc[locality.towns["name"] == key].geometry.iloc[0]
         return float(point.x), float(point.y)
@@ -283,11 +312,15 @@ def layout(locality: Locality, folder: str, first: FirstScreen | None = None) ->
                     arrow_button("→", ids.HUB_MOVE_EAST, "east"),
                 ]),
             ]),
-            dbc.Label("Move it to a town or area", html_for=ids.HUB_MOVE_TO, className="mt-2 mb-1"),
-            html.Div(className="d-flex gap-2", children=[
-                html.Div(dcc.Dropdown(id=ids.HUB_MOVE_TO, options=place_options(locality),
-                                      placeholder="Type a town or area name"), className="flex-grow-1"),
-                dbc.Button("Move here", id=ids.HUB_MOVE_TO_BUTTON, color="primary"),
+            dbc.Label("A town, an area or a grid reference", html_for=ids.HUB_MOVE_TO, className="mt-2 mb-1"),
+            dcc.Dropdown(id=ids.HUB_MOVE_TO, options=place_options(locality),
+                         placeholder="Type a town, an area or a grid reference (SP 51 06)"),
+            html.Div(className="d-flex flex-wrap gap-2 mt-1", children=[
+                dbc.Button("Move here", id=ids.HUB_MOVE_TO_BUTTON, color="primary",
+                           title="Move the chosen hub to the place above"),
+                dbc.Button("Add a hub here", id=ids.HUB_ADD_AT, color="primary", outline=True),
+                dbc.Button("Add an outreach point here", id=ids.OUTREACH_ADD_AT, color="primary", outline=True,
+                           title="An outreach point of the chosen hub, at the place above"),
             ]),
             dbc.Label("Name", html_for=ids.HUB_RENAME_TEXT, className="mt-2 mb-1"),
             html.Div(className="d-flex gap-2", children=[
@@ -350,6 +383,8 @@ def apply_edit(trigger: str, plan: ScenarioContent, *, selected: str | None,
 
     A drag or an arrow key on a hub is applied in the browser (``dsp.moveHub`` in assets/dsp.js)."""
     names = hub_names(plan)
+    if trigger in (ids.HUB_ADD_AT, ids.OUTREACH_ADD_AT):
+        return add_at_place(trigger, plan, selected=selected, place=move_to, locality=locality)
     if trigger == ids.MAP and map_click and add_mode:
         x, y = grid_xy(float(map_click["latlng"]["lng"]), float(map_click["latlng"]["lat"]))
         if add_mode == "outreach" and selected:
@@ -380,6 +415,24 @@ def apply_edit(trigger: str, plan: ScenarioContent, *, selected: str | None,
     raise PlannerInputError(f"Nothing to do for {trigger}.")
 
 
+def add_at_place(trigger: str, plan: ScenarioContent, *, selected: str | None, place: str | None,
+                 locality: Locality) -> tuple[ScenarioContent, str]:
+    """A hub, or an outreach point of the chosen hub, at a town, an area or a grid reference: from the
+    keyboard alone, where clicking on the map needs a mouse."""
+    if not place:
+        raise PlannerInputError("Choose a town, an area or a grid reference first (type it in the box above).")
+    x, y = place_xy(locality, place)
+    where = place_name(locality, place)
+    if trigger == ids.HUB_ADD_AT:
+        new = plan_edits.add_hub(plan, x, y)
+        return new, f"{new.hubs[-1].name} added at {where}."
+    if not selected:
+        raise PlannerInputError("Choose the hub the outreach point belongs to first.")
+    name = hub_names(plan)[selected]
+    return (plan_edits.add_outreach_point(plan, selected, x, y, name=f"{where} (outreach of {name})"),
+            f"Outreach point added to {name} at {where}.")
+
+
 @CALLBACKS.callback(
     Output(ids.PLAN, "data"), Output(ids.PLAN_HISTORY, "data"), Output(ids.PLAN_STATUS, "children"),
     Output(ids.ADD_MODE, "data", allow_duplicate=True),
@@ -387,14 +440,15 @@ def apply_edit(trigger: str, plan: ScenarioContent, *, selected: str | None,
     Input(ids.HUB_MOVE_WEST, "n_clicks"), Input(ids.HUB_MOVE_EAST, "n_clicks"),
     Input(ids.HUB_MOVE_TO_BUTTON, "n_clicks"), Input(ids.HUB_RENAME_BUTTON, "n_clicks"),
     Input(ids.HUB_LOCK, "value"), Input(ids.HUB_REMOVE, "n_clicks"), Input(ids.MAP, "clickData"),
-    Input(ids.HUB_PLACES_BUTTON, "n_clicks"),
+    Input(ids.HUB_PLACES_BUTTON, "n_clicks"), Input(ids.HUB_ADD_AT, "n_clicks"), Input(ids.OUTREACH_ADD_AT, "n_clicks"),
     State(ids.PLAN, "data"), State(ids.PLAN_HISTORY, "data"), State(ids.HUB_SELECT, "value"),
     State(ids.HUB_MOVE_TO, "value"), State(ids.HUB_RENAME_TEXT, "value"), State(ids.ADD_MODE, "data"),
     State(ids.HUB_PLACES, "value"),
     prevent_initial_call=True,
 )
 def edit_plan(_n: Clicks, _s: Clicks, _w: Clicks, _e: Clicks, _to: Clicks, _rename: Clicks, locked: bool | None,
-              _remove: Clicks, map_click: dict[str, Any] | None, _places: Clicks, plan_data: Plan,
+              _remove: Clicks, map_click: dict[str, Any] | None, _places: Clicks, _add_at: Clicks,
+              _outreach_at: Clicks, plan_data: Plan,
               history_data: History | None, selected: str | None, move_to: str | None, rename_text: str | None,
               add_mode: str | None, places: Any) -> tuple[Any, Any, Any, Any]:
     trigger = str(ctx.triggered_id)
@@ -428,11 +482,14 @@ CALLBACKS.clientside_callback(
 @CALLBACKS.callback(Output(ids.HUB_MOVE_TO, "options"), Input(ids.HUB_MOVE_TO, "search_value"),
                     State(ids.HUB_MOVE_TO, "value"), prevent_initial_call=True)
 def search_places(search: str | None, chosen: str | None) -> Any:
-    """For a large locality, offer the towns and areas matching what the planner types."""
+    """A typed grid reference, and for a large locality the towns and areas matching what is typed."""
     locality = data_access.current_locality()
+    grid = grid_option(search)
     if len(locality.areas) <= PLACE_LIST_LIMIT or not search:
-        return no_update  # small localities list every place; keep the list while nothing is typed
-    options = place_options(locality, search)
+        if grid is None:
+            return no_update  # small localities list every place; keep the list while nothing is typed
+        return [grid, *place_options(locality)]
+    options = ([grid] if grid else []) + place_options(locality, search)
     if chosen and chosen not in {o["value"] for o in options}:
         options += [o for o in place_options(locality, chosen.partition(":")[2]) if o["value"] == chosen]
     return options
@@ -455,14 +512,19 @@ def show_add_mode(add_mode: str | None, selected: str | None) -> tuple[bool, str
 
 
 def selection_after(plan: ScenarioContent, selected: str | None, rename_text: str | None,
-                    locked: bool | None) -> Any:
+                    locked: bool | None, listed: list[dict[str, str]] | None = None) -> Any:
     """The hub to select after a plan change, or ``no_update`` when the selection and its controls still fit.
 
-    Writing the selection makes the browser ask for the name box and lock switch again
-    (and the lock switch then asks for an edit), so a redraw that changes neither (a new
-    outreach point, say) leaves it alone.
+    A hub just added (not among the ``listed`` choices) is chosen, so what the planner does next (rename
+    it, give it an outreach point) acts on it. Writing the selection makes the browser ask for the name
+    box and lock switch again (and the lock switch then asks for an edit), so a redraw that changes
+    neither (a new outreach point, say) leaves it alone.
     """
     known = {h.hub_id: h for h in plan.hubs}
+    before = {option["value"] for option in listed or []}
+    added = [hub_id for hub_id in known if before and hub_id not in before]
+    if len(added) == 1:
+        return added[0]
     if selected not in known:
         return plan.hubs[-1].hub_id if plan.hubs else None
     hub = known[selected]
@@ -471,13 +533,15 @@ def selection_after(plan: ScenarioContent, selected: str | None, rename_text: st
 
 @CALLBACKS.callback(Output(ids.HUBS, "children"), Output(ids.HUB_SELECT, "options"), Output(ids.HUB_SELECT, "value"),
                     Input(ids.HUB_LAYER_KEY, "data"), State(ids.PLAN, "data"), State(ids.HUB_SELECT, "value"),
-                    State(ids.HUB_RENAME_TEXT, "value"), State(ids.HUB_LOCK, "value"), prevent_initial_call=True)
+                    State(ids.HUB_RENAME_TEXT, "value"), State(ids.HUB_LOCK, "value"), State(ids.HUB_SELECT, "options"),
+                    prevent_initial_call=True)
 def draw_hubs(_layer_key: str | None, plan_data: Plan, selected: str | None, rename_text: str | None,
-              locked: bool | None) -> tuple[list[Any], list[dict[str, str]], Any]:
+              locked: bool | None, listed: list[dict[str, str]] | None = None,
+              ) -> tuple[list[Any], list[dict[str, str]], Any]:
     """Redraw the hub layer when what it shows changes (the key comes from dashboard/plan_followers.py,
     which also moves the drawn markers after a move, in the browser)."""
     plan = scenario_from_dict(plan_data)
-    chosen = selection_after(plan, selected, rename_text, locked)
+    chosen = selection_after(plan, selected, rename_text, locked, listed)
     options = [{"label": f"{h.label}. {h.name}" + (" (locked)" if h.locked else ""), "value": h.hub_id}
                for h in plan.hubs]
     return hub_markers(plan, selected if chosen is no_update else chosen), options, chosen

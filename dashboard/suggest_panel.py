@@ -249,7 +249,10 @@ def layout(folder: str) -> dbc.Card:
             dbc.Select(id=ids.SUGGEST_WEIGHT, options=weight_options(folder), value="population"),
             dbc.Switch(id=ids.SUGGEST_KEEP_LOCKED, value=True, className="mt-2",
                        label="Keep locked hubs where they are (they count towards the number of hubs)"),
-            dbc.Button("Suggest placements", id=ids.SUGGEST_RUN, color="primary", className="mt-2"),
+            # While it runs the button is disabled, and once a suggestion is used or discarded its buttons
+            # hide: focus then goes to the message that says what happened (assets/a11y.js), not the page.
+            html.Div(dbc.Button("Suggest placements", id=ids.SUGGEST_RUN, color="primary", className="mt-2"),
+                     **attrs({"data-focus-home": f"#{ids.SUGGEST_MESSAGE}"})),
             html.Div(id=ids.SUGGEST_PROGRESS_BOX, hidden=True, className="mt-2", children=[
                 html.Span("Progress of the suggestion", className="visually-hidden"),
                 dbc.Progress(id=ids.SUGGEST_PROGRESS, value=0, striped=True, animated=True,
@@ -261,7 +264,8 @@ def layout(folder: str) -> dbc.Card:
             ]),
             html.Div(id=ids.SUGGEST_MESSAGE, **attrs({"aria-live": "polite"})),
             html.Div(id=ids.SUGGEST_RESULT, className="suggest-result mt-2", **attrs({"aria-live": "polite"})),
-            html.Div(id=ids.SUGGEST_ACTIONS, hidden=True, children=html.Div(className="d-flex gap-2", children=[
+            html.Div(id=ids.SUGGEST_ACTIONS, hidden=True, **attrs({"data-focus-home": f"#{ids.SUGGEST_MESSAGE}"}),
+                     children=html.Div(className="d-flex gap-2", children=[
                 dbc.Button("Use these hubs", id=ids.SUGGEST_USE, color="primary"),
                 dbc.Button("Discard", id=ids.SUGGEST_DISCARD, color="secondary", outline=True),
             ])),  # the flex box inside: Bootstrap's d-flex would override "hidden"

@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from dashboard import ids
-from dashboard.config import settings_from_env
+from dashboard import ids, map_panel
+from dashboard.config import Settings, settings_from_env
 from dashboard.layers import AREA_LAYERS, class_areas
 from dashboard.map_panel import area_fill
 from geo.errors import PlannerInputError
 from geo.ingest.locality_files import load_locality
+from geo.locality import DEMO_FOLDER
 
 
 def test_layout_builds_with_the_ids_outside_checks_rely_on(app) -> None:  # type: ignore[no-untyped-def]
@@ -62,6 +64,9 @@ def test_quantile_classes_split_areas_evenly_and_mark_missing() -> None:
     ({"PORT": "eighty"}, "PORT must be a whole number"),
     ({"PORT": "70000"}, "PORT must be a whole number"),
     ({"DATA_FOLDER": "/no/such/folder"}, "DATA_FOLDER /no/such/folder is not a folder"),
+    ({"TILES_URL": "https://tiles.example.org/map.png", "TILES_ATTRIBUTION": "x"}, "TILES_URL must be an http"),
+    ({"TILES_URL": "file:///{z}/{x}/{y}.png", "TILES_ATTRIBUTION": "x"}, "TILES_URL must be an http"),
+    ({"TILES_URL": "https://tiles.example.org/{z}/{x}/{y}.png"}, "TILES_ATTRIBUTION must say whose"),
 ])
 def test_bad_settings_are_refused_with_the_variable_named(environ: dict[str, str], message: str) -> None:
     with pytest.raises(PlannerInputError, match=message):
@@ -72,3 +77,29 @@ def test_settings_defaults_and_overrides(tmp_path: Path) -> None:
     settings = settings_from_env({"HOST": "0.0.0.0", "PORT": "9000", "DATA_FOLDER": str(tmp_path)})
     assert (settings.host, settings.port, settings.data_folder) == ("0.0.0.0", 9000, tmp_path)
     assert settings_from_env({}).port == 8050
+
+
+def test_context_tiles_only_when_tiles_url_names_them(locality) -> None:  # type: ignore[no-untyped-def]
+    """Off by default (the app needs no connection); with TILES_URL, a tile layer under the areas, credited."""
+    def tile_layers(settings: Settings) -> list[dict[str, Any]]:
+        drawn = map_panel.layout(locality, str(DEMO_FOLDER), settings=settings).to_plotly_json()
+        found: list[dict[str, Any]] = []
+        stack: list[Any] = [drawn]
+        while stack:
+            node = stack.pop()
+            if hasattr(node, "to_plotly_json"):
+                node = node.to_plotly_json()
+            if isinstance(node, dict):
+                if node.get("type") == "TileLayer":
+                    found.append(node["props"])
+                stack.extend(node.values())
+            elif isinstance(node, list | tuple):
+                stack.extend(node)
+        return found
+
+    assert tile_layers(settings_from_env({})) == []
+    tiled = settings_from_env({"TILES_URL": "https://tiles.example.org/{z}/{x}/{y}.png",
+                               "TILES_ATTRIBUTION": "© Example <Maps>"})
+    [layer] = tile_layers(tiled)
+    assert layer["url"] == "https://tiles.example.org/{z}/{x}/{y}.png"
+    assert layer["attribution"] == "© Example &lt;Maps&gt;"  # Leaflet shows the credit as markup

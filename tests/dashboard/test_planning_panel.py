@@ -14,6 +14,7 @@ from dashboard.planning_panel import (
     HEADLINE_KPIS,
     apply_edit,
     area_at,
+    grid_option,
     group_table,
     hub_markers,
     initial_plan,
@@ -45,6 +46,28 @@ def test_buttons_move_to_places_and_map_clicks_add(locality) -> None:  # type: i
     assert len(added.hubs) == 7 and message == "Hub G added."
     with pytest.raises(PlannerInputError, match="Choose a hub first"):
         edit(plan, ids.HUB_REMOVE, locality, selected=None)
+
+
+def test_a_hub_or_outreach_point_is_added_at_a_town_an_area_or_a_grid_reference(locality) -> None:  # type: ignore[no-untyped-def]
+    """Adding needs no mouse: the place box takes a town, an area or a typed grid reference."""
+    plan = scenario_from_dict(initial_plan(locality))
+    at_town, message = edit(plan, ids.HUB_ADD_AT, locality, move_to="town:Thornley")
+    assert (at_town.hubs[-1].x, at_town.hubs[-1].y) == place_xy(locality, "town:Thornley")
+    assert message == "Hub G added at Thornley."
+    area = locality.areas.iloc[7]
+    at_area, message = edit(plan, ids.OUTREACH_ADD_AT, locality, move_to=f"area:{area['code']}", selected="H2")
+    assert len(at_area.hubs[1].outreach_points) == 1 and message.endswith(f"at {area['name']}.")
+    x, y = plan.hubs[0].x + 3_000.0, plan.hubs[0].y - 2_000.0
+    typed = f"{x:.0f}, {y:.0f}"
+    option = grid_option(typed)
+    assert option is not None and typed in option["label"]  # the box keeps it while it filters by what is typed
+    at_grid, _ = edit(plan, ids.HUB_ADD_AT, locality, move_to=option["value"])
+    assert (at_grid.hubs[-1].x, at_grid.hubs[-1].y) == (x, y)
+    with pytest.raises(PlannerInputError, match="is outside"):
+        edit(plan, ids.HUB_ADD_AT, locality, move_to="grid:90000,10000")  # the Isles of Scilly
+    with pytest.raises(PlannerInputError, match="Choose a town, an area or a grid reference first"):
+        edit(plan, ids.HUB_ADD_AT, locality, move_to=None)
+    assert grid_option("Thornley") is None
 
 
 def test_history_keeps_the_previous_plan_and_clears_redo() -> None:
