@@ -78,8 +78,12 @@
   }
 
   function keepFocus() {
-    if (!lastFocused || !lastHome || (document.activeElement && document.activeElement !== document.body)) { return; }
-    if (!gone(lastFocused)) { return; }
+    if (!lastFocused || !lastHome || !gone(lastFocused)) { return; }
+    if (document.activeElement === lastFocused) {  // disabled but not yet blurred: look again shortly
+      setTimeout(keepFocus, 100);
+      return;
+    }
+    if (document.activeElement && document.activeElement !== document.body) { return; }
     var target = document.querySelector(lastHome);
     if (!target) { return; }
     if (!target.hasAttribute("tabindex")) { target.setAttribute("tabindex", "-1"); }

@@ -51,11 +51,13 @@ import subprocess
 import tempfile
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import psutil
 
 from benchmarks.common import Figure, figure, print_table
+from tests.support.paths import PROJECT_ROOT
 from tests.support.servers import running_gunicorn
 from tests.support.simulated_browser import MATRIX_JOB, Browser, Tally
 
@@ -153,7 +155,8 @@ def percentile(values: list[float], share: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(share * 100) - 1]
 
 
-def load_run(workers: int, *, users: int = USERS, duration_s: float = DURATION_S) -> dict[str, Any]:
+def load_run(workers: int, *, users: int = USERS, duration_s: float = DURATION_S,
+             root: Path = PROJECT_ROOT) -> dict[str, Any]:
     """One run against ``workers`` gunicorn workers; the figures for the table.
 
     The searches the workers share (dashboard/engine.py) are cleared first, so no run
@@ -163,7 +166,7 @@ def load_run(workers: int, *, users: int = USERS, duration_s: float = DURATION_S
 
     shutil.rmtree(shared_search_folder(), ignore_errors=True)
     with (tempfile.TemporaryDirectory(prefix="dsp-load-") as instance,
-          running_gunicorn({"INSTANCE_FOLDER": instance}, workers=workers) as (url, process)):
+          running_gunicorn({"INSTANCE_FOLDER": instance}, workers=workers, root=root) as (url, process)):
             tally = Tally()
             deadline = time.monotonic() + START_SPREAD_S + duration_s
             threads = [threading.Thread(target=workshop, args=(Browser(url, tally, deadline), 1000 * workers + i),
@@ -215,7 +218,12 @@ def recommended(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def run() -> dict[str, Figure]:
-    runs = [load_run(workers) for workers in WORKER_COUNTS]
+    peer_root = os.environ.get("DSP_PEER_CHECKOUT")  # another build, run in turn with this one, worker count by count
+    runs, peer_runs = [], []
+    for workers in WORKER_COUNTS:
+        runs.append(load_run(workers))
+        if peer_root:
+            peer_runs.append(load_run(workers, root=Path(peer_root)))
     cores = os.cpu_count()
     print_table(
         f"Load: {USERS} users dragging a hub every 2-4 s for {DURATION_S:.0f} s, one analyst matrix job always "
@@ -247,7 +255,19 @@ def run() -> dict[str, Figure]:
     print(f"\nRecommended: {best['workers']} workers; p95 {best['p95_ms']:.0f} ms with {best['errors']} errors "
           f"{verdict} the target (p95 under {TARGET_P95_MS:.0f} ms, no errors).")
     unit = f"ms (p95 of every request, {USERS} users, {best['workers']} workers)"
+    peer_best = recommended(peer_runs) if peer_runs else None
+    if peer_runs:
+        print_table(f"Page loads in the opening rush, this build and the build at {peer_root} (in turn, same run)",
+                    ["workers", "page load p95 ms", "peer's page load p95 ms", "p95 ms", "peer's p95 ms"],
+                    [[r["workers"], r["page_load_p95_ms"], p["page_load_p95_ms"], r["p95_ms"], p["p95_ms"]]
+                     for r, p in zip(runs, peer_runs, strict=True)])
+    page_unit = f"ms (p95 of whole page loads, {USERS} users opening within {START_SPREAD_S:.0f} s, " \
+                f"{best['workers']} workers)"
     return {
+        "load_page_p95_ms_30_users": figure(round(best["page_load_p95_ms"], 1), page_unit,
+                                            peer=round(peer_best["page_load_p95_ms"], 1) if peer_best else None,
+                                            peer_name=f"the build at {peer_root}, its recommended worker count, "
+                                                      "same run" if peer_best else None),
         "load_p95_ms_30_users": figure(round(best["p95_ms"], 1), unit),
         "load_errors_30_users": figure(best["errors"], f"errors ({USERS} users, {best['workers']} workers)"),
         "load_drag_p95_ms_30_users": figure(round(best["drag_p95_ms"], 1),

@@ -51,6 +51,7 @@ def test_a_hub_and_an_outreach_point_added_from_the_keyboard(page: Page, app_url
     page.keyboard.press("Enter")  # opens the list, its search box focused
     expect(page.get_by_role("searchbox")).to_be_focused()
     page.keyboard.type("Town: Thornley")
+    expect(page.locator(".dash-dropdown-option").first).to_contain_text("Town: Thornley")  # the list filtered
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
     expect(places).to_contain_text("Thornley")

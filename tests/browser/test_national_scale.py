@@ -35,8 +35,9 @@ def area_colours(page: Page) -> list[str]:
 
 def test_dragging_a_hub_updates_figures_and_map_at_national_scale(page: Page, national_url: str) -> None:
     page.goto(national_url, timeout=LOAD_TIMEOUT_MS)
-    page.wait_for_function("window.dsp && window.dsp.lastPaint && document.getElementById('kpi-mean-minutes')"
-                           ".innerText !== '-'", timeout=LOAD_TIMEOUT_MS, polling=250)
+    page.wait_for_function("window.dsp && window.dsp.lastPaint && Object.keys(window.dsp.areaLayers).length > 0"
+                           " && document.getElementById('kpi-mean-minutes').innerText !== '-'",
+                           timeout=LOAD_TIMEOUT_MS, polling=250)  # the figures come with the page, areas later
     assert page.evaluate("Object.keys(window.dsp.areaLayers).length") == LSOA_COUNT
     expect(page.locator(".app-header")).to_contain_text("benchmark build")
     before = page.locator("#kpi-mean-minutes").inner_text()

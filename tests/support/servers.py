@@ -21,8 +21,10 @@ from tests.support.paths import PROJECT_ROOT
 
 @contextlib.contextmanager
 def running_gunicorn(env: dict[str, str] | None = None, *, workers: int = 2, log_path: Path | None = None,
-                     timeout_s: float = 120.0) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+                     timeout_s: float = 120.0,
+                     root: Path = PROJECT_ROOT) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Run ``gunicorn app:server`` (gunicorn.conf.py) on a free loopback port; yield its URL and process.
+    ``root`` is the checkout to serve (another build, as a benchmark's peer).
 
     The server runs in its own process group; it is stopped with SIGTERM (then SIGKILL)
     at the end unless the caller has already stopped it.
@@ -33,7 +35,7 @@ def running_gunicorn(env: dict[str, str] | None = None, *, workers: int = 2, log
     url = f"http://127.0.0.1:{port}"
     opened: IO[bytes] = open(log_path, "ab") if log_path else tempfile.TemporaryFile()  # noqa: SIM115
     with opened as log:
-        process = subprocess.Popen([sys.executable, "-m", "gunicorn", "app:server"], cwd=PROJECT_ROOT,
+        process = subprocess.Popen([sys.executable, "-m", "gunicorn", "app:server"], cwd=root,
                                    env=child_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             wait_for_health(url, process, timeout_s)
