@@ -13,6 +13,7 @@ scripts and styles are.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 import dash
 import flask
@@ -30,13 +31,22 @@ FIXED_HEADERS = {
 }
 
 
-def content_security_policy(script_hashes: Sequence[str]) -> str:
-    """The policy for the app's pages, allowing inline scripts only by the given hashes."""
+def tile_source(tiles_url: str | None) -> list[str]:
+    """Where TILES_URL's map tiles come from, as a policy source ("{s}" subdomains as a wildcard); none without."""
+    if not tiles_url:
+        return []
+    parts = urlsplit(tiles_url.replace("{s}", "*"))
+    return [f"{parts.scheme}://{parts.netloc}"]
+
+
+def content_security_policy(script_hashes: Sequence[str], image_sources: Sequence[str] = ()) -> str:
+    """The policy for the app's pages, allowing inline scripts only by the given hashes (and images from
+    ``image_sources`` too: the context tiles' server, when TILES_URL names one)."""
     directives = {
         "default-src": ["'self'"],
         "script-src": ["'self'", *script_hashes],  # Dash gives them quoted: 'sha256-...'
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:", "blob:"],
+        "img-src": ["'self'", "data:", "blob:", *image_sources],
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
@@ -53,7 +63,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
 
     def add_headers(response: flask.Response) -> flask.Response:
         if not policy:
-            policy.append(content_security_policy(app.csp_hashes()))
+            policy.append(content_security_policy(app.csp_hashes(), tile_source(settings.tiles_url)))
         response.headers.setdefault("Content-Security-Policy", policy[0])
         for name, value in FIXED_HEADERS.items():
             response.headers.setdefault(name, value)

@@ -13,6 +13,7 @@ from dashboard import ids, map_panel
 from dashboard.config import Settings, settings_from_env
 from dashboard.layers import AREA_LAYERS, class_areas
 from dashboard.map_panel import area_fill
+from dashboard.security_headers import content_security_policy, tile_source
 from geo.errors import PlannerInputError
 from geo.ingest.locality_files import load_locality
 from geo.locality import DEMO_FOLDER
@@ -103,3 +104,9 @@ def test_context_tiles_only_when_tiles_url_names_them(locality) -> None:  # type
     [layer] = tile_layers(tiled)
     assert layer["url"] == "https://tiles.example.org/{z}/{x}/{y}.png"
     assert layer["attribution"] == "© Example &lt;Maps&gt;"  # Leaflet shows the credit as markup
+
+
+def test_the_tiles_server_is_the_only_other_place_images_may_come_from() -> None:
+    assert "tile" not in content_security_policy([], tile_source(None))
+    policy = content_security_policy([], tile_source("https://{s}.tile.example.org/{z}/{x}/{y}.png"))
+    assert "img-src 'self' data: blob: https://*.tile.example.org;" in policy
