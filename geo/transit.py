@@ -49,7 +49,7 @@ from scipy.spatial import cKDTree
 from geo.errors import PlannerInputError
 from geo.network import ModeGraph
 from geo.snapping import Snap, area_origins
-from geo.traveltime import AreaRouter, TravelTimeMatrix
+from geo.traveltime import AreaRouter, PointQueries, TravelTimeMatrix, site_inputs
 
 INF = np.int32(2**30)  # an unreached label, in seconds; sums of two stay within int32
 UNREACHED_U16 = np.uint16(65535)  # the same, in the compact area profiles
@@ -686,7 +686,7 @@ def journey_summary(seconds: np.ndarray, settings: TransitSettings) -> tuple[np.
     return median, shares
 
 
-class TransitRouter:
+class TransitRouter(PointQueries):
     """Journey times by public transport from a fixed set of areas to any sites.
 
     Built once per locality (the slow part: RAPTOR from every boarding event, then the
@@ -782,21 +782,10 @@ class TransitRouter:
         """Median minutes from every area (rows) to each snapped site (columns); NaN = no journey."""
         return self.journeys_to_snapped(snap).median_minutes
 
-    def minutes_to_points(self, xy: np.ndarray) -> np.ndarray:
-        """Median minutes from every area (rows) to each point of ``xy`` (n x 2 metres)."""
-        return self.minutes_to_snapped(self.snap(xy))
-
-    def minutes_to_point(self, x: float, y: float) -> np.ndarray:
-        """Median minutes from every area to one point: the moved-hub recompute."""
-        return self.minutes_to_points(np.array([[x, y]]))[:, 0]
-
     def matrix(self, sites_xy: np.ndarray, site_ids: Sequence[str], *,
                cache_dir: Path | str | None = None) -> TravelTimeMatrix:
         """Median minutes from every area to each site (the optimiser's input)."""
-        sites_xy = np.asarray(sites_xy, dtype=np.float64).reshape(-1, 2)
-        ids = np.asarray([str(s) for s in site_ids], dtype=object)
-        if ids.size != sites_xy.shape[0]:
-            raise PlannerInputError(f"site_ids: expected one id per site ({sites_xy.shape[0]}), found {ids.size}")
+        sites_xy, ids = site_inputs(sites_xy, site_ids)
         snap = self.snap(sites_xy, labels=list(ids))
         return TravelTimeMatrix(
             area_ids=self.area_ids, site_ids=ids, minutes=self.minutes_to_snapped(snap), mode=self.mode,

@@ -106,7 +106,28 @@ class Router(Protocol):
         """Minutes from every area to each site, as the optimiser takes them."""
 
 
-class AreaRouter:
+def site_inputs(sites_xy: np.ndarray, site_ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Sites as an n x 2 array of metres and their ids as text, refusing a count that does not match."""
+    xy = np.asarray(sites_xy, dtype=np.float64).reshape(-1, 2)
+    ids = np.asarray([str(s) for s in site_ids], dtype=object)
+    if ids.size != xy.shape[0]:
+        raise PlannerInputError(f"site_ids: expected one id per site ({xy.shape[0]}), found {ids.size}")
+    return xy, ids
+
+
+class PointQueries:
+    """Minutes to loose points, for a router that can snap them and answer for snapped points."""
+
+    def minutes_to_points(self: Router, xy: np.ndarray) -> np.ndarray:
+        """Minutes from every area (rows) to each point of ``xy`` (n x 2 metres)."""
+        return self.minutes_to_snapped(self.snap(xy))
+
+    def minutes_to_point(self: Router, x: float, y: float) -> np.ndarray:
+        """Minutes from every area to one point: the moved-site recompute."""
+        return self.minutes_to_snapped(self.snap(np.array([[x, y]])))[:, 0]
+
+
+class AreaRouter(PointQueries):
     """Travel times from a fixed set of areas to any sites or points, for one mode's graph.
 
     Build one per locality and mode and reuse it: it holds no per-user state, only a
@@ -263,23 +284,10 @@ class AreaRouter:
         seconds[np.isinf(seconds)] = np.nan
         return seconds
 
-    def minutes_to_points(self, xy: np.ndarray) -> np.ndarray:
-        """Minutes from every area (rows) to each point of ``xy`` (n x 2 metres)."""
-        return self.minutes_to_snapped(self.snap(xy))
-
-    def minutes_to_point(self, x: float, y: float) -> np.ndarray:
-        """Minutes from every area to one point: the moved-site recompute (one search)."""
-        return self.minutes_to_points(np.array([[x, y]]))[:, 0]
-
     def matrix(self, sites_xy: np.ndarray, site_ids: Sequence[str], *,
                cache_dir: Path | str | None = None) -> TravelTimeMatrix:
         """Travel-time matrix from every area to each site, read from or written to ``cache_dir``."""
-        sites_xy = np.asarray(sites_xy, dtype=np.float64).reshape(-1, 2)
-        ids = np.asarray([str(s) for s in site_ids], dtype=object)
-        if ids.size != sites_xy.shape[0]:
-            raise PlannerInputError(
-                f"site_ids: expected one id per site ({sites_xy.shape[0]}), found {ids.size}"
-            )
+        sites_xy, ids = site_inputs(sites_xy, site_ids)
         path = None
         if cache_dir is not None:
             path = Path(cache_dir) / f"traveltime_{self.graph.mode}_{self._matrix_key(sites_xy, ids)}.npz"
