@@ -37,6 +37,7 @@ from geo.ingest.datasets import (
 from geo.ingest.files import DEFAULT_LIMITS, Upload, UploadLimits, upload_from_path
 from geo.ingest.lookups import read_code_lookup
 from geo.ingest.networks import DEFAULT_NETWORK_MARGIN_KM, MAX_NETWORK_MARGIN_KM
+from geo.ingest.report import worded
 from geo.ingest.uploads import PreparedUpload, UploadOptions, UploadSet
 from geo.transit import TimetableChoice
 
@@ -70,7 +71,8 @@ def _options(args: argparse.Namespace) -> UploadOptions:
     return UploadOptions(crs=crs, layer=args.layer, columns=_column_pairs(args.column),
                          sheet=args.sheet, adult_share=args.adult_share,
                          locality_name=args.locality_name, limits=limits,
-                         network_margin_km=args.network_margin_km, timetable=_timetable_choice(args))
+                         network_margin_km=args.network_margin_km, timetable=_timetable_choice(args),
+                         header_row=args.header_row)
 
 
 def _timetable_choice(args: argparse.Namespace) -> TimetableChoice:
@@ -202,6 +204,8 @@ def _add_file_options(parser: argparse.ArgumentParser) -> None:
                         "e.g. EPSG:27700")
     parser.add_argument("--layer", help="layer (or shapefile) holding the areas")
     parser.add_argument("--sheet", help="Excel sheet to read")
+    parser.add_argument("--header-row", type=int, help="the row of the CSV and Excel tables holding the column "
+                                                        "names (counted from 1), when the checks do not find it")
     parser.add_argument("--column", action="append", default=[], metavar="HEADER=NAME",
                         help="map a header to one of our columns, e.g. 'All Ages=pop_total' "
                         "(repeatable)")
@@ -268,7 +272,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
     try:
         return int(args.run(args, out, err))
     except PlannerError as error:
-        err.write(f"error: {error}\n")
+        err.write(f"error: {worded(str(error))}\n")
         return 1
     except MemoryError:
         err.write("error: the files are too big to check in memory; split or simplify them\n")

@@ -49,6 +49,7 @@ from geo.investment import LOCALITY_WIDE, MODEL_LABELS, MODELS, spend_by_model, 
 from geo.locality import Locality
 from geo.network import MODES, Mode
 from geo.outcomes import OUTCOMES, SUPPORT_LINES
+from geo.provision import with_known_figures
 from geo.workspace.store import ScenarioVersion
 
 # Each term: what it means, and the words that show it is used (a phrase in lower case matches
@@ -228,7 +229,7 @@ def hub_rows(briefing: Briefing) -> list[dict[str, Any]]:
 
 def service_rows(briefing: Briefing) -> list[tuple[str, str, str, str, str]]:
     """Today's services: where, their yearly budget, what the plan does with them and the money it releases."""
-    services = briefing.locality.services
+    services = with_known_figures(briefing.locality.services)  # the ones the money counts
     lines = briefing.placed.costed.ledger.lines
     released: dict[str, float] = {}
     for line_id, line_type, amount in zip(lines["line_id"].tolist(), lines["line_type"].tolist(),

@@ -68,7 +68,7 @@ from geo.ingest.datasets import (
 from geo.ingest.files import Upload, UploadLimits, upload_from_bytes
 from geo.ingest.gtfs import timetable_summary
 from geo.ingest.networks import DEFAULT_NETWORK_MARGIN_KM, MAX_NETWORK_MARGIN_KM
-from geo.ingest.report import Issue, ValidationReport
+from geo.ingest.report import Issue, ValidationReport, row_ranges, worded
 from geo.ingest.rescore import PlanRescore, format_change, format_value, rescore
 from geo.ingest.uploads import PreparedUpload, UploadOptions, UploadSet
 from geo.network import MODES, Mode
@@ -82,7 +82,6 @@ logger = logging.getLogger(f"{LOGGER_NAME}.data")
 PATH = "/data"
 TICKET_SALT = "dsp-data-job"
 TICKET_MAX_AGE_S = 600  # a job must start within this long of the click that asked for it
-MAX_REPORT_ROWS = 200
 ProgressFn = Callable[[tuple[int, str]], None]
 
 
@@ -262,7 +261,7 @@ def timetable_options(service_date: str | None, window: str | None) -> Timetable
 # The form's choices, by the UploadOptions field each one sets (the order of OPTION_STATES).
 FORM_OPTIONS = {
     "locality_name": ids.DATA_LOCALITY_NAME, "adult_share": ids.DATA_ADULT_SHARE, "crs": ids.DATA_CRS,
-    "columns": ids.DATA_COLUMNS, "layer": ids.DATA_LAYER, "sheet": ids.DATA_SHEET,
+    "columns": ids.DATA_COLUMNS, "layer": ids.DATA_LAYER, "sheet": ids.DATA_SHEET, "header_row": ids.DATA_HEADER_ROW,
     "network_margin_km": ids.DATA_NETWORK_MARGIN, "service_date": ids.DATA_SERVICE_DATE, "window": ids.DATA_WINDOW,
 }
 
@@ -289,13 +288,17 @@ def upload_options(form: Mapping[str, Any], limits: UploadLimits) -> UploadOptio
 
     margin = _number(form.get("network_margin_km"), "Roads beyond the boundary", 0, MAX_NETWORK_MARGIN_KM,
                      f"{DEFAULT_NETWORK_MARGIN_KM:g}")
+    header_row = _number(form.get("header_row"), "Row holding the column names", 1, 10_000, "3")
+    if header_row is not None and not header_row.is_integer():
+        raise PlannerInputError(f"Row holding the column names: expected a whole number, found {form['header_row']!r}")
     return UploadOptions(
         crs=text("crs"), layer=text("layer"), sheet=text("sheet"), columns=column_mapping(form.get("columns")),
         adult_share=_number(form.get("adult_share"), "Share of residents who are adults", 0, 1, "0.79",
                             above_low=True),
         locality_name=text("locality_name") or "Uploaded locality", limits=limits,
         network_margin_km=DEFAULT_NETWORK_MARGIN_KM if margin is None else margin,
-        timetable=timetable_options(form.get("service_date"), form.get("window")))
+        timetable=timetable_options(form.get("service_date"), form.get("window")),
+        header_row=None if header_row is None else int(header_row))
 
 
 # ---------------------------------------------------------------------------------------
@@ -440,21 +443,57 @@ def _say(progress: ProgressFn | None, percent: int, text: str) -> None:
 # Builders: results -> components
 # ---------------------------------------------------------------------------------------
 def _where(issue: Issue) -> tuple[str, str]:
-    row = f"{issue.row_label} {issue.row}" if issue.row is not None else "-"
+    if issue.row is not None:
+        row = f"{issue.row_label} {issue.row}"
+    elif issue.rows:
+        row = row_ranges(issue.rows, issue.row_label)
+    else:
+        row = "-"
     return row, issue.column or "-"
 
 
+def page_text(text: str) -> str:
+    """A message as a page user reads it: choices named by the page's controls, and no server paths
+    (a folder on the server means nothing to them and says too much to anyone else)."""
+    return without_server_paths(worded(text, "page"))
+
+
+def issue_rows(issues: Sequence[Issue]) -> list[html.Tr]:
+    """The report table's rows: a problem found in several rows is one row, its every row listed below it."""
+    rows = []
+    for issue in issues:
+        row, column = _where(issue)
+        label = "Error" if issue.severity == "error" else "Warning"
+        each = html.Details([html.Summary(f"Each of the {len(issue.details):,}"),
+                             html.Ul([html.Li(page_text(d)) for d in issue.details], className="mb-0")]) \
+            if issue.details else None
+        rows.append(html.Tr(className=f"issue-{issue.severity}", children=[
+            html.Td(html.Span(label, className=f"issue-badge issue-badge-{issue.severity}")),
+            html.Td(issue.file), html.Td(row), html.Td(column), html.Td([page_text(issue.message), each])]))
+    return rows
+
+
+def issue_table(caption: str, issues: Sequence[Issue]) -> html.Table:
+    return html.Table(className="table table-sm data-report-table mb-1", children=[
+        html.Caption(caption, className="caption-top"),
+        html.Thead(html.Tr([html.Th(h, scope="col") for h in ("", "File", "Row", "Column", "What is wrong")])),
+        html.Tbody(issue_rows(issues)),
+    ])
+
+
 def report_view(report: ValidationReport, uploads: UploadSet | None = None) -> html.Div:
-    """The check's result in plain English: a summary, then a table of problems, errors first."""
-    errors, warnings = report.errors, report.warnings
+    """The check's result in plain English: a summary, then every problem, errors first, then the
+    warnings that change results; routine notes (defaults used, values left empty) folded below."""
+    errors, warnings, routine = report.errors, report.notable_warnings, report.routine_notes
     if errors:
         summary = dbc.Alert(color="danger", className="mb-2", children=[
             html.Strong(f"{len(errors):,} problem(s) must be fixed before anything can be saved. "),
             "Nothing has been saved. Fix the files and check them again.",
-            f" There are also {len(warnings):,} warning(s)." if warnings else ""])
-    elif warnings:
+            f" There are also {len(report.warnings):,} warning(s)." if report.warnings else ""])
+    elif report.warnings:
         summary = dbc.Alert(color="warning", className="mb-2", children=[
-            html.Strong(f"No errors, {len(warnings):,} warning(s). "),
+            html.Strong(f"No errors, {len(warnings):,} warning(s) that change results"
+                        + (f" and {len(routine):,} routine note(s). " if routine else ". ")),
             "Read them: they say what was repaired, estimated or left empty. If they are acceptable, "
             "tick the box below them and save."])
     else:
@@ -462,25 +501,14 @@ def report_view(report: ValidationReport, uploads: UploadSet | None = None) -> h
                             color="success", className="mb-2")
     files = [] if uploads is None else [
         html.Li(f"{upload.name} ({_size(len(upload.content))}): {role}") for role, upload in uploads.files()]
-    ordered = (errors + warnings)[:MAX_REPORT_ROWS]
-    rows = []
-    for issue in ordered:
-        row, column = _where(issue)
-        label = "Error" if issue.severity == "error" else "Warning"
-        rows.append(html.Tr(className=f"issue-{issue.severity}", children=[
-            html.Td(html.Span(label, className=f"issue-badge issue-badge-{issue.severity}")),
-            html.Td(issue.file), html.Td(row), html.Td(column), html.Td(issue.message)]))
-    table = html.Table(className="table table-sm data-report-table mb-1", children=[
-        html.Caption("What the check found", className="caption-top"),
-        html.Thead(html.Tr([html.Th(h, scope="col") for h in ("", "File", "Row", "Column", "What is wrong")])),
-        html.Tbody(rows),
-    ]) if rows else None
-    more = len(errors) + len(warnings) - len(ordered)
+    notes = html.Details(className="data-routine-notes", children=[
+        html.Summary(f"{len(routine):,} routine note(s): documented defaults used and values left empty"),
+        issue_table("Routine notes", routine)]) if routine else None
     return html.Div(className="data-report", children=[
         summary,
         html.Details([html.Summary("Files checked"), html.Ul(files, className="mb-1")]) if files else None,
-        table,
-        html.P(f"... and {more:,} more.", className="small") if more > 0 else None,
+        issue_table("What the check found", errors + warnings) if errors or warnings else None,
+        notes,
     ])
 
 
@@ -592,7 +620,7 @@ def _in_use(root: Path) -> str | None:
 def status_alert(message: str, colour: str = "info", *, planner_link: bool = False) -> dbc.Alert:
     """A message for the page; the server's folders are cut out of it (only a file's own name is kept)."""
     link = [" ", html.A("Open the planner with it", href="/", className="alert-link")] if planner_link else []
-    return dbc.Alert([without_server_paths(message), *link], color=colour, className="mb-0")
+    return dbc.Alert([page_text(message), *link], color=colour, className="mb-0")
 
 
 # ---------------------------------------------------------------------------------------
@@ -624,7 +652,8 @@ def options_box() -> html.Div:
         dbc.Input(id=ids.DATA_ADULT_SHARE, type="number", min=0.01, max=1, step=0.01, debounce=True,
                   placeholder="only if your figures have no adult counts, e.g. 0.79"),
         html.Details(className="mt-2", children=[
-            html.Summary("More options: roads beyond the boundary, projection, layer, sheet and column names"),
+            html.Summary("More options: roads beyond the boundary, projection, layer, sheet, header row and "
+                         "column names"),
             dbc.Label("Roads beyond the boundary (km)", html_for=ids.DATA_NETWORK_MARGIN, className="mt-2 mb-1"),
             dbc.Input(id=ids.DATA_NETWORK_MARGIN, type="number", min=0, max=MAX_NETWORK_MARGIN_KM, step=1,
                       debounce=True, placeholder=f"{DEFAULT_NETWORK_MARGIN_KM:g} (the default)"),
@@ -643,6 +672,10 @@ def options_box() -> html.Div:
                       className="mt-2 mb-1"),
             dbc.Input(id=ids.DATA_SHEET, type="text", maxLength=80, debounce=True,
                       placeholder="the sheet's name, for example Data"),
+            dbc.Label("Row holding the column names in the tables (when it is not found)",
+                      html_for=ids.DATA_HEADER_ROW, className="mt-2 mb-1"),
+            dbc.Input(id=ids.DATA_HEADER_ROW, type="number", min=1, step=1, debounce=True,
+                      placeholder="found by the checks; or a row number, for example 3"),
             dbc.Label("Column names the checks do not recognise, one per line as HEADER=our_name",
                       html_for=ids.DATA_COLUMNS, className="mt-2 mb-1"),
             dbc.Textarea(id=ids.DATA_COLUMNS, rows=3, debounce=True,

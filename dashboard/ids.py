@@ -248,6 +248,7 @@ DATA_CRS = "data-crs"
 DATA_COLUMNS = "data-columns"
 DATA_LAYER = "data-layer"
 DATA_SHEET = "data-sheet"
+DATA_HEADER_ROW = "data-header-row"
 DATA_NETWORK_MARGIN = "data-network-margin"
 DATA_SERVICE_DATE = "data-service-date"  # the timetable's service day, YYYY-MM-DD (empty: busiest weekday)
 DATA_WINDOW = "data-window"  # the timetable's departure window, HH:MM-HH:MM

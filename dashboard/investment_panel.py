@@ -80,6 +80,7 @@ from geo.locality import Locality
 from geo.network import Mode
 from geo.plan_equity import FIFTH_LABELS, areas_at_points
 from geo.projection import grid_xy
+from geo.provision import with_known_figures
 from geo.scenarios import SERVICE_DECISIONS, ScenarioContent, scenario_from_dict, scenario_to_dict
 
 CALLBACKS = CallbackRegistry()
@@ -325,6 +326,17 @@ def number_control(element_id: str, label: str, explanation: str, *, value: floa
     ])
 
 
+def unknown_figures_note(locality: Locality) -> html.P | None:
+    """Which services the money leaves out because their budget or clients are not known."""
+    known = set(with_known_figures(locality.services)["service_id"].astype(str))
+    unknown = [str(s["name"]) for _, s in locality.services.iterrows() if str(s["service_id"]) not in known]
+    if not unknown:
+        return None
+    return html.P(className="small", children=(
+        f"Not counted here, as their budget or number of clients is not known: {', '.join(unknown)}. "
+        "They are on the map and in journey times."))
+
+
 def money_card(locality: Locality) -> dbc.Card:
     base = default_assumptions()
     return dbc.Card(id=ids.INVESTMENT_PANEL, className="panel-card", children=[
@@ -338,7 +350,9 @@ def money_card(locality: Locality) -> dbc.Card:
             html.Div(id=ids.MONEY_PROBLEM, role="alert", className="money-problem"),
             html.H3("Today's services: keep, re-shape or close", className="h6 mt-2"),
             html.P(id=ids.DECISION_NOTE, className="small"),
-            html.Div(className="decision-list", children=[service_row(s) for _, s in locality.services.iterrows()]),
+            html.Div(className="decision-list", children=[
+                service_row(s) for _, s in with_known_figures(locality.services).iterrows()]),
+            unknown_figures_note(locality),
             html.H3("The new services", className="h6 mt-3"),
             number_control(
                 ids.IPS_SPECIALISTS, "IPS employment specialists",

@@ -11,6 +11,7 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 import dash_leaflet as dl
+import pandas as pd
 from dash import html
 
 from dashboard import data_access, ids
@@ -57,11 +58,13 @@ def service_icon_html(service_type: str) -> str:
 def service_tooltip(row: Any) -> str:
     """One line per fact (the CSS keeps the line breaks and makes the name bold): plain text, so the
     13 tooltips add no Dash components, each of which every update on the page would notify."""
-    functions = ", ".join(SERVICE_FUNCTIONS[f].lower() for f in str(row["functions"]).split(";"))
+    functions = ", ".join(SERVICE_FUNCTIONS[f].lower() for f in str(row["functions"]).split(";") if f)
+    budget = "not known" if pd.isna(row["budget_gbp"]) else f"£{row['budget_gbp']:,.0f} a year"
+    clients = "people using it: not known" if pd.isna(row["clients"]) else f"{row['clients']:,.0f} people use it"
     return "\n".join([
         str(row["name"]),
         f"{row['service_type']} run by {row['provider']}",
-        f"Budget £{row['budget_gbp']:,.0f} a year · {row['clients']} people use it",
+        f"Budget {budget} · {clients}",
         f"Offers: {functions}",
         f"Open: {row['opening_days']}",
     ])

@@ -58,6 +58,7 @@ from geo.outcomes import (
     outcome_totals,
 )
 from geo.plan_equity import EquityAreas, areas_at_points, equity_areas, plan_spend_equity, spend_by_deprivation_fifth
+from geo.provision import with_known_figures
 from geo.scenarios import ScenarioContent, ServiceDecision
 
 ACCESS_THRESHOLD_MIN = 30.0
@@ -155,14 +156,20 @@ def district_lots(folder: str) -> dict[str, str]:
 
 
 @functools.lru_cache(maxsize=4)
+def money_services(folder: str) -> pd.DataFrame:
+    """Today's services whose budget and clients are known: the ones the money and outcomes count."""
+    return with_known_figures(locality_for(folder).services)
+
+
+@functools.lru_cache(maxsize=4)
 def service_ids(folder: str) -> tuple[str, ...]:
-    return tuple(locality_for(folder).services["service_id"].astype(str))
+    return tuple(money_services(folder)["service_id"].astype(str))
 
 
 @functools.lru_cache(maxsize=12)
 def service_minutes(folder: str, mode: Mode) -> np.ndarray:
     """Minutes from every area to each of today's services (areas x services)."""
-    services = locality_for(folder).services
+    services = money_services(folder)
     xy = np.column_stack([services.geometry.x.to_numpy(), services.geometry.y.to_numpy()])
     minutes = router_for(folder, mode).matrix(xy, list(service_ids(folder))).minutes
     minutes.setflags(write=False)
@@ -172,7 +179,7 @@ def service_minutes(folder: str, mode: Mode) -> np.ndarray:
 @functools.lru_cache(maxsize=4)
 def today_ledger(folder: str) -> InvestmentLedger:
     """Today's services as a ledger with nothing new (amounts do not depend on assumptions)."""
-    return investment_ledger(locality_for(folder).services, InvestmentPlan(ips_specialists=0, ips_managers=0),
+    return investment_ledger(money_services(folder), InvestmentPlan(ips_specialists=0, ips_managers=0),
                              default_assumptions(), district_lots=district_lots(folder))
 
 
@@ -187,7 +194,7 @@ def today_equity(folder: str, mode: Mode) -> SpendEquity:
 @functools.lru_cache(maxsize=16)
 def today_outcomes(folder: str, assumptions: Assumptions) -> pd.DataFrame:
     """What today's services are expected to achieve in a year, under ``assumptions``."""
-    services = locality_for(folder).services
+    services = money_services(folder)
     return expected_outcomes(services, InvestmentPlan(ips_specialists=0, ips_managers=0), assumptions)
 
 
@@ -271,7 +278,7 @@ def _costing(investment: InvestmentPlan, assumptions: Assumptions) -> _Costing:
 
 @functools.lru_cache(maxsize=64)
 def _ledger(folder: str, costing: _Costing) -> InvestmentLedger:
-    return investment_ledger(locality_for(folder).services, costing.investment, costing.assumptions,
+    return investment_ledger(money_services(folder), costing.investment, costing.assumptions,
                              district_lots=district_lots(folder))
 
 
@@ -410,7 +417,7 @@ class PlanOutcomes:
 
 def plan_outcomes(folder: str, plan: ScenarioContent) -> PlanOutcomes:
     """Cost the plan's money and estimate what it achieves (only when the money, not a place, changes)."""
-    services = locality_for(folder).services
+    services = money_services(folder)
     costed = costed_plan(folder, plan)
     assumptions, investment = costed.assumptions, costed.investment
     outcomes = {rates: expected_outcomes(services, investment, assumptions, rates=rates)
@@ -432,7 +439,7 @@ def group_shares(folder: str) -> dict[str, np.ndarray]:
 
 @functools.lru_cache(maxsize=4)
 def clients_today(folder: str) -> pd.DataFrame:
-    return client_group_shares(locality_for(folder).services)
+    return client_group_shares(money_services(folder))
 
 
 # ---------------------------------------------------------------------------------------

@@ -72,18 +72,20 @@ def district_table(summary: ProvisionSummary) -> html.Table:
 
 def layout(summary: ProvisionSummary) -> dbc.Card:
     """The current-provision card (a short note when no services are on record)."""
-    if summary.services == 0:
+    if summary.services == summary.services_without_figures:  # none on record, or none with figures
         return dbc.Card(id=ids.PROVISION_SUMMARY, className="panel-card", children=[
             dbc.CardHeader(html.H2("Today's day and vocational services", className="h5 mb-0")),
             dbc.CardBody([
                 html.Div(className="headlines", children=[
                     headline("spent a year", "not known", ids.PROVISION_TOTAL_SPEND),
-                    headline("services on record", "0", "provision-services"),
+                    headline("services on record", str(summary.services), "provision-services"),
                 ]),
                 html.P(id=ids.PROVISION_BIGGEST_TOWN, className="mb-0", children=(
                     "No services are on record for this locality, so there is no spend to compare with need and "
                     "no journeys to today's services. The plan's hubs are scored as usual. An analyst can add "
-                    "a services file on the Data page.")),
+                    "a services file on the Data page." if summary.services == 0 else
+                    f"The budget or number of clients of today's {summary.services} service(s) is not known, so "
+                    "there is no spend to compare with need. The plan's hubs are scored as usual.")),
             ]),
         ])
     town_sentence = (
@@ -97,7 +99,9 @@ def layout(summary: ProvisionSummary) -> dbc.Card:
             html.Div(className="headlines", children=[
                 headline("spent a year", _money(summary.total_spend_gbp), ids.PROVISION_TOTAL_SPEND),
                 headline("people use them", f"{summary.clients:,}", ids.PROVISION_CLIENTS),
-                headline("services", str(summary.services), "provision-services"),
+                headline("services", str(summary.services), "provision-services",
+                         f"{summary.services_without_figures} with no budget or clients known: not counted"
+                         if summary.services_without_figures else ""),
             ]),
             html.P(town_sentence, id=ids.PROVISION_BIGGEST_TOWN, className="lead-sentence"),
             split_table(summary),

@@ -33,6 +33,18 @@ class ProvisionSummary:
     biggest_town_spend_share: float
     biggest_town_population_share: float
     biggest_town_need_share: float
+    services_without_figures: int = 0  # on record, but with no budget or clients known: left out of the sums
+
+
+def with_known_figures(services: pd.DataFrame) -> pd.DataFrame:
+    """The services whose budget and number of clients are known: the ones money and outcomes count.
+
+    An upload may leave them unknown (empty, never 0); such a service stays on the map and in
+    journey times, and the figures that leave it out say so.
+    """
+    known = pd.to_numeric(services["budget_gbp"], errors="coerce").notna() & pd.to_numeric(
+        services["clients"], errors="coerce").notna()
+    return services[known]
 
 
 def _share(part: float, whole: float) -> float:
@@ -46,7 +58,8 @@ def summarise_provision(locality: Locality) -> ProvisionSummary:
     A locality with no services on record (an upload of areas alone) has no spend: its
     shares of spend are NaN (not known), never a division by zero.
     """
-    services, areas = locality.services, locality.areas
+    areas, on_record = locality.areas, locality.services
+    services = with_known_figures(on_record)
     total = float(services["budget_gbp"].sum())
     by_model = pd.DataFrame({
         "model": list(SERVICE_MODELS),
@@ -70,7 +83,8 @@ def summarise_provision(locality: Locality) -> ProvisionSummary:
     return ProvisionSummary(
         total_spend_gbp=total,
         clients=int(services["clients"].sum()),
-        services=len(services),
+        services=len(on_record),
+        services_without_figures=len(on_record) - len(services),
         by_model=by_model,
         by_district=by_district.sort_values("spend_gbp", ascending=False, ignore_index=True),
         biggest_town=town,

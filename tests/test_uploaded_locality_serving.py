@@ -76,18 +76,39 @@ def test_python_app_py_serves_the_rutland_upload(rutland_instance: tuple[Path, s
         assert layout.status_code == 200 and "Rutland" in layout.text
 
 
-def test_a_version_without_services_serves_every_page(shared_data: Path, tmp_path: Path) -> None:
-    """No services on record is a state, not a fault: the caches warm, the page builds and says so."""
+SERVICES_WITHOUT_FIGURES = "name,latitude,longitude\nOakham day service (made up),52.6706,-0.7300\n"
+
+
+@pytest.mark.parametrize(("services", "said"), [
+    (None, "No services are on record for this locality"),
+    (SERVICES_WITHOUT_FIGURES, "The budget or number of clients of today"),
+])
+def test_a_version_without_services_or_their_figures_serves_every_page(
+        services: str | None, said: str, shared_data: Path, tmp_path: Path) -> None:
+    """No services on record, or none with a budget and clients, is a state, not a fault: the caches
+    warm, the page builds and says so, and the pack is drawn."""
     from dataclasses import replace
+
+    from dashboard.planning_panel import initial_plan
+    from geo.ingest.files import Upload
 
     settings = Settings(instance_folder=tmp_path / "instance")
     root = settings.datasets_folder
-    uploads = replace(rutland_upload_set(rutland_files(shared_data, tmp_path / "files")), services=None)
+    uploads = replace(rutland_upload_set(rutland_files(shared_data, tmp_path / "files")),
+                      services=None if services is None else Upload("services.csv", services.encode()))
     prepared = check_roads(root, check_upload(root, uploads, options=rutland_options()))
+    assert prepared.report.passed, prepared.report.to_text()
     version = save_version(root, prepared, accepted_warnings=prepared.report.warnings_digest, locality_name="Rutland")
-    assert load_locality(version.path).services.empty
+    locality = load_locality(version.path)
     app = create_app(settings)
     warm_caches(str(version.path))
-    layout = app.server.test_client().get("/_dash-layout")
-    assert layout.status_code == 200 and "No services are on record for this locality" in layout.get_data(as_text=True)
+    client = app.server.test_client()
+    layout = client.get("/_dash-layout")
+    assert layout.status_code == 200 and said in layout.get_data(as_text=True)
+    assert "nan" not in layout.get_data(as_text=True).replace("nan_", "")
+    with app.server.test_request_context("/"):
+        opened = scenario_store().create_scenario(current_user(), "Hubs", scenario_from_dict(
+            initial_plan(locality, version.version_id)))
+    pack = client.get(f"/export/{opened.scenario.slug}/briefing.html")
+    assert pack.status_code == 200 and "Rutland" in pack.get_data(as_text=True)
     close_stores()

@@ -11,7 +11,7 @@ import shapely
 
 from geo.ingest.cells import BRITISH_NATIONAL_GRID, blank
 from geo.ingest.columns import AGE_BANDS
-from geo.ingest.report import Issue, IssueList, short_list
+from geo.ingest.report import Issue, IssueList, choice, short_list
 from geo.locality import AREA_COLUMNS
 from geo.snapping import area_origins
 
@@ -195,7 +195,7 @@ def _adults(data: pd.DataFrame, column: Any, pop_total: pd.Series, adult_share: 
             "error", file, None, None,
             "expected the number of adults (18 and over) in each area: a pop_adult column, age "
             "bands (18-24 ... 65+), single years of age, or under-18s; found none. Add them, or "
-            "give an adult share to estimate adults from the total (--adult-share)",
+            f"give {choice('adult_share')} to estimate adults from the total",
             "missing_column"))
         return None, under_18
     if adults.isna().any():

@@ -29,7 +29,7 @@ from geo.ingest.files import (
     detect_format,
     read_member,
 )
-from geo.ingest.report import Issue, IssueList, short_list
+from geo.ingest.report import Issue, IssueList, choice, short_list
 
 _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf")
 
@@ -92,7 +92,7 @@ def _flat_shapefile_zip(upload: Upload, layer: str | None,
         polygon = [s for s in shapes if _shapefile_is_polygon(archive, shapes[s][".shp"], upload)]
         if len(polygon) != 1:
             raise UploadError(f"{upload.name}: the archive holds several shapefiles "
-                              f"({short_list(names)}); say which one holds the areas (layer)")
+                              f"({short_list(names)}); say which one holds the areas: {choice('layer')}")
         shapes = {polygon[0]: shapes[polygon[0]]}
     stem, parts = next(iter(shapes.items()))
     name = PurePosixPath(stem).name
@@ -134,7 +134,7 @@ def _choose_layer(upload: Upload, source: bytes, layer: str | None) -> str | Non
     if len(polygons) == 1:
         return polygons[0]
     raise UploadError(f"{upload.name}: the file has several layers ({short_list(names)}); say "
-                      "which one holds the areas (layer)")
+                      f"which one holds the areas: {choice('layer')}")
 
 
 def _read_spatial(upload: Upload, source: bytes, layer: str | None) -> gpd.GeoDataFrame:
@@ -164,17 +164,19 @@ _FRIENDLY_ERRORS = (
     ("not a database", "the file is damaged or not a GeoPackage"),
     ("not recognized as being in a supported file format", "not a spatial format that can be read"),
     ("Unterminated", "the file is cut short or not valid JSON"),
+    ("nested", "its contents are nested too deeply to be areas"),
+    ("Invalid projection", "the projection is not one that is known"),
 )
+_UNREADABLE = "it may be damaged, cut short, or not the kind of file its name says"
 
 
 def _short_error(error: BaseException) -> str:
-    """GDAL's reason in words an analyst can act on, without temporary file names."""
-    text = str(error).split("; It might help")[0]
-    text = re.sub(r"/vsi\w+/\S+", "the file", text)
+    """A library's reason in words an analyst can act on: never its own text, which names its internals."""
+    text = str(error)
     for marker, friendly in _FRIENDLY_ERRORS:
         if marker in text:
             return friendly
-    return text[:200]
+    return _UNREADABLE
 
 
 def _to_british_grid(upload: Upload, frame: gpd.GeoDataFrame, file_format: FileFormat,
@@ -203,13 +205,12 @@ def _to_british_grid(upload: Upload, frame: gpd.GeoDataFrame, file_format: FileF
             raise UploadError(
                 f"{upload.name}: the file has no projection (no .prj file or CRS); expected one, "
                 f"so the areas can be placed on the map. Coordinates run from "
-                f"{_bounds_text(bounds)}{_crs_hint(bounds)}; give the projection (for example "
-                "--crs EPSG:27700)")
+                f"{_bounds_text(bounds)}{_crs_hint(bounds)}; give {choice('crs')}")
     if frame.crs is not None and frame.crs.is_geographic and not lonlat_like and len(frame):
         raise UploadError(
             f"{upload.name}: the file says longitude/latitude ({frame.crs.to_string()}) but the "
-            f"coordinates run from {_bounds_text(bounds)}{_crs_hint(bounds)}; give the right "
-            "projection (for example --crs EPSG:27700)")
+            f"coordinates run from {_bounds_text(bounds)}{_crs_hint(bounds)}; give the right one: "
+            f"{choice('crs')}")
     try:
         with _quiet_gdal():
             projected = frame.to_crs(BRITISH_NATIONAL_GRID)
@@ -245,8 +246,8 @@ def check_boundaries(table: Table) -> tuple[gpd.GeoDataFrame | None, list[Issue]
     reported as warnings with the change in area; empty or unrepairable ones are errors.
     Returns ``code``, ``name`` (when given) and ``geometry``, indexed by feature number.
     """
-    issues = IssueList()
     frame = table.frame
+    issues = IssueList(total=len(frame))
     if "code" not in frame.columns:
         issues.add("error", table.file, None, None,
                    "expected a column of area codes (for example LSOA11CD or code); found "
@@ -279,13 +280,14 @@ def check_boundaries(table: Table) -> tuple[gpd.GeoDataFrame | None, list[Issue]
         fixed = _polygon_parts(shapely.make_valid(shape))
         if fixed is None or fixed.area <= 0:
             issues.add("error", table.file, row_number(row), "geometry",
-                       f"{label}: the polygon is invalid ({_short_reason(reason)}) and could not be repaired",
+                       f"{label}: the outline {plain_reason(reason)}, and could not be repaired: correct it in "
+                       "a GIS program and upload the file again",
                        check="unrepairable_geometry", row_label=table.row_label)
             repaired.append(None)
             continue
         issues.add("warning", table.file, row_number(row), "geometry",
-                   f"{label}: the polygon was invalid ({_short_reason(reason)}); repaired with "
-                   f"make_valid (area now {fixed.area / 1e6:,.3f} km²)",
+                   f"{label}: the outline {plain_reason(reason)}; it was repaired, keeping the ground it "
+                   f"encloses (area now {fixed.area / 1e6:,.3f} km²)",
                    check="repaired_geometry", row_label=table.row_label)
         repaired.append(fixed)
     columns: dict[str, Any] = {"code": codes}
@@ -299,9 +301,30 @@ def check_boundaries(table: Table) -> tuple[gpd.GeoDataFrame | None, list[Issue]
     return result, issues.done()
 
 
-def _short_reason(reason: str) -> str:
-    """GEOS's reason without the coordinates, which mean nothing to an analyst."""
-    return re.sub(r"\[[^\]]*\]", "", reason).strip() or reason
+# What each of GEOS's reasons for an invalid polygon means, said plainly.
+_GEOMETRY_REASONS = (
+    ("Ring Self-intersection", "touches itself at a point"),
+    ("Self-intersection", "crosses itself"),
+    ("Too few points", "has too few corners to enclose any ground"),
+    ("Hole lies outside shell", "has a hole that lies outside the area"),
+    ("Holes are nested", "has a hole inside another hole"),
+    ("Interior is disconnected", "has holes that cut the area in two"),
+    ("Nested shells", "has one part lying inside another"),
+    ("Duplicate Rings", "repeats one of its rings"),
+    ("Invalid Coordinate", "has a corner with no valid coordinates"),
+    ("Ring is not closed", "does not close"),
+)
+
+
+def plain_reason(reason: str) -> str:
+    """Why a polygon is invalid in plain words, and where (British National Grid metres), for an analyst."""
+    said = next((plain for marker, plain in _GEOMETRY_REASONS if reason.startswith(marker)),
+                "does not enclose the ground properly")
+    place = re.search(r"\[\s*(-?[\d.eE+]+)\s+(-?[\d.eE+]+)", reason)
+    if place is None:
+        return said
+    x, y = float(place.group(1)), float(place.group(2))
+    return f"{said} near easting {x:,.0f}, northing {y:,.0f}"
 
 
 def _polygon_parts(shape: shapely.Geometry) -> shapely.Geometry | None:

@@ -154,27 +154,37 @@ def quote(value: object) -> str:
 
 @dataclass(frozen=True)
 class NumberRule:
-    """What one numeric column must hold, for messages and range checks."""
+    """What one numeric column must hold, for messages and range checks.
+
+    Outside ``minimum``-``maximum`` a value is an error; above ``plausible`` it is possible but
+    so unusual that it is reported as a warning naming the value (``why`` says what is usual),
+    so a slip such as 1E30 residents never passes silently into plausible-looking figures.
+    """
 
     what: str
     minimum: float | None = 0.0
     maximum: float | None = None
     whole: bool = False
+    plausible: float | None = None
+    why: str = ""
 
     def expected(self) -> str:
-        """What the column must hold, in words: 'a whole number (a count of people) of at least 0'."""
+        """What the column must hold, in words: 'a whole number (a number of people) of at least 0'."""
         bounds = []
         if self.minimum is not None and self.maximum is not None:
-            bounds.append(f"between {self.minimum:g} and {self.maximum:g}")
+            bounds.append(f"between {self.minimum:,.10g} and {self.maximum:,.10g}")
         elif self.minimum is not None:
-            bounds.append(f"of at least {self.minimum:g}")
+            bounds.append(f"of at least {self.minimum:,.10g}")
         elif self.maximum is not None:
-            bounds.append(f"of at most {self.maximum:g}")
+            bounds.append(f"of at most {self.maximum:,.10g}")
         kind = "a whole number" if self.whole else "a number"
         return f"{kind} ({self.what}) {' '.join(bounds)}".strip()
 
 
-COUNT = NumberRule("a count of people", 0.0)
+# People in one small area: an LSOA has 1,000 to 3,000 residents and an MSOA about 8,000;
+# no local authority has 10 million.
+COUNT = NumberRule("a count of people", 0.0, 10_000_000.0, plausible=50_000.0,
+                   why="a small area has a few thousand residents")
 
 
 def _rule_for(column: str, rules: Mapping[str, NumberRule]) -> NumberRule | None:
@@ -202,14 +212,21 @@ def parse_numbers(table: Table, rules: Mapping[str, NumberRule],
             issues.add("error", table.file, row_number(row), header,
                        f"expected {rule.expected()}, found {quote(cell)}{hint}",
                        check="not_a_number", row_label=table.row_label)
+        known = np.isfinite(values)  # an empty cell is "not known", never a wrong number
         with np.errstate(invalid="ignore"):
-            too_low = values < rule.minimum if rule.minimum is not None else np.zeros(len(values), bool)
-            too_high = values > rule.maximum if rule.maximum is not None else np.zeros(len(values), bool)
-            not_whole = (values != np.round(values)) if rule.whole else np.zeros(len(values), bool)
+            too_low = known & (values < rule.minimum) if rule.minimum is not None else np.zeros(len(values), bool)
+            too_high = known & (values > rule.maximum) if rule.maximum is not None else np.zeros(len(values), bool)
+            not_whole = known & (values != np.round(values)) if rule.whole else np.zeros(len(values), bool)
+            unusual = (known & ~too_high & (values > rule.plausible) if rule.plausible is not None
+                       else np.zeros(len(values), bool))
+        for position in np.flatnonzero(unusual):
+            issues.add("warning", table.file, row_number(out.index[int(position)]), header,
+                       f"{values[position]:,.10g} is more than {rule.plausible:,.0f}, unusually large for "
+                       f"{rule.what} ({rule.why}): check the figure", check="implausible", row_label=table.row_label)
         for position in np.flatnonzero(too_low | too_high | not_whole):
             check = "not_whole" if not (too_low[position] or too_high[position]) else "out_of_range"
             issues.add("error", table.file, row_number(out.index[int(position)]), header,
-                       f"expected {rule.expected()}, found {values[position]:g}",
+                       f"expected {rule.expected()}, found {values[position]:,.10g}",
                        check=check, row_label=table.row_label)
             values[position] = np.nan
         out[column] = values

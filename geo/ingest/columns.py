@@ -150,6 +150,7 @@ ALIASES: dict[TableKind, dict[str, tuple[str, ...]]] = {
 ALIASES["areas"] = ALIASES["indicators"]
 
 
+ONS_CODE = re.compile(r"^[a-z]{2,6}_?(\d{2}|\d{4})_?(?:cd|code)$")
 # Header shapes no fixed list covers (each tried after the fixed names above).
 PATTERNS: dict[TableKind, tuple[tuple[str, re.Pattern[str]], ...]] = {
     "indicators": (
@@ -162,6 +163,9 @@ PATTERNS: dict[TableKind, tuple[tuple[str, re.Pattern[str]], ...]] = {
         ("imd_score", re.compile(r"^(imd|index_of_multiple_deprivation)(_imd)?_?(\d{2,4}_)?score(_\d{4})?$")),
         ("imd_decile", re.compile(r"^(imd|index_of_multiple_deprivation)(_imd)?_?(\d{2,4}_)?decile"
                                   r"(_\d{4})?(_where_1_is_most_deprived.*)?$")),
+        # Any ONS geography's code or name column of any vintage: LAD13CD, WD22CD, CTYUA19NM, ...
+        ("code", ONS_CODE),
+        ("name", re.compile(r"^[a-z]{2,6}_?(\d{2}|\d{4})_?nm$")),
     ),
     "services": (),
     "lookup": (
@@ -224,6 +228,28 @@ def match_column(header: object, kind: TableKind) -> str | None:
     return None
 
 
+def _rank(normalised: str, name: str, kind: TableKind) -> int:
+    """How specific a header is for column ``name``: its place among the aliases, then among the patterns."""
+    aliases = ALIASES[kind].get(name, ())
+    if normalised in aliases:
+        return aliases.index(normalised)
+    patterns = [pattern for target, pattern in PATTERNS[kind] if target == name]
+    return len(aliases) + next((i for i, p in enumerate(patterns) if p.match(normalised)), len(patterns))
+
+
+def _codes_by_vintage(header: Sequence[str], chosen: dict[int, str]) -> dict[int, str]:
+    """A lookup's old and new code columns by their years (LAD13CD -> LAD19CD), when the aliases found neither."""
+    dated = []
+    for position, text in enumerate(header):
+        match = ONS_CODE.match(normalise_header(text))
+        if position not in chosen and match:
+            year = int(match.group(1))
+            dated.append((year + (2000 if year < 100 else 0), position))
+    if len({year for year, _ in dated}) < 2:
+        return {}
+    return {min(dated)[1]: "old_code", max(dated)[1]: "new_code"}
+
+
 def map_columns(header: Sequence[str], kind: TableKind,
                 explicit: Mapping[str, str] | None = None) -> dict[int, str]:
     """Which file column becomes which of ours (position -> name).
@@ -247,12 +273,11 @@ def map_columns(header: Sequence[str], kind: TableKind,
         name = match_column(text, kind)
         if name is None or name in taken:
             continue
-        aliases = ALIASES[kind].get(name, ())
-        normalised = normalise_header(text)
-        rank = aliases.index(normalised) if normalised in aliases else len(aliases)
-        candidates.setdefault(name, []).append((rank, position))
+        candidates.setdefault(name, []).append((_rank(normalise_header(text), name, kind), position))
     for name, options in candidates.items():
         chosen[min(options)[1]] = name
+    if kind == "lookup" and not {"old_code", "new_code"} & set(chosen.values()):
+        chosen.update(_codes_by_vintage(header, chosen))
     return dict(sorted(chosen.items()))
 
 

@@ -23,7 +23,7 @@ from geo.ingest.cells import (
     value_at,
 )
 from geo.ingest.columns import AGE_BANDS, BAND_LIMITS, SINGLE_AGE
-from geo.ingest.report import Issue, IssueList
+from geo.ingest.report import Issue, IssueList, choice
 
 # Sums that should agree (men + women = all) may differ by rounding in published tables.
 SUM_TOLERANCE_PEOPLE = 5.0
@@ -38,8 +38,10 @@ INDICATOR_RULES: dict[str, NumberRule] = {
     "bme_pct": NumberRule("a percentage", 0.0, 100.0),
     "imd_score": NumberRule("a deprivation score", 0.0, 100.0),
     "imd_decile": NumberRule("a deprivation decile, 1 = most deprived", 1.0, 10.0, whole=True),
-    "smi_prevalence_pct": NumberRule("a percentage of adults", 0.0, 100.0),
-    "cmd_prevalence_pct": NumberRule("a percentage of adults", 0.0, 100.0),
+    "smi_prevalence_pct": NumberRule("a percentage of adults", 0.0, 100.0, plausible=5.0,
+                                     why="severe mental illness is about 1% of adults, 3% at most"),
+    "cmd_prevalence_pct": NumberRule("a percentage of adults", 0.0, 100.0, plausible=50.0,
+                                     why="common mental disorders are about 10 to 30% of adults"),
     "pwc_x": NumberRule("a British National Grid easting in metres", *GB_EASTING),
     "pwc_y": NumberRule("a British National Grid northing in metres", *GB_NORTHING),
 }
@@ -63,8 +65,8 @@ def parse_indicators(table: Table) -> tuple[pd.DataFrame | None, list[Issue]]:
     divided by the area's population. The result is indexed by area code and keeps, in
     ``source_row``, the row each area came from.
     """
-    issues = IssueList()
     frame = table.frame
+    issues = IssueList(total=len(frame))
     if "code" not in frame.columns:
         hint = ""
         if "name" in frame.columns:
@@ -95,7 +97,7 @@ def parse_indicators(table: Table) -> tuple[pd.DataFrame | None, list[Issue]]:
                    "expected at least one indicator column (population, age bands, ethnicity, "
                    "deprivation or prevalence); found columns "
                    f"{table.found_columns()}; see the accepted column names "
-                   "with 'python -m cli.data aliases'", check="no_indicators")
+                   f"in {choice('aliases')}", check="no_indicators")
     if typed.empty:
         issues.add("error", table.file, None, None, "expected at least one row of data, found none",
                    check="no_rows")

@@ -251,7 +251,7 @@ def _check_services(gpkg: Path, services: gpd.GeoDataFrame) -> None:
             f"{lines.iloc[row]:,.0f} but budget_gbp is {services['budget_gbp'].iloc[row]:,.0f}"
         )
     for row, functions in enumerate(services["functions"]):
-        unknown = [f for f in str(functions).split(";") if f not in SERVICE_FUNCTIONS]
+        unknown = [f for f in str(functions).split(";") if f and f not in SERVICE_FUNCTIONS]  # none is allowed
         if unknown:
             raise DataFileError(
                 f"{where}, row {row + 1}, column functions: unknown function {unknown[0]!r}; "

@@ -39,9 +39,11 @@ SERVICE_FAR_OUTSIDE_KM = 50.0
 
 
 SERVICE_RULES: dict[str, NumberRule] = {
-    **{c: NumberRule("an amount in pounds a year", 0.0) for c in (
+    **{c: NumberRule("an amount in pounds a year", 0.0, 1e10, plausible=20_000_000.0,
+                     why="a day or vocational service costs up to a few million pounds a year") for c in (
         "budget_gbp", "budget_day_activity_gbp", "budget_employment_gbp", "budget_mainstream_gbp")},
-    **{c: NumberRule("a number of people", 0.0, whole=True) for c in (
+    **{c: NumberRule("a number of people", 0.0, 10_000_000.0, whole=True, plausible=5_000.0,
+                     why="a service has up to a few hundred clients") for c in (
         "clients", "clients_female", "clients_18_24", "clients_bme", "clients_over_50",
         "clients_volunteered")},
     "latitude": NumberRule("a latitude in Great Britain", *GB_LATITUDE),
@@ -85,12 +87,14 @@ SERVICE_TEXT = ("service_type", "provider", "district", "town", "opening_days")
 def parse_services(table: Table) -> tuple[gpd.GeoDataFrame | None, list[Issue]]:
     """Check a services table and return it as points in British National Grid metres.
 
-    Needs a name, a location (latitude and longitude, or easting and northing), a budget
-    (the total, or the three lines by function) and a number of clients. Optional columns
-    are filled with documented defaults and each default used is reported as a warning.
+    Needs a name and a location (latitude and longitude, or easting and northing). Without a
+    budget (the total, or the three lines by function) or a number of clients the file is
+    still checked and accepted, with a warning that those figures will be unknown (left
+    empty, never 0). Optional columns are filled with documented defaults and each default
+    used is reported as a warning.
     """
-    issues = IssueList()
     frame = table.frame
+    issues = IssueList(total=len(frame))
     columns = set(frame.columns)
     has_lonlat = {"latitude", "longitude"} <= columns
     has_grid = {"easting", "northing"} <= columns
@@ -150,19 +154,24 @@ def parse_services(table: Table) -> tuple[gpd.GeoDataFrame | None, list[Issue]]:
 
 def _missing_columns(columns: set[str]) -> list[str]:
     """What a services table must have and ``columns`` lack, in words."""
-    required = [("name", "the service's name"), ("clients", "the number of clients")]
-    missing = [f"'{c}' ({what})" for c, what in required if c not in columns]
+    missing = [] if "name" in columns else ["'name' (the service's name)"]
     if not ({"latitude", "longitude"} <= columns or {"easting", "northing"} <= columns):
         missing.append("a location: 'latitude' and 'longitude', or 'easting' and 'northing'")
-    if "budget_gbp" not in columns and not set(BUDGET_PARTS) <= columns:
-        missing.append("'budget_gbp' (the annual budget) or the three budget lines "
-                       f"{', '.join(BUDGET_PARTS)}")
     return missing
 
 
 def _clients(table: Table, typed: pd.DataFrame, result: pd.DataFrame, issues: IssueList) -> None:
-    """Clients in all and by group into ``result``: blanks and groups larger than the whole are errors."""
+    """Clients in all and by group into ``result``: blanks and groups larger than the whole are errors;
+    with no clients column at all, every count is unknown (left empty) and says so."""
     frame = table.frame
+    if "clients" not in typed.columns:
+        for column in ("clients", *CLIENT_PARTS):
+            result[column] = float("nan")
+        issues.add("warning", table.file, None, None,
+                   "no column of clients: how many people each service supports is not known, so today's "
+                   "users and who they are cannot be shown; add a 'clients' column to count them",
+                   check="clients_unknown")
+        return
     result["clients"] = typed["clients"]
     for row in typed.index[typed["clients"].isna() & frame["clients"].map(blank)]:
         issues.add("error", table.file, row_number(row), table.header("clients"),
@@ -222,6 +231,14 @@ def _budgets(table: Table, typed: pd.DataFrame, result: pd.DataFrame, issues: Is
         for column in BUDGET_PARTS:
             result[column] = typed[column].fillna(0.0)
         result["budget_gbp"] = result[list(BUDGET_PARTS)].sum(axis=1)
+    elif not has_total:
+        for column in ("budget_gbp", *BUDGET_PARTS):
+            result[column] = float("nan")
+        issues.add("warning", table.file, None, None,
+                   "no budget column: what each service costs is not known, so today's spend and what a plan "
+                   f"saves or adds cannot be shown; add 'budget_gbp' (the annual budget) or the three lines "
+                   f"{', '.join(BUDGET_PARTS)}", check="budget_unknown")
+        return
     else:
         result["budget_gbp"] = typed["budget_gbp"]
         result["budget_day_activity_gbp"] = typed["budget_gbp"]
@@ -350,8 +367,8 @@ def fill_service_places(services: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> 
     for column in ("district", "town"):
         blank = out[column] == ""
         out.loc[blank, column] = joined.loc[blank, f"{column}"].fillna("Outside the locality")
-    for column in ("clients", *CLIENT_PARTS):
-        out[column] = out[column].astype("int64")
+    for column in ("clients", *CLIENT_PARTS):  # whole numbers, unless not known at all
+        out[column] = out[column].astype("float64" if out[column].isna().any() else "int64")
     ordered = [c for c in SERVICE_COLUMNS if c in out.columns] + ["clients_volunteered"]
     result = gpd.GeoDataFrame(out[ordered], geometry=out.geometry, crs=BRITISH_NATIONAL_GRID)
     return result.reset_index(drop=True)

@@ -14,9 +14,10 @@ from geo.errors import UploadError
 from geo.ingest.cells import Table, blank
 from geo.ingest.columns import TableKind, map_columns, match_column, normalise_header
 from geo.ingest.files import DEFAULT_LIMITS, FORMAT_NAMES, Upload, UploadLimits, detect_format
-from geo.ingest.report import Issue
+from geo.ingest.report import Issue, IssueList
 
 _HEADER_SEARCH_ROWS = 20
+SNIFF_LINE_CHARS = 10_000  # the separator is guessed from the start of the first lines
 
 
 def decode_text(upload: Upload) -> str:
@@ -51,6 +52,8 @@ def _csv_rows(upload: Upload) -> tuple[list[list[Any]], list[Issue]]:
     text = decode_text(upload)
     if "\x00" in text:
         raise UploadError(f"{upload.name}: expected a text (CSV) file; found binary data")
+    if csv.field_size_limit() < len(text):  # a cell may be as long as the file (the upload limit bounds it)
+        csv.field_size_limit(len(text) + 1)
     delimiter = _sniff_delimiter(text)
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
@@ -61,10 +64,13 @@ def _csv_rows(upload: Upload) -> tuple[list[list[Any]], list[Issue]]:
 
 def _sniff_delimiter(text: str) -> str:
     """The separator that splits the first lines into the most, equally long, rows."""
-    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    lines = [line[:SNIFF_LINE_CHARS] for line in text[:20 * SNIFF_LINE_CHARS].splitlines()[:20] if line.strip()]
     best, best_score = ",", 1
     for delimiter in (",", ";", "\t", "|"):
-        widths = [len(r) for r in csv.reader(lines, delimiter=delimiter)]
+        try:
+            widths = [len(r) for r in csv.reader(lines, delimiter=delimiter)]
+        except csv.Error:  # a quote left open by the cut: this separator tells nothing
+            continue
         if not widths:
             continue
         score = widths[0] if widths.count(widths[0]) >= max(1, len(widths) // 2) else 1
@@ -110,9 +116,14 @@ def _find_header(rows: Sequence[Sequence[Any]], kind: TableKind) -> int | None:
 
 
 def _table_from_rows(upload: Upload, rows: list[list[Any]], kind: TableKind,
-                     columns: Mapping[str, str]) -> tuple[Table, list[Issue]]:
-    """Our Table from raw rows: find the header, map its names, number rows from 1."""
-    issues: list[Issue] = []
+                     columns: Mapping[str, str], header_row: int | None = None) -> tuple[Table, list[Issue]]:
+    """Our Table from raw rows: find the header (or take ``header_row``, counted from 1), map its
+    names, number rows from 1."""
+    if header_row is not None:
+        if not 1 <= header_row <= len(rows):
+            raise UploadError(f"{upload.name}: the header row was given as row {header_row}, but the file has "
+                              f"{len(rows):,} row(s); expected the number of the row holding the column names")
+        return _table_below(upload, rows, header_row - 1, kind, columns)
     header_index = _find_header(rows, kind)
     if header_index is None:
         explicit = {normalise_header(k) for k in columns}
@@ -123,23 +134,31 @@ def _table_from_rows(upload: Upload, rows: list[list[Any]], kind: TableKind,
         header_index = next((i for i, row in enumerate(rows) if any(not blank(c) for c in row)), None)
     if header_index is None:
         raise UploadError(f"{upload.name}: the file has no rows; expected a header row and data")
+    return _table_below(upload, rows, header_index, kind, columns)
+
+
+def _table_below(upload: Upload, rows: list[list[Any]], header_index: int, kind: TableKind,
+                 columns: Mapping[str, str]) -> tuple[Table, list[Issue]]:
+    """The table whose header is ``rows[header_index]``: the rows below it, numbered from 1."""
     header = [("" if c is None else str(c).strip().lstrip("\ufeff")) for c in rows[header_index]]
     while header and not header[-1]:
         header.pop()
     mapping = map_columns(header, kind, columns)
     width = len(header)
     records: dict[int, list[Any]] = {}
+    data_rows = sum(1 for row in rows[header_index + 1:] if any(not blank(c) for c in row))
+    issues = IssueList(total=data_rows)
     for index in range(header_index + 1, len(rows)):
         row = list(rows[index])
         if all(c is None or c == "" for c in row) or not any(not blank(c) for c in row):
             continue
         extra = [c for c in row[width:] if not blank(c)]
         if extra:
-            issues.append(Issue(
+            issues.add(
                 "error", upload.name, index + 1, None,
-                f"expected {width} values as in the header, found {width + len(extra)}: a number "
+                f"expected {width:,} values as in the header, found {width + len(extra):,}: a number "
                 "with a thousands separator (1,234) must be in quotes, or the file uses another "
-                "separator", "row_too_long"))
+                "separator", check="row_too_long")
             continue  # its values are in the wrong columns: checking them would only mislead
         records[index + 1] = (row + [None] * width)[:width]
     frame = pd.DataFrame(list(records.values()), index=pd.Index(list(records), dtype=int),
@@ -147,16 +166,18 @@ def _table_from_rows(upload: Upload, rows: list[list[Any]], kind: TableKind,
     chosen = {position: name for position, name in mapping.items()}
     frame = frame[list(chosen)].rename(columns=chosen)
     headers = {name: header[position] for position, name in chosen.items()}
-    return Table(upload.name, frame, headers, all_headers=tuple(h for h in header if h)), issues
+    return Table(upload.name, frame, headers, all_headers=tuple(h for h in header if h)), issues.done()
 
 
 def read_table(upload: Upload, kind: TableKind, *, columns: Mapping[str, str] | None = None,
-               sheet: str | None = None,
+               sheet: str | None = None, header_row: int | None = None,
                limits: UploadLimits = DEFAULT_LIMITS) -> tuple[Table, list[Issue]]:
     """Read a CSV or XLSX upload as a :class:`Table` with our column names.
 
     ``columns`` maps headers as written in the file to our names, for headers the
-    aliases do not know (it wins over them). Rows keep the numbers a spreadsheet shows.
+    aliases do not know (it wins over them). ``header_row`` (counted from 1) says which row
+    holds the column names when it is not the first to name a column we know. Rows keep the
+    numbers a spreadsheet shows.
     """
     file_format = detect_format(upload, limits=limits)
     if file_format == "xlsx":
@@ -166,5 +187,5 @@ def read_table(upload: Upload, kind: TableKind, *, columns: Mapping[str, str] | 
     else:
         raise UploadError(f"{upload.name}: expected a table (CSV or XLSX); found a "
                           f"{FORMAT_NAMES[file_format]} file")
-    table, more = _table_from_rows(upload, rows, kind, columns or {})
+    table, more = _table_from_rows(upload, rows, kind, columns or {}, header_row)
     return table, issues + more

@@ -46,6 +46,8 @@ class UploadOptions:
     ``network_margin_km``: how far beyond the areas' boundary the road network (and a
     timetable's stops) reach, so journeys may leave and re-enter the locality.
     ``timetable``: the service day and departure window for an uploaded GTFS timetable.
+    ``header_row``: which row of the CSV and Excel tables holds the column names (from 1),
+    when it is not the first row naming a column the checks know.
     """
 
     crs: str | int | None = None
@@ -57,6 +59,7 @@ class UploadOptions:
     limits: UploadLimits = DEFAULT_LIMITS
     network_margin_km: float = DEFAULT_NETWORK_MARGIN_KM
     timetable: TimetableChoice = DEFAULT_CHOICE
+    header_row: int | None = None
 
 
 DEFAULT_OPTIONS = UploadOptions()
@@ -234,7 +237,8 @@ def _prepare_areas(uploads: UploadSet, options: UploadOptions, issues: list[Issu
                 attribute_table.append((table.file, typed))
     for upload in uploads.indicators:
         read_indicator = _guard(issues, upload, lambda u=upload: read_table(
-            u, "indicators", columns=options.columns, sheet=options.sheet, limits=options.limits))
+            u, "indicators", columns=options.columns, sheet=options.sheet, header_row=options.header_row,
+            limits=options.limits))
         if read_indicator is None:
             continue
         table, read_issues = read_indicator
@@ -270,7 +274,8 @@ def _prepare_areas(uploads: UploadSet, options: UploadOptions, issues: list[Issu
 def _prepare_services(upload: Upload, options: UploadOptions, areas: gpd.GeoDataFrame | None,
                       issues: list[Issue]) -> gpd.GeoDataFrame | None:
     read = _guard(issues, upload, lambda: read_table(
-        upload, "services", columns=options.columns, sheet=options.sheet, limits=options.limits))
+        upload, "services", columns=options.columns, sheet=options.sheet, header_row=options.header_row,
+        limits=options.limits))
     if read is None:
         return None
     table, read_issues = read

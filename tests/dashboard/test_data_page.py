@@ -369,3 +369,36 @@ def test_the_planner_keeps_the_old_version_until_the_new_one_is_built(request_co
     assert sum("Building travel times" in text for text in steps) >= 3 and steps[-1] == "Putting v0002 in use"
     assert {folder for _, folder in in_use_at_each_step} == {str(old.path)}  # the old one, all the while
     assert planner_folder(settings) == str(new.path)
+
+
+def test_the_page_speaks_to_page_users_and_shows_no_server_paths(request_context: None, tmp_path: Path,
+                                                                 settings: Settings) -> None:
+    """A shapefile with no projection: the page names its own control, never the command line's option."""
+    from tests.support.upload_samples import area_frame, shapefile_zip
+
+    files = sample_files(tmp_path)
+    files["areas"] = ("areas.zip", data_url(shapefile_zip(area_frame(), tmp_path, drop=(".prj",))))
+    report, *_ = data_job(issue_ticket("check"), files, NO_OPTIONS, settings)
+    shown = texts(report)
+    assert "give the projection under More options (for example EPSG:27700)" in shown and "--crs" not in shown
+    assert data_page.page_text(f"{tmp_path}/instance/datasets/v0001/locality.gpkg: file not found") == (
+        "locality.gpkg: file not found")
+    assert str(tmp_path) not in texts(status_alert_for(f"{tmp_path}/x/y.pbf: cannot read"))
+
+
+def status_alert_for(message: str) -> Any:
+    return data_page.status_alert(message, "danger")
+
+
+def test_the_report_lists_every_row_and_folds_routine_notes_away() -> None:
+    from geo.ingest.report import Issue, ValidationReport
+
+    grouped = Issue("error", "i.csv", None, "All Ages", "709 of 709 rows have this problem (rows 2 to 710); ...",
+                    "not_a_number", rows=tuple(range(2, 711)), details=tuple(f"found 'x{n}'" for n in range(709)))
+    matters = Issue("warning", "a.geojson", None, "pwc_x", "no population-weighted centroid", "no_centroid")
+    routine = Issue("warning", "a.geojson", None, None, "no district column", "default_used")
+    view = data_page.report_view(ValidationReport((routine, matters, grouped))).to_plotly_json()
+    shown = texts(view)
+    assert "rows 2 to 710" in shown and "found 'x708'" in shown and "Each of the 709" in shown  # every row
+    first_table, folded = shown.index("What the check found"), shown.index("routine note(s)")
+    assert first_table < shown.index("no population-weighted centroid") < folded < shown.index("no district column")

@@ -215,7 +215,8 @@ CASES: list[BadCase] = [
             "feature 1, column 'geometry': area E01000001: expected a polygon, found a LineString"),
     BadCase("unrepairable_polygon",
             _with_areas(_replace_geometry(3, Polygon([(450_000, 251_000), (450_500, 251_500), (451_000, 252_000)]))),
-            "feature 4, column 'geometry': area E01000004: the polygon is invalid"),
+            "feature 4, column 'geometry': area E01000004: the outline crosses itself near easting 450,500, "
+            "northing 251,500, and could not be repaired"),
     # --- indicator files -------------------------------------------------------------------
     BadCase("old_excel_indicators", _indicator_upload(Upload("indicators.xls", b"\xd0\xcf\x11\xe0" + b"\x00" * 512)),
             "indicators.xls: this is an old Excel (.xls) file"),
@@ -231,10 +232,11 @@ CASES: list[BadCase] = [
     BadCase("missing_area_codes", _with_indicators(lambda f: f.iloc[:4]),
             "indicators.csv: 2 area code(s) in areas.geojson have no row here: E01000005, E01000006"),
     BadCase("text_in_a_number_column", _with_indicators(lambda f: _set(f, 2, "pop_total", "lots")),
-            "indicators.csv, row 4, column 'pop_total': expected a number (a count of people) of at least 0, "
-            "found 'lots'"),
+            "indicators.csv, row 4, column 'pop_total': expected a number (a count of people) between 0 and "
+            "10,000,000, found 'lots'"),
     BadCase("negative_population", _with_indicators(lambda f: _set(f, 1, "pop_total", -5)),
-            "indicators.csv, row 3, column 'pop_total': expected a number (a count of people) of at least 0, found -5"),
+            "indicators.csv, row 3, column 'pop_total': expected a number (a count of people) between 0 and "
+            "10,000,000, found -5"),
     BadCase("decimal_comma", _with_indicators(lambda f: _set(f, 0, "imd_score", "12,5")),
             "indicators.csv, row 2, column 'imd_score': expected a number (a deprivation score) between 0 and 100, "
             "found '12,5' (use a point for decimals"),
@@ -268,8 +270,9 @@ CASES: list[BadCase] = [
             "indicators.csv: expected at least one indicator column"),
     BadCase("header_only", _raw_indicators(_header_line() + "\n"),
             "indicators.csv: expected at least one row of data, found none"),
-    BadCase("unknown_sex_value", _sex_rows, "indicators.csv, row 2, column 'sex': expected Persons, Males or Females, "
-                                            "found 'Other'"),
+    BadCase("unknown_sex_value", _sex_rows,
+            "indicators.csv, column 'sex': 6 of 12 rows have this problem (rows 2, 4, 6, 8, 10 and 12); the first, "
+            "row 2: expected Persons, Males or Females, found 'Other'"),
     BadCase("nobody_lives_anywhere",
             _with_indicators(lambda f: f.assign(pop_total=0, pop_male=0, pop_female=0, pop_adult=0)),
             "areas.geojson: no area has any residents"),
@@ -284,14 +287,15 @@ CASES: list[BadCase] = [
     BadCase("excel_with_bad_cell",
             lambda t: (UploadSet(areas=_areas(t), indicators=(Upload("indicators.xlsx", xlsx_bytes(
                 _set(indicator_frame(), 1, "pop_total", "n.k."), title_rows=["Mid-year estimates"])),)), DEFAULT),
-            "indicators.xlsx, row 4, column 'pop_total': expected a number (a count of people) of at least 0, "
-            "found 'n.k.'"),
+            "indicators.xlsx, row 4, column 'pop_total': expected a number (a count of people) between 0 and "
+            "10,000,000, found 'n.k.'"),
     # --- services --------------------------------------------------------------------------
     BadCase("services_without_location", _with_services(lambda f: f.drop(columns=["easting", "northing"])),
             "services.csv: expected a location: 'latitude' and 'longitude', or 'easting' and 'northing'"),
     BadCase("swapped_latitude_longitude",
             _with_services(lambda f: f.drop(columns=["easting", "northing"]).assign(latitude=-1.1, longitude=52.2)),
-            "services.csv, row 2, column 'latitude': latitude -1.1 and longitude 52.2 look swapped"),
+            "services.csv, column 'latitude': 2 of 2 rows have this problem (rows 2 and 3); the first, row 2: "
+            "latitude -1.1 and longitude 52.2 look swapped"),
     BadCase("service_far_outside", _with_services(_far_service(90_000)),
             "services.csv, row 3, column 'easting': service 'Riverside Works' lies 90.0 km outside the areas "
             "(check the coordinates)"),
@@ -332,8 +336,36 @@ CASES: list[BadCase] = [
     BadCase("self_intersecting_polygon_repaired",
             _with_areas(_replace_geometry(0, Polygon([(450_000, 250_000), (451_000, 251_000), (451_000, 250_000),
                                                       (450_000, 251_000), (450_000, 250_000)]))),
-            "areas.geojson, feature 1, column 'geometry': area E01000001: the polygon was invalid "
-            "(Self-intersection); repaired with make_valid", severity="warning"),
+            "areas.geojson, feature 1, column 'geometry': area E01000001: the outline crosses itself near easting "
+            "450,500, northing 250,500; it was repaired", severity="warning"),
+    # --- issue 17: what the checks used to let through, block wrongly, or crash on ------------------
+    BadCase("population_of_1e30", _with_indicators(lambda f: _set(f, 0, "pop_total", "1e30")),
+            "indicators.csv, row 2, column 'pop_total': expected a number (a count of people) between 0 and "
+            "10,000,000, found 1e+30"),
+    BadCase("population_unusually_large",
+            _with_indicators(lambda f: _set(_set(_set(_set(f, 0, "pop_total", 80_000), 0, "pop_male", 40_000),
+                                                 0, "pop_female", 40_000), 0, "pop_adult", 60_000)),
+            "indicators.csv, row 2, column 'pop_total': 80,000 is more than 50,000, unusually large for a count of "
+            "people (a small area has a few thousand residents): check the figure", severity="warning"),
+    BadCase("one_empty_deprivation_decile", _with_indicators(lambda f: _set(f, 2, "imd_decile", "")),
+            "areas.geojson, column 'imd_decile': 1 area(s) have no imd_decile: E01000003", severity="warning"),
+    BadCase("cell_of_a_megabyte", _with_indicators(lambda f: _set(f, 0, "pop_total", "9" * 2**20 + "x")),
+            "indicators.csv, row 2, column 'pop_total': expected a number (a count of people) between 0 and "
+            "10,000,000, found '99999999"),
+    BadCase("line_of_millions_of_values",
+            _raw_indicators(_header_line() + "\nE01000001," + "1," * 2_000_000 + "\n"),
+            "indicators.csv, row 2: expected 10 values as in the header, found 2,000,001"),
+    BadCase("geojson_nested_too_deeply",
+            _with_area_file(lambda t: Upload("areas.geojson", b'{"type": "FeatureCollection", "features": ['
+                                             + b"[" * 50_000 + b"]" * 50_000 + b"]}")),
+            "areas.geojson: cannot read as a spatial file (its contents are nested too deeply to be areas)"),
+    BadCase("services_without_budget_or_clients_and_swapped",
+            _with_services(lambda f: f.drop(columns=[c for c in f.columns if c.startswith(("budget", "clients"))]
+                                            + ["easting", "northing"]).assign(latitude=-1.1, longitude=52.2)),
+            "latitude -1.1 and longitude 52.2 look swapped"),
+    BadCase("services_without_budget_or_clients",
+            _with_services(lambda f: f.drop(columns=[c for c in f.columns if c.startswith(("budget", "clients"))])),
+            "services.csv: no budget column: what each service costs is not known", severity="warning"),
     BadCase("indicator_codes_not_among_areas",
             _with_indicators(lambda f: pd.concat([f, f.iloc[[0]].assign(code="E01999999")], ignore_index=True)),
             "indicators.csv: 1 code(s) here are not areas in areas.geojson and will be left out: E01999999",

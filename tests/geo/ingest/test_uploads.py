@@ -232,6 +232,32 @@ def test_service_header_aliases(header: str, expected: str) -> None:
     assert match_column(header, "services") == expected
 
 
+@pytest.mark.parametrize(("header", "expected"), [
+    ("LSOA11CD", "code"), ("LSOA21CD", "code"), ("LAD13CD", "code"), ("WD22CD", "code"), ("CTYUA19CD", "code"),
+    ("MSOA21NM", "name"), ("WD22NM", "name"), ("LAD19NM", "district"),
+])
+def test_ons_code_columns_of_any_vintage_are_recognised(header: str, expected: str) -> None:
+    assert match_column(header, "indicators") == expected
+
+
+def test_the_smallest_geography_is_the_code_and_a_lookup_runs_from_old_to_new() -> None:
+    assert map_columns(["LAD19CD", "LSOA11CD", "pop"], "indicators") == {1: "code", 2: "pop_total"}
+    assert map_columns(["LAD19CD", "LAD13CD", "LAD19NM"], "lookup") == {0: "new_code", 1: "old_code"}
+    assert map_columns(["WD11CD", "WD22CD"], "lookup") == {0: "old_code", 1: "new_code"}
+
+
+def test_the_header_row_can_be_given_when_the_checks_would_take_another() -> None:
+    text = "pop_total,source\n39927,ONS\ncode,pop_total,pop_adult\nE01013787,1500,1200\n"
+    upload = Upload("population.csv", text.encode())
+    guessed, _ = read_table(upload, "indicators")
+    assert "code" not in guessed.frame.columns  # row 1 looks like a header
+    table, issues = read_table(upload, "indicators", header_row=3)
+    assert issues == [] and table.frame.to_dict("records") == [
+        {"code": "E01013787", "pop_total": "1500", "pop_adult": "1200"}] and list(table.frame.index) == [4]
+    with pytest.raises(UploadError, match="the header row was given as row 9, but the file has 4 row"):
+        read_table(upload, "indicators", header_row=9)
+
+
 def test_explicit_mapping_wins_and_best_alias_is_chosen() -> None:
     header = ["lsoa", "LSOA11CD", "overall_local_score", "nation"]
     mapping = map_columns(header, "indicators", {"overall_local_score": "imd_score"})
@@ -462,10 +488,10 @@ def test_greater_manchester_2021_invalid_geometries_are_repaired_with_a_report(s
     table, issues = read_boundaries(upload_from_path(path))
     boundaries, check_issues = check_boundaries(table)
     assert issues == [] and boundaries is not None and len(boundaries) == 1_702
-    repaired = [i for i in check_issues if i.check == "repaired_geometry"]
-    assert len(repaired) == 4  # PROVENANCE.md: 4 invalid
-    assert all(i.severity == "warning" and i.row is not None and "make_valid" in i.message for i in repaired)
-    assert {i.message.split(":")[0] for i in repaired} == {
+    [repaired] = [i for i in check_issues if i.check == "repaired_geometry"]  # one issue for every such feature
+    assert len(repaired.rows) == 4 and repaired.message.startswith("4 of 1,702 features have this problem")
+    assert repaired.severity == "warning" and all("it was repaired" in d for d in repaired.details)
+    assert {d.split(":")[0] for d in repaired.details} == {  # PROVENANCE.md: 4 invalid
         "area E01005866", "area E01005907", "area E01006012", "area E01006312"}
     assert boundaries.geometry.is_valid.all()
 

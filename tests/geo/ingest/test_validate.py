@@ -14,7 +14,7 @@ from geo.ingest.boundaries import check_boundaries
 from geo.ingest.cells import Table, parse_bool, parse_number
 from geo.ingest.indicators import check_code_coverage, parse_indicators
 from geo.ingest.networks import NetworkSummary, check_network
-from geo.ingest.report import MAX_LISTED_PER_KIND, Issue, ValidationReport
+from geo.ingest.report import Issue, ValidationReport, choice
 from geo.ingest.services import check_services_within, parse_services
 from geo.network import ComponentReport
 from tests.support.upload_samples import area_frame, indicator_frame, service_frame
@@ -59,14 +59,33 @@ def test_report_applies_only_without_errors_and_with_warnings_accepted() -> None
     assert json.loads(json.dumps(failed.to_dict()))["errors"] == 1
 
 
-def test_many_rows_with_one_problem_are_listed_then_counted() -> None:
-    frame = pd.DataFrame({"code": [f"C{i}" for i in range(50)], "pop_total": ["bad"] * 50})
+def test_every_row_with_a_problem_is_reported_in_one_grouped_issue() -> None:
+    frame = pd.DataFrame({"code": [f"C{i}" for i in range(709)], "pop_total": ["bad"] * 709})
     _, issues = parse_indicators(_table(frame))
-    listed = [i for i in issues if i.row is not None]
-    assert len(listed) == MAX_LISTED_PER_KIND
-    assert [i.row for i in listed] == list(range(2, 2 + MAX_LISTED_PER_KIND))
-    closing = [i for i in issues if i.row is None and "more rows" in i.message]
-    assert len(closing) == 1 and "30 more rows" in closing[0].message
+    [grouped] = [i for i in issues if i.check == "not_a_number"]
+    assert grouped.rows == tuple(range(2, 711)) and len(grouped.details) == 709  # every row, none dropped
+    assert grouped.message.startswith("709 of 709 rows have this problem (rows 2 to 710); the first, row 2: ")
+    assert grouped.row is None and "found 'bad'" in grouped.message
+    three = parse_indicators(_table(pd.DataFrame({"code": ["A", "B", "C", "D"], "pop_total": ["q", 1, "y", "z"]})))[1]
+    assert "3 of 4 rows have this problem (rows 2, 4 and 5)" in next(i.message for i in three)
+
+
+def test_routine_notes_come_after_the_warnings_that_change_results() -> None:
+    routine = Issue("warning", "a.csv", None, None, "no district column", "default_used")
+    matters = Issue("warning", "a.csv", None, None, "no population-weighted centroid", "no_centroid")
+    report = ValidationReport((routine, matters))
+    assert report.notable_warnings == (matters,) and report.routine_notes == (routine,)
+    lines = report.to_text().splitlines()
+    assert lines[0] == "0 error(s) and 2 warning(s), 1 of them routine notes."
+    assert lines[1].endswith("no population-weighted centroid") and lines[2].startswith("Routine notes")
+    assert [i["check"] for i in report.to_dict()["issues"]] == ["no_centroid", "default_used"]
+
+
+def test_messages_name_the_choice_in_the_words_of_whoever_reads_them() -> None:
+    issue = Issue("error", "areas.shp.zip", None, None, f"the file has no projection; give {choice('crs')}")
+    assert issue.line("command line").endswith("give --crs (for example --crs EPSG:27700)")
+    assert issue.line("page").endswith("give the projection under More options (for example EPSG:27700)")
+    assert "--" not in ValidationReport((issue,)).to_text(audience="page")
 
 
 # ---------------------------------------------------------------------------------------
@@ -103,7 +122,8 @@ def test_invalid_polygon_is_repaired_and_reported() -> None:
     assert boundaries is not None and boundaries.geometry.is_valid.all()
     assert boundaries.geometry.iloc[1].area == pytest.approx(500_000)
     assert [(i.severity, i.row, i.check) for i in issues] == [("warning", 2, "repaired_geometry")]
-    assert "area E2" in issues[0].message and "Self-intersection" in issues[0].message
+    assert issues[0].message == ("area E2: the outline crosses itself near easting 500, northing 500; it was "
+                                 "repaired, keeping the ground it encloses (area now 0.500 km²)")  # plain words
 
 
 @pytest.mark.parametrize(("shape", "check", "message"), [
@@ -138,7 +158,7 @@ def test_indicator_rows_are_typed_and_keyed_by_code() -> None:
 
 
 @pytest.mark.parametrize(("column", "value", "message"), [
-    ("pop_total", "many", "expected a number (a count of people) of at least 0, found 'many'"),
+    ("pop_total", "many", "expected a number (a count of people) between 0 and 10,000,000, found 'many'"),
     ("pop_total", "-5", "found -5"),
     ("imd_decile", "11", "between 1 and 10, found 11"),
     ("imd_decile", "2.5", "a whole number"),
