@@ -55,7 +55,7 @@ def test_uploading_rutland_through_the_page_gives_a_working_locality(
 
     page.get_by_role("button", name="Check the files").click()
     report = page.locator("#data-report")
-    expect(report.locator(".data-report-table")).to_be_visible(timeout=JOB_TIMEOUT_MS)
+    expect(report.get_by_role("table", name="What the check found")).to_be_visible(timeout=JOB_TIMEOUT_MS)
     expect(report).to_contain_text("No errors")
     expect(report).to_contain_text("rutland-latest.osm.pbf")  # the road network was checked too
     save = page.get_by_role("button", name="Save as a new version and use it")
