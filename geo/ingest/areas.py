@@ -132,7 +132,7 @@ def build_areas(boundaries: gpd.GeoDataFrame, indicators: pd.DataFrame, *, file:
     without = pwc_x.isna() | pwc_y.isna()
     if without.any():  # left empty: the field holds only what its name says
         pwc_x, pwc_y = pwc_x.where(~without), pwc_y.where(~without)
-        issues.append(Issue("warning", file, None, "pwc_x", no_centroid_message(int(without.sum()), len(areas)),
+        issues.append(Issue("warning", file, None, None, no_centroid_message(int(without.sum()), len(areas)),
                             "no_centroid"))
     out["pwc_x"], out["pwc_y"] = pwc_x.round(1), pwc_y.round(1)
     out["area_km2"] = (geometry.area / 1e6).round(3)
