@@ -29,7 +29,7 @@ from jinja2 import Environment
 
 from dashboard import briefing_pictures, ids, words
 from dashboard.engine import travel_mode
-from dashboard.investment_panel import decision_note, headroom_text, year_one_text
+from dashboard.investment_panel import budget_of, decision_note, headroom_text, year_one_text
 from dashboard.money_charts import money, percent
 from dashboard.outcomes_panel import direct_payments_note
 from dashboard.plan_money import (
@@ -406,7 +406,8 @@ def briefing_html(briefing: Briefing, *, downloads: list[tuple[str, str]] | None
     ledger = placed.costed.ledger
     banner, meaning, when = confidentiality(opened)
     population = briefing.locality.areas["pop_total"].to_numpy(dtype=float)
-    headroom, headroom_words = headroom_text(ledger)
+    budget = budget_of(placed.costed)
+    headroom, headroom_words = headroom_text(ledger, budget)
     published = default_assumptions()
     changed = [row for row in assumption_rows(placed.costed.assumptions, published) if row["changed"]]
     values = dict(
@@ -421,7 +422,9 @@ def briefing_html(briefing: Briefing, *, downloads: list[tuple[str, str]] | None
         groups=group_rows(briefing.result), furthest=furthest_areas(briefing),
         today_cost=words.pounds(ledger.current_gbp), plan_cost=words.pounds(ledger.plan_gbp),
         pack_today_id=ids.PACK_TODAY_COST, pack_plan_id=ids.PACK_PLAN_COST,
-        headroom=headroom, headroom_words=headroom_words,
+        headroom=headroom, headroom_words=headroom_words, budget=words.pounds(budget),
+        pack_budget_id=ids.PACK_BUDGET,
+        budget_note=("today's spend" if placed.costed.settings.budget_cap_gbp is None else "set by the group"),
         released=words.pounds(ledger.released_gbp), reinvested=words.pounds(ledger.reinvested_gbp),
         steps=step_rows(briefing), year_one=year_one_text(m), decision_note=decision_note(placed.costed.assumptions),
         services=service_rows(briefing), models=model_rows(briefing), districts=district_rows(briefing),

@@ -49,6 +49,8 @@ ADD_MODE_CANCEL = "add-mode-cancel"
 UNDO = "plan-undo"
 REDO = "plan-redo"
 PLAN_STATUS = "plan-status"
+START_FROM = "start-from"  # pattern type: {"type": START_FROM, "key": "redesign" | "today" | "blank"}
+START_NOTE = "start-note"  # one line: where the first screen's plan comes from
 TRAVEL_MODE = "travel-mode"
 
 KPI_MEAN_MINUTES = "kpi-mean-minutes"
@@ -130,8 +132,12 @@ KPI_FAIRNESS_TODAY = "kpi-fairness-today"
 # PACK_TODAY_COST and PACK_PLAN_COST hold the same amounts, written the same way).
 KPI_TODAY_COST = "kpi-today-cost"
 KPI_PLAN_COST = "kpi-plan-cost"
+# The plan's yearly budget (today's spend unless the planner sets another): stable, like the two above.
+KPI_BUDGET = "kpi-budget"
+BUDGET_CAP = "budget-cap"  # the planner's budget box (pounds a year; empty = today's spend)
 PACK_TODAY_COST = "pack-today-cost"
 PACK_PLAN_COST = "pack-plan-cost"
+PACK_BUDGET = "pack-budget"
 KPI_HEADROOM = "kpi-plan-headroom"
 KPI_HEADROOM_LABEL = "kpi-plan-headroom-label"
 SERVICE_DECISION = "service-decision"  # pattern-matching type: {"type": ..., "service": id}
@@ -282,6 +288,11 @@ DATA_PLAN_VERSION = "data-plan-version"
 SUGGESTION = "suggestion"
 SUGGEST_CARD = "suggest-card"
 SUGGEST_N_HUBS = "suggest-n-hubs"
+SUGGEST_BY_BUDGET = "suggest-by-budget"  # switch: as many hubs as the budget allows
+SUGGEST_MONEY = "suggest-money"  # store: the plan's money key (assets/money.js), for the budget's hubs
+SUGGEST_BUDGET_NOTE = "suggest-budget-note"  # how many hubs the budget allows, and why
+SUGGEST_RESPECT_PLACES = "suggest-respect-places"  # switch: no hub over its places
+SUGGEST_PLACES = "suggest-places"  # places at each new hub
 SUGGEST_OBJECTIVE = "suggest-objective"
 SUGGEST_THRESHOLD = "suggest-threshold"
 SUGGEST_FLOOR = "suggest-floor"

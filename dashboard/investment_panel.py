@@ -19,6 +19,7 @@ assets/money.js: totals, the ledger by kind of support, year one and the expecte
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -62,6 +63,7 @@ from dashboard.plan_money import (
     placed_plan,
     plan_assumptions,
     plan_outcomes,
+    today_ledger,
     with_money_settings,
 )
 from dashboard.words import pounds
@@ -142,13 +144,20 @@ def lot_figure(table: pd.DataFrame) -> dict[str, Any]:
     )
 
 
-def headroom_text(ledger: InvestmentLedger) -> tuple[str, str]:
-    """The plan against today's spend: the amount and what it means."""
-    headroom = round(ledger.headroom_gbp)
-    if headroom == 0:
-        return "£0", "the plan costs the same as today"
-    return pounds(abs(headroom)), ("a year to spare against today" if headroom > 0
-                                   else "a year more than today's spend")
+def headroom_text(ledger: InvestmentLedger, budget: float | None = None) -> tuple[str, str]:
+    """The plan against its budget (today's spend when ``budget`` is None): the amount and what it means."""
+    against = ledger.current_gbp if budget is None else budget
+    to_spare = round(against - ledger.plan_gbp)
+    if to_spare == 0:
+        return "£0", "the plan costs exactly its budget"
+    return pounds(abs(to_spare)), ("a year to spare within the budget" if to_spare > 0
+                                   else "a year over the budget")
+
+
+def budget_of(costed: CostedPlan) -> float:
+    """The plan's budget in pounds a year: the planner's cap, else today's spend."""
+    cap = costed.settings.budget_cap_gbp
+    return costed.ledger.current_gbp if cap is None else cap
 
 
 def year_one_text(m: PlanOutcomes) -> str:
@@ -237,7 +246,8 @@ def money_views(m: PlanOutcomes, service_ids: list[str]) -> tuple[Any, ...]:
     """The money card's outputs that only the money changes, in the order of :func:`money_outputs`."""
     ledger = m.costed.ledger
     return (
-        pounds(ledger.current_gbp), pounds(ledger.plan_gbp), *headroom_text(ledger),
+        pounds(ledger.current_gbp), pounds(ledger.plan_gbp), pounds(budget_of(m.costed)),
+        *headroom_text(ledger, budget_of(m.costed)),
         decision_note(m.costed.assumptions),
         released_by_service(ledger, service_ids), model_figure(ledger), waterfall_figure(waterfall(ledger)),
         year_one_text(m),
@@ -246,7 +256,8 @@ def money_views(m: PlanOutcomes, service_ids: list[str]) -> tuple[Any, ...]:
 
 def money_outputs() -> list[Output]:
     return [Output(ids.KPI_TODAY_COST, "children"), Output(ids.KPI_PLAN_COST, "children"),
-            Output(ids.KPI_HEADROOM, "children"), Output(ids.KPI_HEADROOM_LABEL, "children"),
+            Output(ids.KPI_BUDGET, "children"), Output(ids.KPI_HEADROOM, "children"),
+            Output(ids.KPI_HEADROOM_LABEL, "children"),
             Output(ids.DECISION_NOTE, "children"),
             Output({"type": ids.SERVICE_RELEASED, "service": ALL}, "children"),
             Output(ids.LEDGER_MODEL_CHART, "figure"), Output(ids.LEDGER_WATERFALL, "figure"),
@@ -316,7 +327,7 @@ def service_row(service: pd.Series) -> html.Div:
     ])
 
 
-def number_control(element_id: str, label: str, explanation: str, *, value: float, step: float,
+def number_control(element_id: str, label: str, explanation: str, *, value: float | None, step: float,
                    maximum: float) -> html.Div:
     return html.Div(className="number-control", children=[
         dbc.Label(label, html_for=element_id, className="fw-semibold mb-0"),
@@ -345,9 +356,15 @@ def money_card(locality: Locality) -> dbc.Card:
             html.Div(className="headlines money-headlines", children=[
                 headline(ids.KPI_TODAY_COST, "spent a year today"),
                 headline(ids.KPI_PLAN_COST, "a year in the plan"),
-                headline(ids.KPI_HEADROOM, "the plan against today", label_id=ids.KPI_HEADROOM_LABEL),
+                headline(ids.KPI_BUDGET, "the budget a year"),
+                headline(ids.KPI_HEADROOM, "the plan against its budget", label_id=ids.KPI_HEADROOM_LABEL),
             ]),
             html.Div(id=ids.MONEY_PROBLEM, role="alert", className="money-problem"),
+            number_control(
+                ids.BUDGET_CAP, "Budget a year (£)",
+                "The most the plan should cost in a full year. It starts at today's spend; change it to test "
+                "a cut or new money. Suggest placements can use it to say how many hubs it pays for.",
+                value=None, step=10_000, maximum=500_000_000),
             html.H3("Today's services: keep, re-shape or close", className="h6 mt-2"),
             html.P(id=ids.DECISION_NOTE, className="small"),
             html.Div(className="decision-list", children=[
@@ -502,6 +519,47 @@ def follow_plan_money(_key: str | None, plan_data: Plan, boxes: list[dict[str, s
     except PlannerInputError as error:  # recompute_places shows the message
         raise PreventUpdate from error
     if (list(decisions), ips, links, direct) == (wanted[0], *wanted[1:]):
+        raise PreventUpdate
+    return wanted
+
+
+def apply_budget_edit(plan: ScenarioContent, value: Any, today_gbp: float) -> ScenarioContent | None:
+    """The plan with the budget box's value as its cap (today's spend, or an empty box, means no cap of its own)."""
+    cap = None if value is None or value == "" else _number(value, "Budget a year")
+    if cap is not None and round(cap) == round(today_gbp):
+        cap = None
+    if cap == plan.money.budget_cap_gbp:
+        return None
+    return dataclasses.replace(plan, money=dataclasses.replace(plan.money, budget_cap_gbp=cap))
+
+
+@CALLBACKS.callback(
+    Output(ids.PLAN, "data", allow_duplicate=True), Output(ids.PLAN_HISTORY, "data", allow_duplicate=True),
+    Output(ids.MONEY_STATUS, "children", allow_duplicate=True),
+    Input(ids.BUDGET_CAP, "value"), State(ids.PLAN, "data"), State(ids.PLAN_HISTORY, "data"),
+    prevent_initial_call=True,
+)
+def edit_budget(value: float | None, plan_data: Plan, history_data: History | None) -> tuple[Any, Any, Any]:
+    try:
+        new = apply_budget_edit(scenario_from_dict(plan_data), value,
+                                today_ledger(data_access.current_folder()).current_gbp)
+    except PlannerInputError as error:
+        return no_update, no_update, f"Not changed: {error}"
+    if new is None:
+        return no_update, no_update, no_update
+    return scenario_to_dict(new), history.record(history_data, plan_data), "The plan's budget has been updated."
+
+
+@CALLBACKS.callback(Output(ids.BUDGET_CAP, "value"), Input(ids.MONEY_KEY, "data"), State(ids.PLAN, "data"),
+                    State(ids.BUDGET_CAP, "value"))
+def follow_budget(_key: str | None, plan_data: Plan, shown: float | None) -> float:
+    """The budget box shows the plan's budget: its cap, else today's spend."""
+    try:
+        cap = scenario_from_dict(plan_data).money.budget_cap_gbp
+    except PlannerInputError as error:
+        raise PreventUpdate from error
+    wanted = float(round(today_ledger(data_access.current_folder()).current_gbp if cap is None else cap))
+    if shown is not None and float(shown) == wanted:
         raise PreventUpdate
     return wanted
 

@@ -113,6 +113,7 @@ class MoneySettings:
     ips_specialists: float
     links_workers_per_hub: float
     direct_payments_gbp: float
+    budget_cap_gbp: float | None = None  # None: today's spend
 
 
 def money_settings(plan: ScenarioContent, assumptions: Assumptions) -> MoneySettings:
@@ -123,6 +124,7 @@ def money_settings(plan: ScenarioContent, assumptions: Assumptions) -> MoneySett
         ips_specialists=money.ips_specialists_fte,
         links_workers_per_hub=links_workers_per_hub(money, assumptions["links_workers_per_hub"]),
         direct_payments_gbp=money.direct_payments_gbp,
+        budget_cap_gbp=money.budget_cap_gbp,
     )
 
 
@@ -130,12 +132,14 @@ def with_money_settings(plan: ScenarioContent, settings: MoneySettings) -> Scena
     """Write the controls' values into the plan ("keep" is left out: it is the default)."""
     for name, value in (("IPS employment specialists", settings.ips_specialists),
                         ("Community links workers per hub", settings.links_workers_per_hub),
-                        ("Direct payments", settings.direct_payments_gbp)):
+                        ("Direct payments", settings.direct_payments_gbp),
+                        ("Budget a year", 0.0 if settings.budget_cap_gbp is None else settings.budget_cap_gbp)):
         if not np.isfinite(value) or value < 0:
             raise PlannerInputError(f"{name}: expected a number of at least 0, found {value:g}")
     money = dataclasses.replace(plan.money, ips_specialists_fte=settings.ips_specialists,
                                 links_workers_per_hub_fte=settings.links_workers_per_hub,
-                                direct_payments_gbp=settings.direct_payments_gbp)
+                                direct_payments_gbp=settings.direct_payments_gbp,
+                                budget_cap_gbp=settings.budget_cap_gbp)
     # The controls send any text; ScenarioContent refuses a decision it does not know.
     decisions = {s: cast(ServiceDecision, d) for s, d in settings.decisions.items() if d != "keep"}
     return dataclasses.replace(plan, service_decisions=decisions, money=money)

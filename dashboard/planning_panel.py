@@ -16,10 +16,10 @@ import dash
 import dash_bootstrap_components as dbc
 import dash_leaflet as dl
 import numpy as np
-from dash import ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
 from shapely.geometry import Point
 
-from dashboard import data_access, history, ids
+from dashboard import data_access, history, ids, starting_points
 from dashboard.attrs import attrs
 from dashboard.callbacks import CallbackRegistry, Clicks
 from dashboard.engine import DEFAULT_MODE, score_plan, travel_mode
@@ -32,11 +32,12 @@ from geo import plan_edits
 from geo.access import AccessResult
 from geo.errors import PlannerInputError
 from geo.gridref import parse_grid_reference
-from geo.locality import Locality
+from geo.locality import DEMO_FOLDER, Locality
 from geo.network import Mode
 from geo.projection import grid_xy, lonlat
 from geo.scenarios import ScenarioContent, scenario_from_dict, scenario_to_dict
 from geo.snapping import area_origins
+from geo.starting_points import REDESIGN_SOURCE, STARTING_POINTS
 
 CALLBACKS = CallbackRegistry()
 STEP_M = 500.0
@@ -247,11 +248,12 @@ def place_xy(locality: Locality, value: str) -> tuple[float, float]:
     return float(x), float(y)
 
 
-def initial_plan(locality: Locality, dataset_version: str = DEMO_DATASET_VERSION) -> dict[str, Any]:
-    """A new plan for ``locality``, pinned to the dataset version it is made on."""
-    content = plan_edits.starting_plan(locality.towns, dataset_version=dataset_version,
-                                       assumptions_version=DEFAULT_ASSUMPTIONS_VERSION)
-    return scenario_to_dict(content)
+def initial_plan(locality: Locality, dataset_version: str = DEMO_DATASET_VERSION,
+                 folder: str | None = None) -> dict[str, Any]:
+    """The first screen's plan: the papers' redesign for the locality in ``folder`` (the demo by default),
+    pinned to the dataset version it is made on. ``locality`` is the one loaded from ``folder``."""
+    del locality  # the plan is worked out from the folder's own (cached) locality
+    return starting_points.starting_plan(folder or str(DEMO_FOLDER), "redesign", dataset_version)
 
 
 def kpi_band(figures: tuple[str, ...] = ("-",) * 6) -> html.Section:
@@ -268,12 +270,12 @@ def kpi_band(figures: tuple[str, ...] = ("-",) * 6) -> html.Section:
         for (label, unit, note), element_id, value in zip(labels, HEADLINE_KPIS, figures, strict=True)])
 
 
-def plan_bar(locality: Locality, dataset_version: str = DEMO_DATASET_VERSION) -> html.Div:
+def plan_bar(locality: Locality, dataset_version: str = DEMO_DATASET_VERSION, folder: str | None = None) -> html.Div:
     """The plan itself and what happened to it last, with undo and redo: above the tabs, so
     they are at hand whichever panel is open. ``dataset_version`` is the version of the area
     data in use, which a new plan is pinned to."""
     return html.Div(className="plan-bar", children=[
-        dcc.Store(id=ids.PLAN, data=initial_plan(locality, dataset_version)),
+        dcc.Store(id=ids.PLAN, data=initial_plan(locality, dataset_version, folder)),
         dcc.Store(id=ids.PLAN_HISTORY, data=history.empty()),
         dcc.Store(id=ids.HUB_LAYER_KEY),
         dcc.Store(id=ids.ADD_MODE, data=None),
@@ -283,7 +285,38 @@ def plan_bar(locality: Locality, dataset_version: str = DEMO_DATASET_VERSION) ->
             dbc.Button("Undo", id=ids.UNDO, color="secondary", outline=True),
             dbc.Button("Redo", id=ids.REDO, color="secondary", outline=True),
         ]),
+        starting_point_picker(),
     ])
+
+
+def starting_point_picker() -> html.Div:
+    """One click to start again from today, the papers' redesign or a blank sheet (undoable)."""
+    return html.Div(className="start-points", children=[
+        html.P(REDESIGN_SOURCE, id=ids.START_NOTE, className="small text-muted mb-1 start-note"),
+        html.Div(className="d-flex flex-wrap align-items-center gap-1", role="group",
+                 **attrs({"aria-label": "Start again from"}), children=[
+            html.Span("Start again from:", className="small fw-semibold"),
+            *[dbc.Button(label, id={"type": ids.START_FROM, "key": key}, size="sm", color="secondary",
+                         outline=True) for key, label in STARTING_POINTS.items()],
+        ]),
+    ])
+
+
+@CALLBACKS.callback(Output(ids.PLAN, "data", allow_duplicate=True),
+                    Output(ids.PLAN_HISTORY, "data", allow_duplicate=True),
+                    Output(ids.PLAN_STATUS, "children", allow_duplicate=True),
+                    Input({"type": ids.START_FROM, "key": ALL}, "n_clicks"), State(ids.PLAN, "data"),
+                    State(ids.PLAN_HISTORY, "data"), prevent_initial_call=True)
+def start_from(clicks: list[Clicks], plan_data: Plan, history_data: History | None) -> tuple[Any, Any, Any]:
+    """Replace the plan with a starting point, through the history so Undo brings the old one back."""
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, dict) or not any(clicks) or trigger.get("key") not in STARTING_POINTS:
+        return no_update, no_update, no_update
+    key = str(trigger["key"])
+    new = starting_points.starting_plan(data_access.current_folder(), key, data_access.current_dataset_version())
+    return (new, history.record(history_data, plan_data),
+            f"Started again from {STARTING_POINTS[key].lower() if key != 'today' else 'today'}. "
+            "Undo brings back the plan you had.")
 
 
 def layout(locality: Locality, folder: str, first: FirstScreen | None = None) -> dbc.Card:

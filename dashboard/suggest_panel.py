@@ -21,7 +21,7 @@ import dash
 import dash_bootstrap_components as dbc
 import dash_leaflet as dl
 import pandas as pd
-from dash import Input, Output, State, ctx, dcc, html, no_update
+from dash import ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import data_access, history, ids, limits
 from dashboard.attrs import attrs
@@ -30,15 +30,19 @@ from dashboard.engine import DEFAULT_MODE, router_for, travel_mode, weights_for
 from dashboard.jobs import CANCELLED, DEFAULT_LATTICE, NO_WORKER, WORKER_LOST
 from dashboard.logging_setup import LOGGER_NAME
 from dashboard.map_panel import QUIET
+from dashboard.plan_money import costed_plan, default_assumptions, today_ledger
 from dashboard.planning_panel import latlon
 from dashboard.store_access import current_settings
+from dashboard.words import pounds
 from geo.access import GROUP_LABELS
 from geo.errors import InfeasibleRequestError, PlannerError, PlannerInputError
+from geo.money import budget_gbp
 from geo.network import MODES, Mode
 from geo.placement.candidates import candidate_sites
 from geo.placement.models import Objective
-from geo.placement.suggest import MAX_HUBS, SuggestedSite, Suggestion, accept_suggestion, suggest_hubs
-from geo.scenarios import scenario_from_dict, scenario_to_dict
+from geo.placement.suggest import MAX_HUBS, Places, SuggestedSite, Suggestion, accept_suggestion, suggest_hubs
+from geo.scenarios import Hub, ScenarioContent, scenario_from_dict, scenario_to_dict
+from geo.starting_points import hubs_within_budget
 
 CALLBACKS = CallbackRegistry()
 logger = logging.getLogger(f"{LOGGER_NAME}.suggest")
@@ -78,6 +82,7 @@ class SuggestRequest:
     weight: str
     min_share_pct: float
     keep_locked: bool
+    places_per_hub: float | None = None  # None: hubs have no limit on places
 
 
 def _number(value: Any, what: str, low: float, high: float) -> float:
@@ -91,7 +96,7 @@ def _number(value: Any, what: str, low: float, high: float) -> float:
 
 
 def suggest_request(n_hubs: Any, objective: Any, threshold: Any, floor: Any, weight: Any,
-                    keep_locked: Any) -> SuggestRequest:
+                    keep_locked: Any, respect_places: Any = False, places: Any = None) -> SuggestRequest:
     """Read the controls; refuse anything out of range in words the planner can act on."""
     hubs = _number(n_hubs, "Number of hubs", 1, MAX_HUBS)
     if hubs != int(hubs):
@@ -103,7 +108,9 @@ def suggest_request(n_hubs: Any, objective: Any, threshold: Any, floor: Any, wei
                           weight=str(weight or "population"),
                           min_share_pct=_number(floor if objective == "equity p-median" else DEFAULT_FLOOR_PCT,
                                                 "Fairness floor", 1, 100),
-                          keep_locked=bool(keep_locked))
+                          keep_locked=bool(keep_locked),
+                          places_per_hub=(_number(places, "Places at each new hub", 1, 100_000)
+                                          if respect_places else None))
 
 
 # ---------------------------------------------------------------------------------------
@@ -128,10 +135,39 @@ def suggestion_job(request: SuggestRequest, plan_data: Any, mode: Any, folder: s
         router_for(folder, travel), data_access.locality_for(folder).areas, candidates_for(folder, travel),
         weights_for(folder), objective=request.objective, n_hubs=request.n_hubs,
         threshold_minutes=request.threshold_minutes, weight=request.weight, min_share_pct=request.min_share_pct,
-        kept=kept, current=plan.hubs, cache_dir=cache_dir, time_limit_seconds=time_limit_seconds, progress=progress)
+        kept=kept, current=plan.hubs, cache_dir=cache_dir, time_limit_seconds=time_limit_seconds, progress=progress,
+        places=None if request.places_per_hub is None else Places(request.places_per_hub, people_today(folder)))
     data = suggestion_data(suggestion, travel, keep_locked=request.keep_locked)
+    if request.places_per_hub is not None:
+        data["places_note"] = (f"No hub takes more than its places ({request.places_per_hub:,.0f} at each new hub): "
+                               f"the {people_today(folder):,.0f} people using day services today, spread over the "
+                               "areas by who counts, each area wholly at one hub.")
     data["travel_words"] = travel_mode(folder, travel).words  # "by public transport", as the planner says it
     return data
+
+
+@functools.lru_cache(maxsize=6)
+def people_today(folder: str) -> float:
+    """The people using the locality's day services today: whom the hubs' places are for."""
+    return float(data_access.locality_for(folder).services["clients"].sum())
+
+
+def default_places() -> float:
+    """Places at a new hub: its support workers times the people each supports (the assumptions)."""
+    table = default_assumptions()
+    return float(table["hub_workers_per_hub"] * table["hub_people_per_worker"])
+
+
+def hubs_the_budget_allows(plan: ScenarioContent, folder: str, *, keep_locked: bool) -> tuple[int, float]:
+    """How many hubs the plan's budget pays for, with its other money as it is; and the budget."""
+    locality = data_access.locality_for(folder)
+    kept = tuple(h for h in plan.hubs if h.locked) if keep_locked else ()
+    town = locality.towns.loc[locality.towns["is_biggest"]].geometry.iloc[0]
+    template = Hub(hub_id="template", name="New hub", x=float(town.x), y=float(town.y))
+    budget = budget_gbp(plan.money, today_ledger(folder).current_gbp)
+    count = hubs_within_budget(plan, kept, template, budget_gbp=budget, most=MAX_HUBS,
+                               plan_cost_gbp=lambda p: costed_plan(folder, p).ledger.plan_gbp)
+    return count, budget
 
 
 def suggestion_data(suggestion: Suggestion, mode: Mode, *, keep_locked: bool) -> dict[str, Any]:
@@ -199,6 +235,7 @@ def result_view(data: Any) -> list[Any]:
         html.P(f"Aim: {label}. Journeys {mode}. Shown on the map as dashed circles numbered 1, 2, 3...",
                className="small mb-2"),
         figures(data),
+        html.P(str(data["places_note"]), className="small mb-2") if data.get("places_note") else None,
         html.Ol(items, className="suggest-sites list-unstyled mb-2"),
     ]
 
@@ -236,6 +273,17 @@ def layout(folder: str) -> dbc.Card:
                           dbc.Input(id=ids.SUGGEST_THRESHOLD, type="number", min=1, max=240, step=1,
                                     value=DEFAULT_THRESHOLD_MIN, className="suggest-number")]),
             ]),
+            dcc.Store(id=ids.SUGGEST_MONEY, data=None),
+            dbc.Switch(id=ids.SUGGEST_BY_BUDGET, value=False, className="mt-2", persistence=True,
+                       persistence_type="memory",
+                       label="As many hubs as the budget allows (with the plan's other money as it is)"),
+            html.P(id=ids.SUGGEST_BUDGET_NOTE, className="small mb-1", **attrs({"aria-live": "polite"})),
+            dbc.Switch(id=ids.SUGGEST_RESPECT_PLACES, value=False, className="mt-1",
+                       label="No hub over its places (shortest-average-journey aim)"),
+            html.Div([dbc.Label("Places at each new hub (people at once)", html_for=ids.SUGGEST_PLACES,
+                                className="mb-1"),
+                      dbc.Input(id=ids.SUGGEST_PLACES, type="number", min=1, max=100_000, step=1,
+                                value=default_places(), className="suggest-number")]),
             html.Fieldset(className="mt-2", children=[
                 html.Legend("Aim", className="fs-6 fw-semibold mb-1"),
                 dbc.RadioItems(id=ids.SUGGEST_OBJECTIVE, options=objective_options(), value="p-median",
@@ -301,6 +349,7 @@ def job_failed(error: Exception) -> list[Any]:
                     State(ids.SUGGEST_N_HUBS, "value"), State(ids.SUGGEST_OBJECTIVE, "value"),
                     State(ids.SUGGEST_THRESHOLD, "value"), State(ids.SUGGEST_FLOOR, "value"),
                     State(ids.SUGGEST_WEIGHT, "value"), State(ids.SUGGEST_KEEP_LOCKED, "value"),
+                    State(ids.SUGGEST_RESPECT_PLACES, "value"), State(ids.SUGGEST_PLACES, "value"),
                     State(ids.PLAN, "data"), State(ids.TRAVEL_MODE, "value"),
                     background=True, prevent_initial_call=True, on_error=job_failed,
                     progress=[Output(ids.SUGGEST_PROGRESS, "value"), Output(ids.SUGGEST_PROGRESS, "label"),
@@ -310,7 +359,8 @@ def job_failed(error: Exception) -> list[Any]:
                              (Output(ids.SUGGEST_PROGRESS_BOX, "hidden"), False, True)],
                     cancel=[Input(ids.SUGGEST_CANCEL, "n_clicks")])
 def suggest(set_progress: Callable[[tuple[int, str, str]], None], _clicks: Clicks, n_hubs: Any, objective: Any,
-            threshold: Any, floor: Any, weight: Any, keep_locked: Any, plan_data: Any, mode: Any) -> tuple[Any, Any]:
+            threshold: Any, floor: Any, weight: Any, keep_locked: Any, respect_places: Any, places: Any,
+            plan_data: Any, mode: Any) -> tuple[Any, Any]:
     shown: list[int] = []
 
     def progress(done: int, total: int) -> None:
@@ -319,7 +369,7 @@ def suggest(set_progress: Callable[[tuple[int, str, str]], None], _clicks: Click
             shown.append(percent)
             set_progress((percent, f"{percent}%", progress_text(percent)))
 
-    return answer((n_hubs, objective, threshold, floor, weight, keep_locked), plan_data, mode,
+    return answer((n_hubs, objective, threshold, floor, weight, keep_locked, respect_places, places), plan_data, mode,
                   data_access.current_folder(), cache_dir=current_settings().cache_folder / "matrices",
                   progress=progress)
 
@@ -335,6 +385,34 @@ def answer(controls: tuple[Any, ...], plan_data: Any, mode: Any, folder: str, *,
                            "floor or more hubs.", "warning")
     except PlannerError as error:
         return None, alert(str(error), "warning")
+
+
+# The plan's money as a key, in the browser (assets/money.js): it changes only when the money does,
+# so a hub drag asks the server nothing here.
+CALLBACKS.clientside_callback(
+    ClientsideFunction(namespace="dspMoney", function_name="moneyKey"),
+    Output(ids.SUGGEST_MONEY, "data"), Input(ids.PLAN, "data"), State(ids.SUGGEST_MONEY, "data"),
+)
+
+
+@CALLBACKS.callback(Output(ids.SUGGEST_N_HUBS, "value"), Output(ids.SUGGEST_N_HUBS, "disabled"),
+                    Output(ids.SUGGEST_BUDGET_NOTE, "children"),
+                    Input(ids.SUGGEST_BY_BUDGET, "value"), Input(ids.SUGGEST_MONEY, "data"),
+                    Input(ids.SUGGEST_KEEP_LOCKED, "value"), State(ids.PLAN, "data"), prevent_initial_call=True)
+def hubs_by_budget(by_budget: Any, _money: Any, keep_locked: Any, plan_data: Any) -> tuple[Any, bool, Any]:
+    """With "as many hubs as the budget allows" on, the number of hubs follows the plan's budget."""
+    if not by_budget:
+        return no_update, False, ""
+    try:
+        count, budget = hubs_the_budget_allows(scenario_from_dict(plan_data), data_access.current_folder(),
+                                               keep_locked=bool(keep_locked))
+    except PlannerError as error:
+        return no_update, False, f"The budget's hubs could not be counted: {error}"
+    if count < 1:
+        return 1, True, (f"The budget of {pounds(budget)} a year does not pay for a hub on top of the plan's other "
+                         "money; suggesting 1 hub anyway. Raise the budget or free money elsewhere.")
+    return count, True, (f"The budget of {pounds(budget)} a year pays for {count} hub{'s' if count != 1 else ''} "
+                         "with the plan's other money as it is.")
 
 
 @CALLBACKS.callback(Output(ids.SUGGEST_MESSAGE, "children", allow_duplicate=True),

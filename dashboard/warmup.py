@@ -13,6 +13,7 @@ from dashboard import data_access, investment_panel, outcomes_panel, page_compon
 from dashboard.engine import weights_for
 from dashboard.plan_money import placed_plan, plan_outcomes, service_ids
 from dashboard.planning_panel import initial_plan
+from geo.ingest.datasets import dataset_version_of
 from geo.network import MODES
 from geo.scenarios import scenario_from_dict
 
@@ -24,7 +25,7 @@ def warm_caches(folder: str) -> None:
                    data_access.map_bounds):
         shapes(folder)
     weights_for(folder)
-    plan = scenario_from_dict(initial_plan(locality))
+    plan = scenario_from_dict(initial_plan(locality, dataset_version_of(folder), folder))
     for mode in MODES:
         placed = placed_plan(folder, plan, mode)
     investment_panel.place_views(placed, plan, locality, district=None, hub=None, area_row=None)

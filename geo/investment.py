@@ -550,7 +550,7 @@ def plan_from_scenario(
         service_decisions=content.service_decisions,
         hubs=tuple(hubs),
         ips_specialists=money.ips_specialists_fte,
-        ips_managers=ips_managers,
+        ips_managers=ips_managers if money.ips_specialists_fte > 0 else 0.0,  # no service, no manager
         direct_payments_gbp=money.direct_payments_gbp,
     )
 

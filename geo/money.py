@@ -31,7 +31,8 @@ OLD_LINKS_PER_HUB_KEY = "links_workers_per_hub"
 OLD_DIRECT_PAYMENTS_KEY = "direct_payments"
 
 MAX_LINE_NAME_CHARS = 200
-_MONEY_KEYS = {"direct_payments_gbp", "ips_specialists_fte", "links_workers_per_hub_fte", "other_budget_lines_gbp"}
+_MONEY_KEYS = {"direct_payments_gbp", "ips_specialists_fte", "links_workers_per_hub_fte", "other_budget_lines_gbp",
+               "budget_cap_gbp"}
 
 
 def _fail(where: str, expected: str, found: object) -> PlannerInputError:
@@ -55,15 +56,21 @@ class PlanMoney:
     ``links_workers_per_hub_fte``: community links workers in each hub, full-time
     equivalents; None follows the assumptions table's figure (so editing that assumption
     changes the plan). ``other_budget_lines_gbp``: pound lines a scenario file named that
-    the planner does not cost (kept as saved, so nothing is lost).
+    the planner does not cost (kept as saved, so nothing is lost). ``budget_cap_gbp``: the
+    most the plan should cost a year, in pounds; None means today's spend (see
+    :func:`budget_gbp`).
     """
 
     direct_payments_gbp: float = 0.0
     ips_specialists_fte: float = DEFAULT_IPS_SPECIALISTS_FTE
     links_workers_per_hub_fte: float | None = None
     other_budget_lines_gbp: Mapping[str, float] = field(default_factory=dict)
+    budget_cap_gbp: float | None = None
 
     def __post_init__(self) -> None:
+        if self.budget_cap_gbp is not None:
+            object.__setattr__(self, "budget_cap_gbp",
+                               _at_least_zero("money budget_cap_gbp", self.budget_cap_gbp, "pounds"))
         object.__setattr__(self, "direct_payments_gbp",
                            _at_least_zero("money direct_payments_gbp", self.direct_payments_gbp, "pounds"))
         object.__setattr__(self, "ips_specialists_fte",
@@ -93,6 +100,11 @@ class PlanMoney:
         return math.fsum(self.budget_lines_gbp.values())
 
 
+def budget_gbp(money: PlanMoney, today_gbp: float) -> float:
+    """The plan's yearly budget in pounds: its own cap, else what today's services cost."""
+    return today_gbp if money.budget_cap_gbp is None else money.budget_cap_gbp
+
+
 def links_workers_per_hub(money: PlanMoney, assumptions_figure: float) -> float:
     """Community links workers in each hub (FTE): the plan's own figure, else the assumptions'."""
     return assumptions_figure if money.links_workers_per_hub_fte is None else money.links_workers_per_hub_fte
@@ -105,6 +117,7 @@ def money_to_dict(money: PlanMoney) -> dict[str, Any]:
         "ips_specialists_fte": money.ips_specialists_fte,
         "links_workers_per_hub_fte": money.links_workers_per_hub_fte,
         "other_budget_lines_gbp": dict(money.other_budget_lines_gbp),
+        "budget_cap_gbp": money.budget_cap_gbp,
     }
 
 
@@ -121,6 +134,7 @@ def money_from_dict(data: object, *, where: str = "scenario money") -> PlanMoney
         ips_specialists_fte=data.get("ips_specialists_fte", defaults.ips_specialists_fte),
         links_workers_per_hub_fte=data.get("links_workers_per_hub_fte"),
         other_budget_lines_gbp=data.get("other_budget_lines_gbp", {}),
+        budget_cap_gbp=data.get("budget_cap_gbp"),
     )
 
 

@@ -43,7 +43,7 @@ def rutland_instance(shared_data: Path, tmp_path_factory: pytest.TempPathFactory
     from dashboard.planning_panel import initial_plan
 
     with app.server.test_request_context("/"):
-        plan = initial_plan(load_locality(version.path), version.version_id)
+        plan = initial_plan(load_locality(version.path), version.version_id, str(version.path))
         opened = scenario_store().create_scenario(current_user(), "Rutland hubs", scenario_from_dict(plan))
     close_stores()
     yield instance, opened.scenario.slug

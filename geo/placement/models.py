@@ -850,7 +850,8 @@ def place_hubs(cost_matrix: ArrayLike, demand: ArrayLike, *, objective: Objectiv
                locked: Iterable[int] = (), excluded: Iterable[int] = (),
                groups: Mapping[str, ArrayLike] | None = None,
                min_share_pct: float | Mapping[str, float] | None = None,
-               capacity: ArrayLike | None = None, demand_label: str = "people",
+               capacity: ArrayLike | None = None, load: ArrayLike | None = None,
+               demand_label: str = "people",
                gap_target_pct: float = 0.01, time_limit_seconds: float = 20.0,
                progress: ProgressCallback | None = None,
                should_stop: StopCheck | None = None) -> Placement:
@@ -860,7 +861,7 @@ def place_hubs(cost_matrix: ArrayLike, demand: ArrayLike, *, objective: Objectiv
             f"capacity: hub capacities apply to the p-median objective, found {objective!r}")
     if objective == "p-median":
         return p_median(cost_matrix, demand, n_hubs=n_hubs, locked=locked, excluded=excluded,
-                        capacity=capacity, threshold_minutes=threshold_minutes, groups=groups,
+                        capacity=capacity, load=load, threshold_minutes=threshold_minutes, groups=groups,
                         demand_label=demand_label, gap_target_pct=gap_target_pct,
                         time_limit_seconds=time_limit_seconds, progress=progress,
                         should_stop=should_stop)

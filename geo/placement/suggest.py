@@ -59,6 +59,33 @@ class SuggestedSite:
 
 
 @dataclass(frozen=True)
+class Places:
+    """Hub places for a capacitated suggestion: ``per_new_hub`` at each new site, a kept hub its own.
+
+    ``people`` are spread over the areas by the demand weight; a kept hub without a
+    figure of its own gets ``per_new_hub``.
+    """
+
+    per_new_hub: float
+    people: float
+
+    def __post_init__(self) -> None:
+        for name in ("per_new_hub", "people"):
+            value = getattr(self, name)
+            if not math.isfinite(value) or value <= 0:
+                raise PlannerInputError(f"places {name}: expected a number above 0, found {value!r}")
+
+    def arrays(self, n_candidates: int, kept: Sequence[Hub], demand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each site's places (candidates, then kept hubs) and each area's people (its load)."""
+        capacity = np.concatenate([np.full(n_candidates, self.per_new_hub),
+                                   [self.per_new_hub if h.capacity_places is None else float(h.capacity_places)
+                                    for h in kept]])
+        total = float(np.sum(demand))
+        load = np.asarray(demand, dtype=np.float64) / total * self.people if total > 0 else np.zeros(len(demand))
+        return capacity, load
+
+
+@dataclass(frozen=True)
 class Suggestion:
     """A suggested set of hubs with its figures, in the words shown to the planner.
 
@@ -138,8 +165,12 @@ def suggest_hubs(router: Router, areas: pd.DataFrame, candidates: pd.DataFrame, 
                  objective: Objective, n_hubs: int, threshold_minutes: float, weight: str = "population",
                  min_share_pct: float | None = None, kept: Sequence[Hub] = (), current: Sequence[Hub] = (),
                  cache_dir: Path | str | None = None, time_limit_seconds: float = 10.0,
+                 places: Places | None = None,
                  progress: Progress | None = None, should_stop: StopCheck | None = None) -> Suggestion:
     """Suggest ``n_hubs`` hubs among ``candidates`` (see :func:`geo.placement.candidates.candidate_sites`).
+
+    With ``places``, no hub takes more people than its places (the shortest-average-journey
+    aim only): each area sends its share of ``places.people`` by ``weight``, wholly to one hub.
 
     ``kept`` hubs are always among them (they count towards ``n_hubs``); ``weight`` is
     ``"population"``, ``"need"`` or another group of ``weights``; ``min_share_pct`` is the
@@ -149,6 +180,9 @@ def suggest_hubs(router: Router, areas: pd.DataFrame, candidates: pd.DataFrame, 
     the matrix as the first tenth and the solve as the rest.
     """
     _check_request(objective, n_hubs, threshold_minutes, weight, weights, min_share_pct, kept)
+    if places is not None and objective != "p-median":
+        raise PlannerInputError("places: hub places apply to the shortest-average-journey aim (p-median); "
+                                "choose that aim, or switch places off")
     if progress is not None:
         progress(0, 100)
     sites = suggestion_sites(candidates, areas, kept)
@@ -159,10 +193,12 @@ def suggest_hubs(router: Router, areas: pd.DataFrame, candidates: pd.DataFrame, 
     if progress is not None:
         progress(MATRIX_SHARE_PCT, 100)
     groups = {g: weights.of(g) for g in weights.groups}
+    demand = weights.of(weight)
+    capacity, load = (None, None) if places is None else places.arrays(len(candidates), kept, demand)
     placement = place_hubs(
-        minutes, weights.of(weight), objective=objective, n_hubs=n_hubs, threshold_minutes=threshold_minutes,
+        minutes, demand, objective=objective, n_hubs=n_hubs, threshold_minutes=threshold_minutes,
         locked=range(len(candidates), len(sites)), groups=groups,
-        min_share_pct=min_share_pct if objective == "equity p-median" else None,
+        min_share_pct=min_share_pct if objective == "equity p-median" else None, capacity=capacity, load=load,
         demand_label=DEMAND_LABELS.get(weight, weight), time_limit_seconds=time_limit_seconds,
         progress=_scaled(progress), should_stop=should_stop)
     now = hub_minutes(router, current).matrix() if current else np.full((minutes.shape[0], 1), np.inf)

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from dash import no_update
-from dash._callback_context import context_value
-from dash._utils import AttributeDict
 
 from dashboard import ids
 from dashboard.appraisal_page import (
@@ -43,7 +39,7 @@ from geo.appraisal import (
     record_score,
 )
 from geo.errors import PlannerInputError
-from tests.support.callback_client import text_of
+from tests.support.callback_client import text_of, triggered
 from tests.support.saved_scenarios import Saved
 
 OPTIONS = (Option("six", "Six hubs"), Option("four", "Four hubs", frozenset({"S01", "S03"})))
@@ -52,16 +48,6 @@ OPTIONS = (Option("six", "Six hubs"), Option("four", "Four hubs", frozenset({"S0
 def with_people() -> Any:
     appraisal = add_participant(new_appraisal(OPTIONS, ()), "Chris (commissioner)", [])
     return add_participant(appraisal, "  Sam   (service user) ", ["S03"])
-
-
-@contextmanager
-def triggered(prop_id: str, value: Any) -> Iterator[None]:
-    """Make ``dash.ctx`` say that ``prop_id`` changed to ``value``, as Dash does inside a callback."""
-    token = context_value.set(AttributeDict(triggered_inputs=[{"prop_id": prop_id, "value": value}]))
-    try:
-        yield
-    finally:
-        context_value.reset(token)
 
 
 # ----------------------------------------------------------------------------- the changes

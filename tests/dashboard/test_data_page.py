@@ -333,7 +333,7 @@ def test_a_plan_made_on_an_older_version_is_rescored_on_the_one_in_use(settings:
                                                  indicators=(Upload("indicators.csv", csv_bytes(grown)),)),
                                  "Squareshire")
     assert planner_folder(settings) == str(second.path)
-    plan = initial_plan(locality_for(str(first.path)), first.version_id)
+    plan = initial_plan(locality_for(str(first.path)), first.version_id, str(first.path))
     assert plan["dataset_version"] == "v0001"
 
     result = data_page.rescore_open_plan(settings, plan, "drive")

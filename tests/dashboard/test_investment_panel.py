@@ -13,11 +13,12 @@ from dash.exceptions import PreventUpdate
 
 from dashboard import history, ids, investment_panel, outcomes_panel, plan_money
 from dashboard.money_charts import before_after_bars, label_margin, money, money_ticks
-from dashboard.planning_panel import initial_plan, plan_fill
+from dashboard.planning_panel import plan_fill
+from geo import plan_edits
 from geo.errors import PlannerInputError
 from geo.locality import DEMO_FOLDER
 from geo.projection import lonlat
-from geo.scenarios import ScenarioContent, scenario_from_dict, scenario_to_dict
+from geo.scenarios import ScenarioContent, scenario_to_dict
 from tests.support.callback_client import text_of
 
 FOLDER = str(DEMO_FOLDER)
@@ -27,7 +28,8 @@ FOLDER = str(DEMO_FOLDER)
 
 @pytest.fixture(scope="module")
 def plan(locality) -> ScenarioContent:  # type: ignore[no-untyped-def]
-    return scenario_from_dict(initial_plan(locality))
+    """Six hubs in the biggest towns, today's services kept: the controls' defaults mean this plan."""
+    return plan_edits.starting_plan(locality.towns, dataset_version="demo", assumptions_version="default")
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +136,21 @@ def test_money_views_match_their_outputs(plan, service_ids) -> None:  # type: ig
     assert len(outcome_views) == len(outcomes_panel.outcome_outputs())
     outputs = investment_panel.money_outputs()
     assert views[position(outputs, ids.KPI_TODAY_COST)] == "£3,500,000"
-    assert views[position(outputs, ids.KPI_HEADROOM_LABEL)] == "a year more than today's spend"
+    assert views[position(outputs, ids.KPI_BUDGET)] == "£3,500,000"  # today's spend, while no cap is set
+    assert views[position(outputs, ids.KPI_HEADROOM_LABEL)] == "a year over the budget"
+    capped = dataclasses.replace(plan, money=dataclasses.replace(plan.money, budget_cap_gbp=9_000_000))
+    views = investment_panel.money_views(plan_money.plan_outcomes(FOLDER, capped), service_ids)
+    assert views[position(outputs, ids.KPI_BUDGET)] == "£9,000,000"
+    assert views[position(outputs, ids.KPI_HEADROOM_LABEL)] == "a year to spare within the budget"
+
+
+def test_budget_box_sets_the_plan_cap_and_today_s_spend_means_none(plan) -> None:  # type: ignore[no-untyped-def]
+    new = investment_panel.apply_budget_edit(plan, 3_000_000, today_gbp=3_500_000)
+    assert new is not None and new.money.budget_cap_gbp == 3_000_000
+    assert investment_panel.apply_budget_edit(new, 3_500_000, today_gbp=3_500_000).money.budget_cap_gbp is None
+    assert investment_panel.apply_budget_edit(plan, "", today_gbp=3_500_000) is None
+    with pytest.raises(PlannerInputError, match="Budget a year"):
+        investment_panel.apply_budget_edit(plan, "lots", today_gbp=3_500_000)
 
 
 # ---------------------------------------------------------------------------------------

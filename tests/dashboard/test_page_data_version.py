@@ -66,7 +66,7 @@ def test_a_page_keeps_its_version_while_another_is_activated(app: Any, tmp_path:
         shown = answer[ids.KPI_MEAN_MINUTES]["children"]
         assert shown == f"{demo.loc['population', 'mean_minutes']:.1f}"
 
-        squares = initial_plan(locality_for(str(first.path)), "v0001")
+        squares = initial_plan(locality_for(str(first.path)), "v0001", str(first.path))
         assert areas_coloured(drag(client, squares, "v0001")) == 6
         assert areas_coloured(drag(client, squares, None)) == 6  # not from a page: the version in use
         assert areas_coloured(drag(client, squares, "../v0001")) == 6  # not a version's name: ignored

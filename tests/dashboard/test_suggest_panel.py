@@ -154,3 +154,26 @@ def test_choosing_through_the_app_writes_the_plan_and_the_history(tmp_path: Path
     dependencies = client.get("/_dash-dependencies").get_json()
     ghosts = [d for d in dependencies if f"{ids.SUGGESTED_SITES}.children" in d["output"]]
     assert len(ghosts) == 1 and ghosts[0]["inputs"] == [{"id": ids.SUGGESTION, "property": "data"}]
+
+
+def test_the_budget_sets_how_many_hubs_and_a_higher_budget_allows_more(plan_data) -> None:  # type: ignore[no-untyped-def]
+    plan = scenario_from_dict(plan_data)  # the redesign: six hubs within today's spend, one locked
+    count, budget = suggest_panel.hubs_the_budget_allows(plan, FOLDER, keep_locked=True)
+    assert (count, budget) == (6, 3_500_000)
+    richer = dataclasses.replace(plan, money=dataclasses.replace(plan.money, budget_cap_gbp=4_500_000))
+    more, _ = suggest_panel.hubs_the_budget_allows(richer, FOLDER, keep_locked=True)
+    poorer = dataclasses.replace(plan, money=dataclasses.replace(plan.money, budget_cap_gbp=3_000_000))
+    fewer, _ = suggest_panel.hubs_the_budget_allows(poorer, FOLDER, keep_locked=True)
+    assert fewer < count < more <= suggest_panel.MAX_HUBS
+
+
+def test_places_keep_every_hub_within_its_places(few_candidates, plan_data) -> None:  # type: ignore[no-untyped-def]
+    controls = (6, "p-median", 30, 60, "need", False, True, 160)
+    data, message = answer(controls, plan_data, "drive", FOLDER)
+    assert message is None, message
+    assert "No hub takes more than its places (160 at each new hub)" in data["places_note"]
+    assert data["certificate"]  # the certificate is still shown
+    refused = answer((6, "coverage", 30, 60, "need", False, True, 160), plan_data, "drive", FOLDER)
+    assert refused[0] is None and "hub places apply to the shortest-average-journey aim" in str(refused[1])
+    too_few = answer((2, "p-median", 30, 60, "need", False, True, 100), plan_data, "drive", FOLDER)
+    assert too_few[0] is None and "No placement can meet this request" in str(too_few[1])

@@ -63,7 +63,8 @@ def test_dict_form_is_plain_json_with_named_fields() -> None:
     assert data["format_version"] == 2
     assert data["money"] == {"direct_payments_gbp": 80_000.0, "ips_specialists_fte": 8.5,
                              "links_workers_per_hub_fte": 2.0,
-                             "other_budget_lines_gbp": {"day activity": 1_200_000.0, "employment (IPS)": 420_000.5}}
+                             "other_budget_lines_gbp": {"day activity": 1_200_000.0, "employment (IPS)": 420_000.5},
+                             "budget_cap_gbp": None}
 
 
 def test_content_cannot_be_changed_after_it_is_built() -> None:

@@ -7,8 +7,12 @@ the endpoint an attacker could post to, with the same checks in the way.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from dash._callback_context import context_value
+from dash._utils import AttributeDict
 from flask.testing import FlaskClient
 
 from dashboard.data_access import REQUEST_FIELD
@@ -73,3 +77,13 @@ def text_of(component: Any) -> str:
     data = component.to_plotly_json() if hasattr(component, "to_plotly_json") else component
     return json.dumps(data, default=lambda c: c.to_plotly_json() if hasattr(c, "to_plotly_json") else str(c),
                       ensure_ascii=False)
+
+
+@contextmanager
+def triggered(prop_id: str, value: Any) -> Iterator[None]:
+    """Make ``dash.ctx`` say that ``prop_id`` changed to ``value``, as Dash does inside a callback."""
+    token = context_value.set(AttributeDict(triggered_inputs=[{"prop_id": prop_id, "value": value}]))
+    try:
+        yield
+    finally:
+        context_value.reset(token)

@@ -22,11 +22,10 @@ from flask.testing import FlaskClient
 
 from dashboard import create_app
 from dashboard.config import Settings
-from dashboard.planning_panel import initial_plan
 from dashboard.store_access import store_for
 from geo import plan_edits
 from geo.ingest.locality_files import load_locality
-from geo.scenarios import ScenarioContent, scenario_from_dict
+from geo.scenarios import ScenarioContent, scenario_to_dict
 from geo.workspace.accounts import User
 from geo.workspace.store import sqlite_url
 
@@ -55,7 +54,8 @@ class Saved:
 
 
 def contents() -> tuple[ScenarioContent, ScenarioContent, ScenarioContent]:
-    six = scenario_from_dict(initial_plan(load_locality()))
+    # Six hubs in the biggest towns with today's services kept (not the first screen's redesign).
+    six = plan_edits.starting_plan(load_locality().towns, dataset_version="demo", assumptions_version="default")
     six = plan_edits.rename_hub(six, "H1", SECRET_HUB)
     four = plan_edits.remove_hub(plan_edits.remove_hub(six, "H6"), "H5")
     four = dataclasses.replace(four, service_decisions={"S01": "decommission", "S03": "reshape"})
@@ -73,7 +73,7 @@ def saved_world(instance: Path) -> Saved:
     slugs = [store.create_scenario(pat, title, content, visibility=visibility).scenario.slug
              for title, content, visibility in (("Six hubs", six, "group"), ("Four hubs", four, "group"),
                                                 ("Two moved north", north, "public"))]
-    return Saved(app, pat, vic, *slugs, plan=initial_plan(load_locality()))
+    return Saved(app, pat, vic, *slugs, plan=scenario_to_dict(six))
 
 
 def signed_in(app: Any, username: str) -> FlaskClient:
