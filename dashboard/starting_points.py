@@ -14,14 +14,18 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from dashboard.data_access import locality_for
 from dashboard.engine import router_for, weights_for
 from dashboard.plan_money import costed_plan, today_ledger
 from geo import plan_edits
 from geo.errors import PlannerError
+from geo.locality import Locality
 from geo.money import budget_gbp
 from geo.placement.candidates import candidate_sites
 from geo.placement.suggest import suggest_hubs
+from geo.plan_equity import areas_at_points
 from geo.scenarios import ScenarioContent, scenario_to_dict
 from geo.starting_points import (
     REDESIGN_HUBS,
@@ -59,7 +63,25 @@ def redesign_sites_by_optimiser(folder: str) -> list[HubSite]:
         # A locality too small or too cut up for six hubs: one in each of its biggest towns instead.
         draft = plan_edits.starting_plan(locality.towns, dataset_version="-", assumptions_version="-")
         return [HubSite(name=hub.name, x=hub.x, y=hub.y) for hub in draft.hubs]
-    return [HubSite(name=f"{site.name} hub", x=round(site.x, 1), y=round(site.y, 1)) for site in suggestion.sites]
+    return named_by_town(locality, [(site.name, round(site.x, 1), round(site.y, 1)) for site in suggestion.sites])
+
+
+def named_by_town(locality: Locality, sites: list[tuple[str, float, float]]) -> list[HubSite]:
+    """Each hub named after the town it is in (else its site), the biggest town's first (H1, H2, ...)."""
+    rows = areas_at_points(locality.areas, np.array([[x, y] for _, x, y in sites]))
+    towns = locality.areas["town"].astype(str).to_numpy()[rows]
+    population = dict(zip(locality.towns["name"].astype(str), locality.towns["population"], strict=True))
+    named = []
+    for (name, x, y), town in zip(sites, towns, strict=True):
+        known = town in population
+        named.append((-float(population[town]) if known else 0.0, HubSite(f"{town if known else name} hub", x, y)))
+    named.sort(key=lambda pair: pair[0])
+    seen: dict[str, int] = {}
+    result = []
+    for _, site in named:
+        seen[site.name] = seen.get(site.name, 0) + 1
+        result.append(site if seen[site.name] == 1 else HubSite(f"{site.name} {seen[site.name]}", site.x, site.y))
+    return result
 
 
 @functools.lru_cache(maxsize=8)

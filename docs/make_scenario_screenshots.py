@@ -23,14 +23,14 @@ VIEWPORT = {"width": 1440, "height": 900}
 
 
 def saved_slugs(instance: Path) -> list[str]:
-    """Save three scenarios that differ: six hubs, four hubs closing a service, two hubs moved."""
+    """Save three scenarios that differ: the papers' redesign, two hubs fewer, two hubs moved north."""
     plans = example_plans()
     with init_store(sqlite_url(instance)) as store:
         local = store.create_user("local", "a long random password", "admin", steering_group=True)
         return [store.create_scenario(local, title, content, visibility="group").scenario.slug
-                for title, content in (("Six hubs in the towns", plans["six"]),
-                                       ("Four hubs, day centre closed", plans["four"]),
-                                       ("Two hubs moved north", plans["north"]))]
+                for title, content in (("The papers' redesign", plans["six"]),
+                                       ("Redesign, four hubs", plans["four"]),
+                                       ("Redesign, two hubs moved north", plans["north"]))]
 
 
 def shrink(path: Path) -> None:

@@ -1,4 +1,4 @@
-"""In a real Chromium: dragging a hub changes the Gini of spend; closing a service changes the ledger."""
+"""In a real Chromium: a hub drag changes the Gini of spend; keeping a service the plan closes changes the ledger."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def test_a_hub_drag_changes_the_gini_and_closing_a_service_changes_the_ledger(pa
     expect(page.locator(GINI)).to_have_text(re.compile(r"^0\.\d{3}$"), timeout=20_000)
     expect(page.locator(SHARE)).to_have_text(re.compile(r"^\d{1,3}\.\d%$"))
     expect(page.locator("#kpi-plan-cost")).not_to_have_text("-")
-    gini_before, share_before = text(page, GINI), text(page, SHARE)
+    gini_before = text(page, GINI)
 
     marker = page.get_by_title(HUB, exact=True)
     box = marker.bounding_box()
@@ -45,23 +45,24 @@ def test_a_hub_drag_changes_the_gini_and_closing_a_service_changes_the_ledger(pa
     page.wait_for_function("([id, before]) => document.querySelector(id).innerText !== before",
                            arg=[GINI, gini_before], timeout=45_000)
     assert 0.0 <= float(text(page, GINI)) <= 1.0
-    assert text(page, SHARE) != share_before
+    assert re.fullmatch(r"\d{1,3}\.\d%", text(page, SHARE))  # (the redesign spreads Kingsmere's money: its
+    # share may read the same to one decimal after this drag; the Gini above is what moved)
     expect(page.locator("#plan-status")).to_contain_text("Kingsmere hub moved")
     page.get_by_title(HUB, exact=True).click()  # choosing a hub highlights its row in the hub table
     expect(page.locator('#hub-costs tr[data-hub-id="H1"]')).to_have_class("money-row-selected", timeout=30_000)
 
     plan_total, gini_moved = text(page, "#kpi-plan-cost"), text(page, GINI)
     released = page.locator('[id*="service-released"][id*="S01"]')
-    expect(released).to_have_text("£0")
-    page.locator('select[id*="service-decision"][id*="S01"]').select_option("decommission")
-    expect(released).to_have_text("£640k", timeout=45_000)
+    expect(released).to_have_text("£640k")  # the papers' redesign closes Kingsmere Resource Centre
+    page.locator('select[id*="service-decision"][id*="S01"]').select_option("keep")
+    expect(released).to_have_text("£0", timeout=45_000)
     expect(page.locator("#kpi-plan-cost")).not_to_have_text(plan_total)
     expect(page.locator("#money-status")).to_have_text("The plan's money has been updated.")
     page.wait_for_function("([id, before]) => document.querySelector(id).innerText !== before",
                            arg=[GINI, gini_moved], timeout=45_000)  # closing a service changes fairness too
     page.get_by_role("button", name="Undo").click()  # undo restores the decision and the ledger
-    expect(page.locator('select[id*="service-decision"][id*="S01"]')).to_have_value("keep", timeout=45_000)
-    expect(released).to_have_text("£0", timeout=45_000)
+    expect(page.locator('select[id*="service-decision"][id*="S01"]')).to_have_value("decommission", timeout=45_000)
+    expect(released).to_have_text("£640k", timeout=45_000)
 
     # With the Plan tab open a change does not ask for money by place; opening the tab again does.
     expect(page.locator(GINI)).to_have_text(gini_moved, timeout=45_000)

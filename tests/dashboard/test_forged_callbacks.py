@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from dashboard import ids
+from dashboard import appraisal_page, ids
 from dashboard.live_server import PROJECT_ROOT
 from dashboard.present_page import shown
 from dashboard.store_access import scenario_store
@@ -81,13 +81,16 @@ def test_a_follower_polling_a_confidential_room_sees_only_that_it_is_hidden(save
 
 
 def test_the_appraisal_refuses_confidential_options(saved: Saved) -> None:
+    """Vic (outside the steering group) forges a request adding confidential scenarios to Pat's appraisal."""
+    with saved.request(saved.pat):
+        path, _ = appraisal_page.open_new(1, "Pat's appraisal", "public")
     vic = signed_in(saved.app, "vic")
     status, response = post_callback(vic, f"{ids.APPRAISAL_STATUS}.children",
                                      {f"{ids.APPRAISAL_OPTIONS}.value": [saved.six, saved.north],
-                                      f"{ids.APPRAISAL}.data": None},
+                                      f"{ids.APPRAISAL_REF}.data": path.removeprefix("/appraise/")},
                                      triggered=f"{ids.APPRAISAL_OPTIONS}.value")
     assert status == 200
-    assert ids.APPRAISAL not in response and NOT_YOURS in json.dumps(response)
+    assert ids.APPRAISAL_VERSION not in response and NOT_YOURS in json.dumps(response)
     assert leaks(response) == []
 
 
