@@ -285,14 +285,14 @@ def plan_bar(locality: Locality, dataset_version: str = DEMO_DATASET_VERSION, fo
             dbc.Button("Undo", id=ids.UNDO, color="secondary", outline=True),
             dbc.Button("Redo", id=ids.REDO, color="secondary", outline=True),
         ]),
-        starting_point_picker(),
     ])
 
 
 def starting_point_picker() -> html.Div:
-    """One click to start again from today, the papers' redesign or a blank sheet (undoable)."""
-    return html.Div(className="start-points", children=[
-        html.P(REDESIGN_SOURCE, id=ids.START_NOTE, className="small text-muted mb-1 start-note"),
+    """Where the first plan comes from, in one line, and one click to start again from today, the
+    papers' redesign or a blank sheet (undoable)."""
+    return html.Div(className="start-points mb-2", children=[
+        html.P(REDESIGN_SOURCE, id=ids.START_NOTE, className="small mb-1 start-note"),
         html.Div(className="d-flex flex-wrap align-items-center gap-1", role="group",
                  **attrs({"aria-label": "Start again from"}), children=[
             html.Span("Start again from:", className="small fw-semibold"),
@@ -324,6 +324,7 @@ def layout(locality: Locality, folder: str, first: FirstScreen | None = None) ->
     return dbc.Card(className="panel-card", id="plan-card", children=[
         dbc.CardHeader(html.H2("The plan: proposed resource hubs", className="h5 mb-0")),
         dbc.CardBody([
+            starting_point_picker(),
             html.P(className="small", children=(
                 "Resource hubs offer social contact, structured activity and skills in a safe place. "
                 "Drag a lettered hub on the map, or pick one below and move it with the arrow buttons "
