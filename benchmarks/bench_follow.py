@@ -22,7 +22,6 @@ from benchmarks.common import Figure, figure, print_table
 from dashboard.live_server import CHROMIUM, CHROMIUM_ARGS, running_app
 from dashboard.planning_panel import initial_plan
 from geo import plan_edits
-from geo.ingest.locality_files import load_locality
 from geo.scenarios import scenario_from_dict
 from geo.workspace.store import init_store, sqlite_url
 
@@ -34,7 +33,7 @@ SCENARIOS = ("Six hubs", "Four hubs")
 
 def _seed_store(instance: Path) -> list[str]:
     """Save the demo's six-hub plan and a four-hub variant for the single-user account."""
-    six = scenario_from_dict(initial_plan(load_locality()))
+    six = scenario_from_dict(initial_plan())
     four = plan_edits.remove_hub(plan_edits.remove_hub(six, "H6"), "H5")
     with init_store(sqlite_url(instance)) as store:
         local = store.create_user("local", "a long random password", "admin", steering_group=True)

@@ -87,7 +87,7 @@ def run() -> dict[str, Figure]:
         client = app.server.test_client()
         locality = load_locality()
         folder = str(DEMO_FOLDER)
-        plan = scenario_from_dict(initial_plan(locality))
+        plan = scenario_from_dict(initial_plan())
         service_ids = [str(s) for s in locality.services["service_id"]]
         places_key = next(k for k in app.callback_map if "kpi-gini-spend.children" in k)
         money_key = next(k for k in app.callback_map if "kpi-plan-cost.children" in k)

@@ -53,7 +53,7 @@ def page(locality: Locality, folder: str) -> html.Div:
     from dashboard import appraisal_page, compare_page, present_page  # noqa: F401  (their views register)
 
     first = planning_panel.first_screen(locality, folder,
-                                        planning_panel.initial_plan(locality, dataset_version_of(folder), folder))
+                                        planning_panel.initial_plan(folder, dataset_version_of(folder)))
     return html.Div(className="app-shell", children=[
         *skip_links(),
         header(locality),
@@ -68,7 +68,7 @@ def page(locality: Locality, folder: str) -> html.Div:
             html.Aside(className="side-column", id=ids.SIDE_COLUMN, tabIndex="-1",
                        **attrs({"aria-label": "Plan, money and outcomes"}), children=[
                 scenario_bar.layout(),
-                planning_panel.plan_bar(locality, dataset_version_of(folder), folder),
+                planning_panel.plan_bar(folder, dataset_version_of(folder)),
                 side_tabs(locality, folder, first),
                 provision_panel.layout(summarise_provision(locality)),
                 html.P(footer_text(locality, dataset_version_of(folder)), className="side-footer small"),

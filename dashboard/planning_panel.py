@@ -248,11 +248,9 @@ def place_xy(locality: Locality, value: str) -> tuple[float, float]:
     return float(x), float(y)
 
 
-def initial_plan(locality: Locality, dataset_version: str = DEMO_DATASET_VERSION,
-                 folder: str | None = None) -> dict[str, Any]:
+def initial_plan(folder: str | None = None, dataset_version: str = DEMO_DATASET_VERSION) -> dict[str, Any]:
     """The first screen's plan: the papers' redesign for the locality in ``folder`` (the demo by default),
-    pinned to the dataset version it is made on. ``locality`` is the one loaded from ``folder``."""
-    del locality  # the plan is worked out from the folder's own (cached) locality
+    pinned to the dataset version it is made on."""
     return starting_points.starting_plan(folder or str(DEMO_FOLDER), "redesign", dataset_version)
 
 
@@ -270,12 +268,12 @@ def kpi_band(figures: tuple[str, ...] = ("-",) * 6) -> html.Section:
         for (label, unit, note), element_id, value in zip(labels, HEADLINE_KPIS, figures, strict=True)])
 
 
-def plan_bar(locality: Locality, dataset_version: str = DEMO_DATASET_VERSION, folder: str | None = None) -> html.Div:
+def plan_bar(folder: str | None = None, dataset_version: str = DEMO_DATASET_VERSION) -> html.Div:
     """The plan itself and what happened to it last, with undo and redo: above the tabs, so
     they are at hand whichever panel is open. ``dataset_version`` is the version of the area
     data in use, which a new plan is pinned to."""
     return html.Div(className="plan-bar", children=[
-        dcc.Store(id=ids.PLAN, data=initial_plan(locality, dataset_version, folder)),
+        dcc.Store(id=ids.PLAN, data=initial_plan(folder, dataset_version)),
         dcc.Store(id=ids.PLAN_HISTORY, data=history.empty()),
         dcc.Store(id=ids.HUB_LAYER_KEY),
         dcc.Store(id=ids.ADD_MODE, data=None),

@@ -18,7 +18,7 @@ import numpy as np
 
 from dashboard.data_access import locality_for
 from dashboard.engine import router_for, weights_for
-from dashboard.plan_money import costed_plan, today_ledger
+from dashboard.plan_money import costed_plan, money_services, today_ledger
 from geo import plan_edits
 from geo.errors import PlannerError
 from geo.locality import Locality
@@ -96,7 +96,9 @@ def redesign_sites(folder: str) -> tuple[HubSite, ...]:
 
 @functools.lru_cache(maxsize=24)
 def _starting_plan(folder: str, key: str, dataset_version: str) -> str:
-    services = locality_for(folder).services
+    # Only services with a budget and clients can be closed or re-shaped: the others are not in the
+    # money (the ledger refuses decisions about them), though they stay on the map.
+    services = money_services(folder)
     if key == "today":
         plan = today_plan(dataset_version=dataset_version, assumptions_version=ASSUMPTIONS_VERSION)
     elif key == "blank":

@@ -25,7 +25,7 @@ def warm_caches(folder: str) -> None:
                    data_access.map_bounds):
         shapes(folder)
     weights_for(folder)
-    plan = scenario_from_dict(initial_plan(locality, dataset_version_of(folder), folder))
+    plan = scenario_from_dict(initial_plan(folder, dataset_version_of(folder)))
     for mode in MODES:
         placed = placed_plan(folder, plan, mode)
     investment_panel.place_views(placed, plan, locality, district=None, hub=None, area_row=None)

@@ -21,7 +21,6 @@ from dashboard.live_server import running_app
 from dashboard.store_access import close_stores, scenario_store
 from dashboard.warmup import warm_caches
 from geo.ingest.datasets import check_roads, check_upload, save_version
-from geo.ingest.locality_files import load_locality
 from geo.scenarios import scenario_from_dict
 from tests.support.rutland_upload import N_AREAS, rutland_files, rutland_options, rutland_upload_set
 from tests.support.servers import running_gunicorn
@@ -43,7 +42,7 @@ def rutland_instance(shared_data: Path, tmp_path_factory: pytest.TempPathFactory
     from dashboard.planning_panel import initial_plan
 
     with app.server.test_request_context("/"):
-        plan = initial_plan(load_locality(version.path), version.version_id, str(version.path))
+        plan = initial_plan(str(version.path), version.version_id)
         opened = scenario_store().create_scenario(current_user(), "Rutland hubs", scenario_from_dict(plan))
     close_stores()
     yield instance, opened.scenario.slug
@@ -99,7 +98,6 @@ def test_a_version_without_services_or_their_figures_serves_every_page(
     prepared = check_roads(root, check_upload(root, uploads, options=rutland_options()))
     assert prepared.report.passed, prepared.report.to_text()
     version = save_version(root, prepared, accepted_warnings=prepared.report.warnings_digest, locality_name="Rutland")
-    locality = load_locality(version.path)
     app = create_app(settings)
     warm_caches(str(version.path))
     client = app.server.test_client()
@@ -108,7 +106,7 @@ def test_a_version_without_services_or_their_figures_serves_every_page(
     assert "nan" not in layout.get_data(as_text=True).replace("nan_", "")
     with app.server.test_request_context("/"):
         opened = scenario_store().create_scenario(current_user(), "Hubs", scenario_from_dict(
-            initial_plan(locality, version.version_id)))
+            initial_plan(str(version.path), version.version_id)))
     pack = client.get(f"/export/{opened.scenario.slug}/briefing.html")
     assert pack.status_code == 200 and "Rutland" in pack.get_data(as_text=True)
     close_stores()

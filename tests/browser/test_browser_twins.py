@@ -19,7 +19,6 @@ from dashboard import ids
 from dashboard.planning_panel import initial_plan, latlon
 from geo import plan_edits
 from geo.errors import PlannerInputError
-from geo.ingest.locality_files import load_locality
 from geo.projection import grid_xy, lonlat
 from geo.scenarios import scenario_from_dict, scenario_to_dict
 from tests.support.paths import PROJECT_ROOT
@@ -41,7 +40,7 @@ def scripts(page: Page) -> Page:
 @pytest.fixture(scope="module")
 def plan() -> dict[str, Any]:
     """The demo's starting plan, with its second hub locked and an outreach point on the third."""
-    plan = initial_plan(load_locality())
+    plan = initial_plan()
     plan["hubs"][1]["locked"] = True
     plan["hubs"][2]["outreach_points"] = [{"name": "Library room", "x": 447000.0, "y": 214000.0}]
     return plan

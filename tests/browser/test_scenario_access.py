@@ -13,7 +13,6 @@ from dashboard.exports import export_url
 from dashboard.live_server import running_app
 from dashboard.planning_panel import initial_plan
 from geo import plan_edits
-from geo.ingest.locality_files import load_locality
 from geo.scenarios import scenario_from_dict
 from geo.workspace.store import NOT_FOUND_WORDS as NOT_YOURS
 from geo.workspace.store import init_store, sqlite_url
@@ -36,7 +35,7 @@ class Served:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """Accounts mode: Pat (planner, in the group) saved one confidential and one public scenario; Vic is a viewer."""
     instance: Path = tmp_path_factory.mktemp("access-instance")
-    plan = scenario_from_dict(initial_plan(load_locality()))
+    plan = scenario_from_dict(initial_plan())
     secret = plan_edits.rename_hub(plan, "H1", SECRET_HUB)
     with init_store(sqlite_url(instance)) as store:
         pat = store.create_user("pat", PASSWORD, "planner")

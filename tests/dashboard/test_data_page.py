@@ -319,7 +319,6 @@ def test_a_version_the_planner_cannot_show_is_never_put_in_use(request_context: 
 
 
 def test_a_plan_made_on_an_older_version_is_rescored_on_the_one_in_use(settings: Settings, tmp_path: Path) -> None:
-    from dashboard.data_access import locality_for
     from dashboard.planning_panel import initial_plan
     from geo.ingest.uploads import UploadSet
 
@@ -333,7 +332,7 @@ def test_a_plan_made_on_an_older_version_is_rescored_on_the_one_in_use(settings:
                                                  indicators=(Upload("indicators.csv", csv_bytes(grown)),)),
                                  "Squareshire")
     assert planner_folder(settings) == str(second.path)
-    plan = initial_plan(locality_for(str(first.path)), first.version_id, str(first.path))
+    plan = initial_plan(str(first.path), first.version_id)
     assert plan["dataset_version"] == "v0001"
 
     result = data_page.rescore_open_plan(settings, plan, "drive")

@@ -80,7 +80,7 @@ def locality(folder: str) -> Locality:
 @pytest.fixture(scope="module")
 def plan(locality: Locality) -> ScenarioContent:
     """The starting plan with a hostile name on every hub."""
-    content = scenario_from_dict(initial_plan(locality))
+    content = scenario_from_dict(initial_plan())
     hubs = tuple(dataclasses.replace(hub, name=hostile(hub.name, i)) for i, hub in enumerate(content.hubs))
     return dataclasses.replace(content, hubs=hubs, notes=HOSTILE_NAMES[0], release_note=HOSTILE_NAMES[1])
 

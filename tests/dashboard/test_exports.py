@@ -34,7 +34,7 @@ RELEASE_NOTE = "Confidential until the cabinet decision on 12 May 2026; then pub
 def saved(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     app = create_app(Settings(instance_folder=tmp_path_factory.mktemp("instance")))
     locality = load_locality()
-    plan = initial_plan(locality)
+    plan = initial_plan()
     plan["hubs"][0]["name"] = FORMULA_HUB
     plan["hubs"][1]["name"] = PLUS_HUB
     plan["hubs"][2]["outreach_points"] = [{"name": "@Library room", "x": 447000.0, "y": 214000.0}]

@@ -14,7 +14,6 @@ from typing import Any
 
 from dashboard import ids
 from dashboard.auth import current_user
-from dashboard.data_access import locality_for
 from dashboard.engine import score_plan
 from dashboard.planning_panel import initial_plan
 from dashboard.store_access import scenario_store
@@ -53,7 +52,7 @@ def test_a_page_keeps_its_version_while_another_is_activated(app: Any, tmp_path:
     client = app.server.test_client()
     root = app.server.config["DSP_SETTINGS"].datasets_folder
     assert page_version(client) == "demo"
-    demo_plan = initial_plan(locality_for(str(DEMO_FOLDER)))
+    demo_plan = initial_plan()
     demo_hub = demo_plan["hubs"][0]
     moved = {**demo_plan, "hubs": [{**demo_hub, "x": demo_hub["x"] + 800.0}, *demo_plan["hubs"][1:]]}
 
@@ -66,7 +65,7 @@ def test_a_page_keeps_its_version_while_another_is_activated(app: Any, tmp_path:
         shown = answer[ids.KPI_MEAN_MINUTES]["children"]
         assert shown == f"{demo.loc['population', 'mean_minutes']:.1f}"
 
-        squares = initial_plan(locality_for(str(first.path)), "v0001", str(first.path))
+        squares = initial_plan(str(first.path), "v0001")
         assert areas_coloured(drag(client, squares, "v0001")) == 6
         assert areas_coloured(drag(client, squares, None)) == 6  # not from a page: the version in use
         assert areas_coloured(drag(client, squares, "../v0001")) == 6  # not a version's name: ignored
@@ -84,7 +83,7 @@ def test_a_download_offered_on_a_page_holds_that_pages_figures(app: Any, tmp_pat
     root = app.server.config["DSP_SETTINGS"].datasets_folder
     with app.server.test_request_context("/"):
         opened = scenario_store().create_scenario(current_user(), "Demo plan",
-                                                  scenario_from_dict(initial_plan(locality_for(str(DEMO_FOLDER)))))
+                                                  scenario_from_dict(initial_plan()))
     slug = opened.scenario.slug
     values = {f"{ids.SCENARIO}.data": {"slug": slug, "version": 1, "deleted": False},
               f"{ids.TRAVEL_MODE}.value": "drive"}

@@ -36,7 +36,7 @@ def edit(plan, trigger, locality, **kwargs):  # type: ignore[no-untyped-def]
 
 
 def test_buttons_move_to_places_and_map_clicks_add(locality) -> None:  # type: ignore[no-untyped-def]
-    plan = scenario_from_dict(initial_plan(locality))
+    plan = scenario_from_dict(initial_plan())
     north, _ = edit(plan, ids.HUB_MOVE_NORTH, locality)
     assert north.hubs[0].y == plan.hubs[0].y + 500
     to_town, message = edit(plan, ids.HUB_MOVE_TO_BUTTON, locality, move_to="town:Eastwick Marsh")
@@ -50,7 +50,7 @@ def test_buttons_move_to_places_and_map_clicks_add(locality) -> None:  # type: i
 
 def test_a_hub_or_outreach_point_is_added_at_a_town_an_area_or_a_grid_reference(locality) -> None:  # type: ignore[no-untyped-def]
     """Adding needs no mouse: the place box takes a town, an area or a typed grid reference."""
-    plan = scenario_from_dict(initial_plan(locality))
+    plan = scenario_from_dict(initial_plan())
     at_town, message = edit(plan, ids.HUB_ADD_AT, locality, move_to="town:Thornley")
     assert (at_town.hubs[-1].x, at_town.hubs[-1].y) == place_xy(locality, "town:Thornley")
     assert message == "Hub G added at Thornley."
@@ -80,7 +80,7 @@ def test_history_keeps_the_previous_plan_and_clears_redo() -> None:
 
 
 def test_scoring_a_plan_and_building_its_views(locality) -> None:  # type: ignore[no-untyped-def]
-    plan = scenario_from_dict(initial_plan(locality))
+    plan = scenario_from_dict(initial_plan())
     result = score_plan(str(DEMO_FOLDER), plan.hubs)
     assert np.isfinite(result.minutes).all()
     table = group_table(result).to_plotly_json()
@@ -120,7 +120,7 @@ def test_a_drag_wakes_only_the_access_figures_on_the_server_and_a_map_click_ends
     callbacks = Callbacks.from_dependencies(client.get("/_dash-dependencies").get_json())
     on_plan = [d.name for d in callbacks.woken_by({f"{ids.PLAN}.data"}) if d.clientside is None]
     assert on_plan == [f"{ids.AREA_FILL}.data-fill"]
-    values = {f"{ids.PLAN}.data": initial_plan(locality), f"{ids.PLAN_HISTORY}.data": history.empty(),
+    values = {f"{ids.PLAN}.data": initial_plan(), f"{ids.PLAN_HISTORY}.data": history.empty(),
               f"{ids.HUB_SELECT}.value": "H1"}
     lon, lat = lonlat(440_000.0, 235_000.0)
     status, response = post_callback(client, EDIT_PLAN, {**values, f"{ids.ADD_MODE}.data": "hub",
@@ -132,7 +132,7 @@ def test_a_drag_wakes_only_the_access_figures_on_the_server_and_a_map_click_ends
 
 @pytest.mark.parametrize(("box", "places"), [(40, 40), ("25", 25), (None, None), ("", None)])
 def test_the_places_box_sets_a_hubs_capacity(client, locality, box, places) -> None:  # type: ignore[no-untyped-def]
-    values = {f"{ids.PLAN}.data": initial_plan(locality), f"{ids.PLAN_HISTORY}.data": history.empty(),
+    values = {f"{ids.PLAN}.data": initial_plan(), f"{ids.PLAN_HISTORY}.data": history.empty(),
               f"{ids.HUB_SELECT}.value": "H2", f"{ids.HUB_PLACES}.value": box}
     status, response = post_callback(client, EDIT_PLAN, values, triggered=f"{ids.HUB_PLACES_BUTTON}.n_clicks")
     assert status == 200
@@ -141,7 +141,7 @@ def test_the_places_box_sets_a_hubs_capacity(client, locality, box, places) -> N
 
 @pytest.mark.parametrize("box", [-1, 2.5, "lots", 10_001])
 def test_a_bad_places_box_changes_nothing_and_says_why(locality, box) -> None:  # type: ignore[no-untyped-def]
-    plan = scenario_from_dict(initial_plan(locality))
+    plan = scenario_from_dict(initial_plan())
     with pytest.raises(PlannerInputError, match="Places: expected a whole number"):
         edit(plan, ids.HUB_PLACES_BUTTON, locality, places=box)
 
@@ -154,7 +154,7 @@ def hub_layer_values(plan: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_a_redraw_keeps_the_selection_unless_its_controls_are_out_of_date(client, locality) -> None:  # type: ignore[no-untyped-def]
-    plan = initial_plan(locality)
+    plan = initial_plan()
     first = plan["hubs"][0]
     values = hub_layer_values(plan)
     status, response = post_callback(client, DRAW_HUBS, values, triggered=f"{ids.HUB_LAYER_KEY}.data")
@@ -169,7 +169,7 @@ def test_a_redraw_keeps_the_selection_unless_its_controls_are_out_of_date(client
 
 
 def test_a_redraw_puts_every_marker_where_the_plan_has_it(client, locality) -> None:  # type: ignore[no-untyped-def]
-    plan = initial_plan(locality)
+    plan = initial_plan()
     first = plan["hubs"][0]
     grown = {**plan, "hubs": [{**first, "x": first["x"] + 2_000.0}, *plan["hubs"][1:],
                               {**first, "hub_id": "H99", "name": "New hub", "label": "Z"}]}

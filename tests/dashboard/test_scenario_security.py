@@ -20,7 +20,6 @@ from dashboard.config import Settings
 from dashboard.exports import EXPORTS, export_url, public_url
 from dashboard.planning_panel import initial_plan
 from dashboard.store_access import close_stores, store_for
-from geo.ingest.locality_files import load_locality
 from geo.scenarios import scenario_from_dict
 from geo.workspace.accounts import Role
 from geo.workspace.store import sqlite_url
@@ -38,7 +37,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     pat = store.create_user("pat", PASSWORD, Role.PLANNER)
     store.create_user("gail", PASSWORD, Role.VIEWER, steering_group=True)
     store.create_user("vic", PASSWORD, Role.VIEWER)
-    plan = initial_plan(load_locality())
+    plan = initial_plan()
     plan["hubs"][0]["name"] = SECRET_HUB
     content = scenario_from_dict(plan)
     slugs = {visibility: store.create_scenario(pat, f"{visibility} plan", content,

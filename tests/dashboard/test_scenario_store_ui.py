@@ -17,7 +17,6 @@ from dashboard.planning_panel import initial_plan
 from dashboard.scenario_bar import BarInput, heading_text, parse_address, run_action, scenario_address
 from dashboard.store_access import scenario_store
 from geo.errors import PlannerError
-from geo.ingest.locality_files import load_locality
 from tests.support.callback_client import post_callback
 
 ACT = f"{ids.SCENARIO_CONFLICT}.is_open"
@@ -28,7 +27,7 @@ LOAD = f"{ids.SCENARIO_RELEASE_NOTE}.value"
 
 @pytest.fixture(scope="module")
 def plan() -> dict[str, Any]:
-    return initial_plan(load_locality())
+    return initial_plan()
 
 
 def renamed(plan: dict[str, Any], name: str) -> dict[str, Any]:

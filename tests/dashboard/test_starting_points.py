@@ -16,7 +16,7 @@ FOLDER = str(DEMO_FOLDER)
 
 
 def test_first_screen_is_the_papers_redesign_within_today_s_spend() -> None:
-    plan = scenario_from_dict(planning_panel.initial_plan(None, "demo"))  # type: ignore[arg-type]
+    plan = scenario_from_dict(planning_panel.initial_plan(None, "demo"))
     assert len(plan.hubs) == 6 and plan.money.ips_specialists_fte == 10
     assert set(plan.service_decisions.values()) == {"decommission", "reshape"}
     cost = costed_plan(FOLDER, plan).ledger.plan_gbp
@@ -41,7 +41,7 @@ def test_the_kept_hubs_are_the_optimiser_s_answer() -> None:
 def test_starting_again_replaces_the_plan_through_the_history(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(data_access, "current_folder", lambda: FOLDER)
     monkeypatch.setattr(data_access, "current_dataset_version", lambda: "demo")
-    before = planning_panel.initial_plan(None, "demo")  # type: ignore[arg-type]
+    before = planning_panel.initial_plan()
     trigger = {"type": ids.START_FROM, "key": "today"}
     with triggered(json.dumps(trigger, separators=(",", ":")) + ".n_clicks", 1):
         new, recorded, message = planning_panel.start_from([None, 1, None], before, history.empty())

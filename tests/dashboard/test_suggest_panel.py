@@ -48,7 +48,7 @@ def few_candidates():  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def plan_data() -> dict[str, Any]:
-    plan = scenario_from_dict(initial_plan(load_locality()))
+    plan = scenario_from_dict(initial_plan())
     locked = dataclasses.replace(plan.hubs[1], locked=True)
     return scenario_to_dict(dataclasses.replace(plan, hubs=(plan.hubs[0], locked, *plan.hubs[2:])))
 
