@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import Figure, figure, print_table
-from dashboard import create_app
+from dashboard import create_app, ids
 from dashboard.config import Settings
 from dashboard.engine import score_plan
 from dashboard.planning_panel import initial_plan
@@ -36,6 +36,7 @@ from geo.ingest.locality_files import load_locality
 from geo.locality import DEMO_FOLDER
 from geo.money import PlanMoney
 from geo.scenarios import ScenarioContent, scenario_from_dict, scenario_to_dict
+from tests.support.callback_client import callback_body
 
 HUB_MOVES = 60
 MONEY_EDITS = 30
@@ -46,15 +47,15 @@ def _outputs(key: str) -> list[dict[str, Any]]:
     return [{"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]} for part in key.strip(".").split("...")]
 
 
-def _places_request(key: str, plan: ScenarioContent) -> dict[str, Any]:
+def _places_request(client: Any, plan: ScenarioContent) -> dict[str, Any]:
+    """The money-by-place callback's body, built from the app's own dependencies (as a browser does), with
+    nothing shown yet, so every output is worked out and sent."""
     plan_data = scenario_to_dict(plan)
-    return {"output": key, "outputs": _outputs(key), "changedPropIds": ["places-plan.data"],
-            "inputs": [{"id": "places-plan", "property": "data", "value": plan_data},
-                       {"id": "travel-mode", "property": "value", "value": "drive"},
-                       {"id": "district-select", "property": "value", "value": "Kingsmere"},
-                       {"id": "selected-area", "property": "data", "value": 42}],
-            "state": [{"id": "hub-select", "property": "value", "value": "H1"},
-                      {"id": "plan", "property": "data", "value": plan_data}]}
+    return callback_body(client, f"{ids.KPI_GINI_SPEND}.children", {
+        f"{ids.PLACES_PLAN}.data": plan_data, f"{ids.TRAVEL_MODE}.value": "drive",
+        f"{ids.DISTRICT_SELECT}.value": "Kingsmere", f"{ids.SELECTED_AREA}.data": 42,
+        f"{ids.HUB_SELECT}.value": "H1", f"{ids.PLAN}.data": plan_data, f"{ids.PLACES_SHOWN}.data": None,
+    }, triggered=f"{ids.PLACES_PLAN}.data")
 
 
 def _money_request(key: str, plan: ScenarioContent, service_ids: list[str]) -> dict[str, Any]:
@@ -89,9 +90,8 @@ def run() -> dict[str, Figure]:
         folder = str(DEMO_FOLDER)
         plan = scenario_from_dict(initial_plan())
         service_ids = [str(s) for s in locality.services["service_id"]]
-        places_key = next(k for k in app.callback_map if "kpi-gini-spend.children" in k)
         money_key = next(k for k in app.callback_map if "kpi-plan-cost.children" in k)
-        _timed(client, _places_request(places_key, plan))  # warm the per-process values
+        _timed(client, _places_request(client, plan))  # warm the per-process values
         _timed(client, _money_request(money_key, plan, service_ids))
 
         moves = []
@@ -100,7 +100,7 @@ def run() -> dict[str, Figure]:
             moved = dataclasses.replace(hub, x=hub.x + 250.0 * (i % 9), y=hub.y + 150.0 * (i % 4))
             version = dataclasses.replace(plan, hubs=(moved, *plan.hubs[1:]))
             score_plan(folder, version.hubs)  # the map's own scoring of the move, not counted
-            moves.append(_timed(client, _places_request(places_key, version)))
+            moves.append(_timed(client, _places_request(client, version)))
         edits = []
         for i in range(MONEY_EDITS):
             version = dataclasses.replace(plan, service_decisions={"S01": ("decommission", "reshape", "keep")[i % 3]},

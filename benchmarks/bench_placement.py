@@ -248,7 +248,8 @@ def orlib_part() -> tuple[list[list[Any]], dict[str, Figure]]:
     return rows, figures
 
 
-CAPACITATED_LIMIT_S = 60.0
+# Most are proven in under 30 s; pmedcap1_20 needs minutes (its optimum, 1,005, was not found in 60 s).
+CAPACITATED_LIMIT_S = 300.0
 
 
 def capacitated_part() -> tuple[list[list[Any]], dict[str, Figure]]:

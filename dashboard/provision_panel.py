@@ -11,16 +11,13 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
-from dashboard import ids
+from dashboard import ids, words
 from dashboard.attrs import attrs
 from dashboard.charts import CATEGORICAL
+from dashboard.money_charts import money
 from geo.provision import ProvisionSummary
 
 SPEND_COLOUR, NEED_COLOUR = CATEGORICAL[0], CATEGORICAL[1]
-
-
-def _money(value: float) -> str:
-    return f"£{value / 1e6:,.2f}m" if value >= 1e6 else f"£{value / 1e3:,.0f}k"
 
 
 def headline(label: str, value: str, element_id: str, note: str = "") -> html.Div:
@@ -47,7 +44,7 @@ def split_table(summary: ProvisionSummary) -> html.Table:
         html.Thead(html.Tr([html.Th("Kind of support", scope="col"), html.Th("Share of spend", scope="col")])),
         html.Tbody([html.Tr([
             html.Th(str(name), scope="row"),
-            html.Td([bar(float(share), longest, colour), html.Span(f"{share:.0%} ({_money(float(spend))})")]),
+            html.Td([bar(float(share), longest, colour), html.Span(f"{share:.0%} ({money(float(spend))})")]),
         ]) for name, share, spend, colour in zip(model["model"], model["share"], model["spend_gbp"], CATEGORICAL,
                                                  strict=False)]),
     ])
@@ -97,7 +94,8 @@ def layout(summary: ProvisionSummary) -> dbc.Card:
         dbc.CardHeader(html.H2("Today's day and vocational services", className="h5 mb-0")),
         dbc.CardBody([
             html.Div(className="headlines", children=[
-                headline("spent a year", _money(summary.total_spend_gbp), ids.PROVISION_TOTAL_SPEND),
+                # Written as the Money tab writes today's spend (kpi-today-cost): the same figure, the same way.
+                headline("spent a year today", words.pounds(summary.total_spend_gbp), ids.PROVISION_TOTAL_SPEND),
                 headline("people use them", f"{summary.clients:,}", ids.PROVISION_CLIENTS),
                 headline("services", str(summary.services), "provision-services",
                          f"{summary.services_without_figures} with no budget or clients known: not counted"

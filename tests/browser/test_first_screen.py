@@ -28,12 +28,16 @@ def test_first_screen_shows_map_services_and_summary(page: Page, app_url: str) -
     for name in names:
         expect(page.get_by_title(f"Service: {name}", exact=True)).to_have_count(1)
     assert page.locator(".service-marker").count() == 13
-    expect(page.locator("#provision-total-spend")).to_have_text("£3.50m")
+    expect(page.locator("#provision-total-spend")).to_have_text("£3,500,000")
     expect(page.locator("#provision-clients")).to_have_text(re.compile(r"^8\d\d$"))
     expect(page.locator("#provision-biggest-town")).to_contain_text("Kingsmere")
     expect(page.get_by_text("Fictional demo data")).to_be_visible()
     split_chart_text = page.locator("#provision-split-chart").inner_text()
     assert "88%" in split_chart_text and "10%" in split_chart_text and "2%" in split_chart_text
+    # Today's spend is one figure, written one way: the summary card says what the Money tab says.
+    today = page.locator("#provision-total-spend").inner_text()
+    page.get_by_role("tab", name="Money and fairness").click()
+    expect(page.locator("#kpi-today-cost")).to_have_text(today, timeout=30_000)
 
 
 def test_switching_layer_changes_legend_and_colours(page: Page, app_url: str) -> None:
