@@ -136,9 +136,11 @@ def area_map(folder: str, classes: Sequence[int], palette: Sequence[str], hover:
     traces = [*class_traces(folder, classes, palette, edge=edge), county_trace(folder), hover_trace(folder, hover)]
     if gone:
         traces.append(gone_hub_trace(gone, size=hub_size))
-    traces.append(hub_trace(hubs, size=hub_size, style=hub_style))
-    if town_size:  # last, so a hub's disc never hides a town's name
+    if town_size:
         traces.append(town_trace(folder, size=town_size))
+    # Hubs last: where a hub stands on a town's name, its letter stays readable ("move hub C" is what the
+    # room says), and the name, set a little above the town, mostly shows around the disc.
+    traces.append(hub_trace(hubs, size=hub_size, style=hub_style))
     axis = {"visible": False, "fixedrange": True}
     layout: dict[str, Any] = {
         "xaxis": axis, "yaxis": {**axis, "scaleanchor": "x", "scaleratio": 1},

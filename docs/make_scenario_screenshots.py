@@ -1,8 +1,9 @@
 """Make the README's compare and present screenshots from three saved demo scenarios.
 
 Usage: ``python -m docs.make_scenario_screenshots [folder]`` (default docs/): writes
-compare.png and present.png. The app runs on a throwaway instance folder holding three
-steering-group scenarios of the single-user mode's local account.
+compare.png and present.png, and the planner and present mode as a 1024x768 projector shows
+them (projector-planner.png, projector-present.png). The app runs on a throwaway instance
+folder holding three steering-group scenarios of the single-user mode's local account.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from geo.workspace.store import init_store, sqlite_url
 
 DEFAULT_FOLDER = Path(__file__).resolve().parent
 VIEWPORT = {"width": 1440, "height": 900}
+PROJECTOR = {"width": 1024, "height": 768}  # the room's projector (tests/browser/test_projector_layout.py)
+PRESENT_DRAWN = "() => document.querySelector('#present-title') && document.querySelector('#present-map .main-svg')"
+MAP_DRAWN = "() => window.dsp && window.dsp.lastPaint && Object.keys(window.dsp.areaLayers).length > 0"
+NAMES = ("compare.png", "present.png", "projector-planner.png", "projector-present.png")
 
 
 def saved_slugs(instance: Path) -> list[str]:
@@ -52,14 +57,20 @@ def main(argv: list[str]) -> None:
             page.wait_for_timeout(1500)
             page.screenshot(path=str(folder / "compare.png"), full_page=True)
             page.goto(f"{url}/present?ids={','.join(slugs)}")
-            page.wait_for_function("() => document.querySelector('#present-title') && "
-                                   "document.querySelector('#present-map .main-svg')", timeout=120_000)
+            page.wait_for_function(PRESENT_DRAWN, timeout=120_000)
             page.wait_for_timeout(1500)
             page.screenshot(path=str(folder / "present.png"))
+            page.set_viewport_size(PROJECTOR)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(folder / "projector-present.png"))
+            page.goto(url)
+            page.wait_for_function(MAP_DRAWN, timeout=120_000)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(folder / "projector-planner.png"))
             browser.close()
-    for name in ("compare.png", "present.png"):
+    for name in NAMES:
         shrink(folder / name)
-    print(f"Saved {folder / 'compare.png'} and {folder / 'present.png'}")
+    print(f"Saved {', '.join(str(folder / name) for name in NAMES)}")
 
 
 if __name__ == "__main__":

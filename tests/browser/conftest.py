@@ -53,13 +53,16 @@ def page(browser: Browser) -> Iterator[Page]:
 
 @pytest.fixture(scope="session")
 def example_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExampleApp]:
-    """The app (single-user) on a store with the three example plans saved, the four-hub one public."""
+    """The app (single-user) on a store with the three example plans saved, the four-hub one public.
+
+    Their titles are as long as a steering group's are, so the layouts are tried with real names."""
     instance: Path = tmp_path_factory.mktemp("example-instance")
     plans = example_plans()
     with init_store(sqlite_url(instance)) as store:
         local = store.create_user("local", "a long random password", "admin", steering_group=True)
         slugs = [store.create_scenario(local, title, plans[key], visibility=visibility).scenario.slug
-                 for title, key, visibility in (("Six hubs", "six", "group"), ("Four hubs", "four", "public"),
-                                                ("Two moved north", "north", "group"))]
+                 for title, key, visibility in (("Six hubs: the papers' redesign", "six", "group"),
+                                                ("Four hubs, two fewer than the redesign", "four", "public"),
+                                                ("Two hubs moved north of the redesign", "north", "group"))]
     with running_app({"INSTANCE_FOLDER": str(instance)}) as url:
         yield ExampleApp(url, *slugs)

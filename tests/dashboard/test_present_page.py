@@ -101,7 +101,7 @@ def test_every_view_shows_its_figures(saved: Saved, view: str) -> None:
     assert "Four hubs" in text_of(title) and "Public transport" in text_of(title)  # the demo has a timetable
     assert hidden == (view != "map")
     if view == "map":
-        hubs, towns = figure["data"][-2:]  # town names last, so no hub's disc hides one
+        towns, hubs = figure["data"][-2:]  # hubs last, so no town's name hides a hub's letter
         assert hubs["text"] == ["A", "B", "C", "D"] and "Average journey" in text  # the hubs keep their letters
         assert towns["mode"] == "text" and "Kingsmere" in towns["text"] and "height" not in figure["layout"]
     elif view == "groups":
