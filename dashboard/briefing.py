@@ -176,7 +176,8 @@ def build_briefing(opened: ScenarioVersion, folder: str, locality: Locality, mod
 # Rows for the template
 # ---------------------------------------------------------------------------------------
 def _minutes(value: float) -> str:
-    return "no hub within reach" if not np.isfinite(value) else f"{value:.0f} min"
+    """Minutes as the planner writes them (words.minutes), or why there are none."""
+    return "no hub within reach" if not np.isfinite(value) else words.minutes(value)
 
 
 def _cell(summary: pd.DataFrame, group: str, column: str) -> float:

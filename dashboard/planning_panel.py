@@ -19,7 +19,7 @@ import numpy as np
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
 from shapely.geometry import Point
 
-from dashboard import data_access, history, ids, starting_points
+from dashboard import data_access, history, ids, starting_points, words
 from dashboard.attrs import attrs
 from dashboard.callbacks import CallbackRegistry, Clicks
 from dashboard.engine import DEFAULT_MODE, score_plan, travel_mode
@@ -118,8 +118,7 @@ def link_id(hub_id: str, index: int) -> dict[str, Any]:
     return {"type": ids.HUB_LINK, "hub": hub_id, "point": index}
 
 
-def _minutes_text(value: float) -> str:
-    return "-" if not np.isfinite(value) else f"{value:.1f}"
+_minutes_text = words.minutes_number  # the unit is beside the figure on screen
 
 
 def _share_text(value: float) -> str:

@@ -137,8 +137,7 @@ def _summary(group: str, column: str) -> Callable[[ScenarioFigures], float]:
     return read
 
 
-def minutes_text(value: float) -> str:
-    return "-" if not math.isfinite(value) else f"{value:.1f} min"
+minutes_text = words.minutes  # one way of writing minutes in every view
 
 
 def share_text(value: float) -> str:

@@ -46,6 +46,17 @@ def district_name(district: str) -> str:
     return district if district.endswith(" district") else f"{district} district"
 
 
+def minutes_number(value: float) -> str:
+    """Minutes as every view writes them, to a tenth ("9.1"); "-" when there is no journey."""
+    return "-" if not math.isfinite(value) else f"{value:.1f}"
+
+
+def minutes(value: float) -> str:
+    """Minutes with their unit, as the planner, present mode and the pack write them: "9.1 min"."""
+    number = minutes_number(value)
+    return number if number == "-" else f"{number} min"
+
+
 def pounds(value: float) -> str:
     """A yearly amount to the pound, as the Money tab and the pack both write it: £4,762,345."""
     if not math.isfinite(value):

@@ -16,10 +16,13 @@ from dashboard.auth import current_user
 from dashboard.briefing import CONFIDENTIALITY, GLOSSARY, visible_text
 from dashboard.engine import travel_mode
 from dashboard.exports import export_url
+from dashboard.map_panel import DEFAULT_LAYER
+from dashboard.planning_panel import scored
 from dashboard.store_access import scenario_store
 from dashboard.words import pounds
 from data.example_plans import example_plans
 from geo import plan_edits
+from geo.ingest.locality_files import load_locality
 from geo.locality import DEMO_FOLDER
 from geo.scenarios import ScenarioContent, scenario_from_json, scenario_to_dict
 from tests.support.callback_client import callback_body
@@ -66,6 +69,16 @@ def test_the_packs_yearly_cost_is_the_money_tabs_to_the_pound(app: Any, name: st
     assert element_text(html, ids.PACK_PLAN_COST) == shown[ids.KPI_PLAN_COST]
     assert element_text(html, ids.PACK_TODAY_COST) == shown[ids.KPI_TODAY_COST]
     assert re.fullmatch(r"£\d{1,3}(,\d{3})+", shown[ids.KPI_PLAN_COST])  # whole pounds, written in full
+
+
+@pytest.mark.parametrize("name", sorted(example_plans()))
+def test_the_packs_journey_figures_are_written_as_the_planner_writes_them(app: Any, name: str) -> None:
+    content = example_plans()[name]
+    shown = scored(load_locality(), str(DEMO_FOLDER), content, "drive", DEFAULT_LAYER).figures
+    front_page = visible_text(pack(app, save(app, f"Journeys {name}", content))).split("The hubs")[0]
+    mean, within_30, p90, mean_need, need_within_30, _ = shown
+    for figure in (f"{mean} min", within_30, f"{p90} min", f"{mean_need} min", need_within_30):
+        assert figure in front_page, (figure, front_page[:1500])
 
 
 def test_a_scenario_saved_in_the_old_shape_shows_its_true_cost(app: Any, scenario_format_1: str) -> None:
