@@ -11,7 +11,8 @@ window.dspShared = {
     "HUB_LAYER_KEY": "hub-layer-key",
     "MONEY_KEY": "money-key",
     "PLACES_PLAN": "places-plan",
-    "HUB_COSTS": "hub-costs"
+    "HUB_COSTS": "hub-costs",
+    "DISTRICT_SELECT": "district-select"
   },
   "MONEY_BY_PLACE_TABS": [
     "money",

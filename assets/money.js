@@ -39,3 +39,13 @@ window.dash_clientside.dspMoney.planForOpenTab = function (plan, tab, passed) {
   if (!plan || window.dspShared.MONEY_BY_PLACE_TABS.indexOf(tab) < 0) { return noUpdate; }
   return JSON.stringify(plan) === JSON.stringify(passed) ? noUpdate : plan;
 };
+
+// A district's name in the money tables (dashboard/money_tables.py) is a button: choosing it
+// highlights that district in every panel, as picking it from the list does. The tables are
+// HTML in a slot, not Dash components, so one listener on the page hears every such button.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest ? event.target.closest("button[data-district]") : null;
+  if (!button || !window.dash_clientside || !window.dash_clientside.set_props) { return; }
+  window.dash_clientside.set_props(window.dspShared.ids.DISTRICT_SELECT,
+                                   {value: button.getAttribute("data-district")});
+});

@@ -25,7 +25,7 @@ HTML_NAMESPACE = "dash_html_components"
 VOID_TAGS = frozenset({"br", "hr", "img", "wbr"})
 # Dash property name -> HTML attribute; others pass through when HTML knows them as they are.
 ATTRIBUTES = {"className": "class", "htmlFor": "for", "colSpan": "colspan", "rowSpan": "rowspan"}
-PLAIN_ATTRIBUTES = frozenset({"id", "title", "scope", "role", "lang", "hidden", "headers", "abbr"})
+PLAIN_ATTRIBUTES = frozenset({"id", "title", "scope", "role", "lang", "hidden", "headers", "abbr", "type"})
 CAMEL_HUMP = re.compile(r"(?<!^)[A-Z]")
 IGNORED = frozenset({"children", "n_clicks", "n_clicks_timestamp", "disable_n_clicks", "key"})
 

@@ -7,7 +7,9 @@ save with the scenario and undo like any other edit, and the ledger: by kind of 
 a waterfall of money released and reinvested, by district and by contract lot. "Is the
 money fair?" shows the Gini and concentration index of spend per need-weighted adult,
 the biggest town's shares (of spend at its services, reaching its residents, of need),
-spend by deprivation fifth and each district's gap from its fair share.
+spend by deprivation fifth and each district's gap from its fair share. What a hub move
+changes is drawn as tables (:mod:`dashboard.money_tables`), not Plotly charts, except the
+Lorenz curve.
 
 Two callbacks fill both these cards and the outcome card, split by what a hub move
 changes: ``recompute_places`` (every plan change while a tab showing them is open:
@@ -23,7 +25,6 @@ import dataclasses
 import hashlib
 import json
 import math
-from html import unescape
 from typing import Any
 
 import dash
@@ -31,7 +32,7 @@ import dash_bootstrap_components as dbc
 import numpy as np
 import pandas as pd
 import plotly.utils
-from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, ClientsideFunction, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard import data_access, history, ids, outcomes_panel, words
@@ -42,16 +43,14 @@ from dashboard.history import History, Plan
 from dashboard.html_slot import html_slot, to_html
 from dashboard.money_charts import (
     CONFIG,
-    SELECTED_MARK,
     before_after_bars,
-    fifths_figure,
-    gap_figure,
     lorenz_figure,
     money,
     percent,
     placeholder,
     waterfall_figure,
 )
+from dashboard.money_tables import SELECTED_ROW, district_table, fifths_table, gap_table, lot_table
 from dashboard.plan_money import (
     CostedPlan,
     MoneySettings,
@@ -71,7 +70,6 @@ from geo.assumptions import Assumptions
 from geo.errors import PlannerInputError
 from geo.investment import (
     DEFAULT_IPS_SPECIALISTS,
-    LOCALITY_WIDE,
     MODEL_LABELS,
     MODELS,
     InvestmentLedger,
@@ -87,9 +85,7 @@ from geo.scenarios import SERVICE_DECISIONS, ScenarioContent, scenario_from_dict
 
 CALLBACKS = CallbackRegistry()
 DECISION_LABELS = {"keep": "Keep", "reshape": "Re-shape", "decommission": "Close"}
-LOT_ORDER = ("West", "Central", "East", LOCALITY_WIDE)
 NO_DISTRICT = "none"
-SELECTED_ROW = "money-row-selected"  # marked with an arrow by the CSS as well as shaded
 # Short enough to leave room for the figures on a 470-pixel chart; the card lists the full names.
 SHORT_MODEL_LABELS = {"day_activity": "Day activity", "employment": "Employment support",
                       "mainstream": "Mainstream activities", "direct_payments": "Direct payments"}
@@ -116,31 +112,6 @@ def model_figure(ledger: InvestmentLedger) -> dict[str, Any]:
         title="Where the money goes, by kind of support",
         today_text=_shares_text(today, table["current_gbp"].tolist()),
         plan_text=_shares_text(plan, table["plan_gbp"].tolist()),
-    )
-
-
-def district_figure(table: pd.DataFrame, selected: str | None) -> dict[str, Any]:
-    """Spend today and in the plan by district (:func:`geo.investment.spend_by_district`).
-
-    The IPS service and direct payments are locality-wide: they have their own bar.
-    """
-    today, plan = table["current_gbp"].tolist(), table["plan_gbp"].tolist()
-    return before_after_bars(
-        table["district"].tolist(), today, plan, title="Spend by district: today and the plan", selected=selected,
-        today_text=[money(v) for v in today], plan_text=[money(v) for v in plan],
-    )
-
-
-def lot_figure(table: pd.DataFrame) -> dict[str, Any]:
-    """Spend by contract lot (:func:`geo.investment.spend_by_lot`): west, central, east and locality-wide."""
-    found = dict(zip(table["lot"].tolist(), zip(table["current_gbp"].tolist(), table["plan_gbp"].tolist(),
-                                                strict=True), strict=True))
-    lots = [lot for lot in LOT_ORDER if lot in found] + sorted(lot for lot in found if lot not in LOT_ORDER)
-    today, plan = [found[lot][0] for lot in lots], [found[lot][1] for lot in lots]
-    return before_after_bars(
-        [f"{lot} lot" if lot != LOCALITY_WIDE else lot for lot in lots], today, plan,
-        title="Spend by contract lot: today and the plan",
-        today_text=[money(v) for v in today], plan_text=[money(v) for v in plan],
     )
 
 
@@ -274,11 +245,11 @@ def place_views(placed: PlacedPlan, plan: ScenarioContent, locality: Locality, *
         f"{100 * today.biggest_town_share_of_spend:.1f}%, "
         f"concentration index {signed(today.concentration_index)}.",
         biggest_town_note(placed), selected_area_note(placed, locality, area_row),
-        fifths_figure(placed.fifths_today, placed.fifths_plan, selected_fifth=_fifth_of(locality, area_row)),
+        to_html(fifths_table(placed.fifths_today, placed.fifths_plan, selected_fifth=_fifth_of(locality, area_row))),
         lorenz_figure(today.lorenz, equity.lorenz, gini_today=today.gini, gini_plan=equity.gini),
-        gap_figure(today.by_district, equity.by_district, selected=district),
-        to_html(hub_costs_table(placed.costed, plan, hub)), district_figure(placed.by_district, district),
-        lot_figure(placed.by_lot),
+        to_html(gap_table(today.by_district, equity.by_district, selected=district)),
+        to_html(hub_costs_table(placed.costed, plan, hub)), to_html(district_table(placed.by_district, district)),
+        to_html(lot_table(placed.by_lot)),
     )
 
 
@@ -286,9 +257,9 @@ def place_outputs() -> list[Output]:
     return [Output(ids.KPI_GINI_SPEND, "children"), Output(ids.KPI_BIGGEST_TOWN_SHARE, "children"),
             Output(ids.KPI_CONCENTRATION_SPEND, "children"), Output(ids.KPI_FAIRNESS_TODAY, "children"),
             Output(ids.BIGGEST_TOWN_NOTE, "children"), Output(ids.SELECTED_AREA_NOTE, "children"),
-            Output(ids.EQUITY_FIFTHS_CHART, "figure"), Output(ids.EQUITY_LORENZ_CHART, "figure"),
-            Output(ids.EQUITY_GAP_CHART, "figure"), Output(ids.HUB_COSTS_TABLE, "children"),
-            Output(ids.LEDGER_DISTRICT_CHART, "figure"), Output(ids.LEDGER_LOT_CHART, "figure")]
+            Output(ids.EQUITY_FIFTHS_CHART, "children"), Output(ids.EQUITY_LORENZ_CHART, "figure"),
+            Output(ids.EQUITY_GAP_CHART, "children"), Output(ids.HUB_COSTS_TABLE, "children"),
+            Output(ids.LEDGER_DISTRICT_CHART, "children"), Output(ids.LEDGER_LOT_CHART, "children")]
 
 
 # ---------------------------------------------------------------------------------------
@@ -394,8 +365,8 @@ def money_card(locality: Locality) -> dbc.Card:
                    className="small text-muted"),
             graph(ids.LEDGER_WATERFALL, 378),
             html.P(id=ids.LEDGER_YEAR_ONE, className="small"),
-            graph(ids.LEDGER_DISTRICT_CHART, 482),
-            graph(ids.LEDGER_LOT_CHART, 358),
+            html_slot(ids.LEDGER_DISTRICT_CHART),
+            html_slot(ids.LEDGER_LOT_CHART),
         ]),
     ])
 
@@ -430,9 +401,9 @@ def fairness_card(locality: Locality) -> dbc.Card:
             html.P(id=ids.SELECTED_AREA_NOTE, className="small mt-2", **attrs({"aria-live": "polite"})),
             dcc.Store(id=ids.SELECTED_AREA, data=None),
             dcc.Store(id=ids.MONEY_KEY, data=None),
-            graph(ids.EQUITY_FIFTHS_CHART, 420),
+            html_slot(ids.EQUITY_FIFTHS_CHART),
             graph(ids.EQUITY_LORENZ_CHART, 400),
-            graph(ids.EQUITY_GAP_CHART, 420),
+            html_slot(ids.EQUITY_GAP_CHART),
         ]),
     ])
 
@@ -565,7 +536,7 @@ def follow_budget(_key: str | None, plan_data: Plan, shown: float | None) -> flo
 
 
 # ---------------------------------------------------------------------------------------
-# Linked views: an area clicked on the map or a district picked in a chart
+# Linked views: an area clicked on the map or a district picked in a table
 # ---------------------------------------------------------------------------------------
 def area_row_at(locality: Locality, lat: float, lng: float) -> int:
     """Row of the area under a map point (the nearest area for a point outside the county)."""
@@ -573,38 +544,22 @@ def area_row_at(locality: Locality, lat: float, lng: float) -> int:
     return int(areas_at_points(locality.areas, np.array([[x, y]]))[0])
 
 
-def district_clicked(click: dict[str, Any] | None, districts: set[str]) -> str | None:
-    """The district of a clicked bar (its label may carry the selection mark), if it is one."""
-    points = (click or {}).get("points") or [{}]
-    label = str(points[0].get("y", "")).replace("<b>", "").replace("</b>", "").removeprefix(SELECTED_MARK)
-    label = unescape(label)  # the labels were escaped for Plotly (dashboard/charts.py plotly_text)
-    return label if label in districts else None
+def place_choice(locality: Locality, map_click: dict[str, Any] | None, add_mode: str | None) -> tuple[Any, Any]:
+    """What a map click selects: the area under it and its district (a click that placed a hub, nothing)."""
+    if add_mode or not map_click:
+        return no_update, no_update  # the click placed a new hub or outreach point
+    row = area_row_at(locality, float(map_click["latlng"]["lat"]), float(map_click["latlng"]["lng"]))
+    return row, str(locality.areas["district"].iat[row])
 
 
-def place_choice(trigger: str, locality: Locality, *, map_click: dict[str, Any] | None,
-                 bar_click: dict[str, Any] | None, add_mode: str | None) -> tuple[Any, Any]:
-    """What a click selects: an area on the map selects it and its district; a district bar selects that district."""
-    if trigger == ids.MAP:
-        if add_mode or not map_click:
-            return no_update, no_update  # the click placed a new hub or outreach point
-        row = area_row_at(locality, float(map_click["latlng"]["lat"]), float(map_click["latlng"]["lng"]))
-        return row, str(locality.areas["district"].iat[row])
-    district = district_clicked(bar_click, set(locality.areas["district"].astype(str)))
-    return no_update, district if district is not None else no_update
-
-
+# A district's button in the money tables sets the district choice in the browser (assets/money.js).
 @CALLBACKS.callback(
     Output(ids.SELECTED_AREA, "data"), Output(ids.DISTRICT_SELECT, "value"),
-    Input(ids.MAP, "clickData"), Input(ids.LEDGER_DISTRICT_CHART, "clickData"),
-    Input(ids.EQUITY_GAP_CHART, "clickData"), State(ids.ADD_MODE, "data"),
+    Input(ids.MAP, "clickData"), State(ids.ADD_MODE, "data"),
     prevent_initial_call=True,
 )
-def choose_place(map_click: dict[str, Any] | None, district_click: dict[str, Any] | None,
-                 gap_click: dict[str, Any] | None, add_mode: str | None) -> tuple[Any, Any]:
-    trigger = str(ctx.triggered_id)
-    bar_click = district_click if trigger == ids.LEDGER_DISTRICT_CHART else gap_click
-    return place_choice(trigger, data_access.current_locality(), map_click=map_click, bar_click=bar_click,
-                        add_mode=add_mode)
+def choose_place(map_click: dict[str, Any] | None, add_mode: str | None) -> tuple[Any, Any]:
+    return place_choice(data_access.current_locality(), map_click, add_mode)
 
 
 # ---------------------------------------------------------------------------------------
@@ -635,8 +590,8 @@ def recompute_places(_opened: Stored, mode: Mode | None, district: str | None, a
                      hub: str | None, plan_data: Plan, shown: list[str] | None = None) -> tuple[Any, ...]:
     """Fairness, spend by place, the hubs' costs and who is reached, for the plan as it is now.
 
-    Only what changed is sent: a drag moves the fairness charts but seldom the spend by district or
-    by lot, and each chart sent is redrawn by Plotly, the slowest part of a drag with this tab open."""
+    Only what changed is sent: a drag moves the fairness figures but seldom the spend by district or
+    by lot, and each output sent is redrawn in the browser (the Lorenz curve by Plotly)."""
     plan = scenario_from_dict(plan_data)
     try:
         placed = placed_plan(data_access.current_folder(), plan, mode or DEFAULT_MODE)

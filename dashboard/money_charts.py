@@ -159,31 +159,6 @@ def waterfall_figure(steps: pd.DataFrame) -> Figure:
     )}
 
 
-def fifths_figure(today: pd.DataFrame, plan: pd.DataFrame, *, selected_fifth: int | None = None) -> Figure:
-    """Spend per need-weighted adult in each deprivation fifth as a share of the fair share (100% = fair)."""
-    labels = today["label"].tolist()
-    selected = labels[selected_fifth - 1] if selected_fifth else None
-
-    def text(table: pd.DataFrame) -> list[str]:
-        return [f"£{pounds:,.2f} · {percent(ratio)}" if math.isfinite(ratio) else "-"
-                for pounds, ratio in zip(table["spend_per_need_gbp"], table["ratio_to_fair_share"], strict=True)]
-
-    def ratios(table: pd.DataFrame) -> list[float]:
-        return [100 * r if math.isfinite(r) else 0.0 for r in table["ratio_to_fair_share"]]
-
-    figure = before_after_bars(labels, ratios(today), ratios(plan), selected=selected, text_inside=True,
-                               title="Spend per need-weighted adult by deprivation fifth",
-                               today_text=text(today), plan_text=text(plan))
-    top = max([100.0, *ratios(today), *ratios(plan)])
-    figure["layout"]["xaxis"]["range"] = [0, top * 1.08]
-    figure["layout"]["shapes"] = [{"type": "line", "x0": 100, "x1": 100, "y0": 0, "y1": 1, "yref": "paper",
-                                   "line": {"color": "#000000", "width": 1.5, "dash": "dash"}}]
-    figure["layout"]["annotations"] = [{"x": 100, "y": 0, "yref": "paper", "yanchor": "top", "showarrow": False,
-                                        "text": "fair share", "font": {"size": 13}}]
-    figure["layout"]["margin"]["b"] = 28
-    return figure
-
-
 def lorenz_figure(today: pd.DataFrame, plan: pd.DataFrame, *, gini_today: float, gini_plan: float) -> Figure:
     """Lorenz curves of spend per need-weighted adult: the further below the diagonal, the less even."""
     def line(table: pd.DataFrame, name: str, colour: str, dash: str) -> dict[str, Any]:
@@ -208,25 +183,6 @@ def lorenz_figure(today: pd.DataFrame, plan: pd.DataFrame, *, gini_today: float,
                "fixedrange": True},
         **_legend_on_top({"l": 60, "t": 100, "b": 56}),
     )}
-
-
-def gap_figure(today: pd.DataFrame, plan: pd.DataFrame, *, selected: str | None = None) -> Figure:
-    """Each district's spend less its fair share (by need): below zero gets less than its share."""
-    labels = plan["district"].tolist()
-
-    def gaps(table: pd.DataFrame) -> list[float]:
-        return (table["spend_gbp"].to_numpy(dtype=float) - table["fair_share_gbp"].to_numpy(dtype=float)).tolist()
-
-    today_gap, plan_gap = gaps(today), gaps(plan)
-    span = max([1.0, *(abs(v) for v in today_gap + plan_gap)])
-    figure = before_after_bars(
-        labels, today_gap, plan_gap, selected=selected, title="Each district's gap from its fair share",
-        today_text=[money(v, signed=True) for v in today_gap], plan_text=[money(v, signed=True) for v in plan_gap],
-        value_range=(-span * 1.6, span * 1.6),
-    )
-    figure["layout"]["shapes"] = [{"type": "line", "x0": 0, "x1": 0, "y0": 0, "y1": 1, "yref": "paper",
-                                   "line": {"color": "#000000", "width": 1.5}}]
-    return figure
 
 
 def money_ticks(top: float, *, count: int = 4) -> dict[str, Any]:

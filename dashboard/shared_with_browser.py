@@ -23,7 +23,7 @@ from geo.scenarios import GRID_X_RANGE_M, GRID_Y_RANGE_M
 SHARED_SCRIPT = Path(__file__).resolve().parents[1] / "assets" / "00-shared.js"
 # The component ids the scripts use, by their names in dashboard/ids.py.
 BROWSER_IDS = ("PLAN", "PLAN_HISTORY", "PLAN_STATUS", "ADD_MODE", "UNDO", "HUB_SELECT", "HUB_LAYER_KEY",
-               "MONEY_KEY", "PLACES_PLAN", "HUB_COSTS")
+               "MONEY_KEY", "PLACES_PLAN", "HUB_COSTS", "DISTRICT_SELECT")
 
 
 def shared_values() -> dict[str, Any]:

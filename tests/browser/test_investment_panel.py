@@ -71,3 +71,18 @@ def test_a_hub_drag_changes_the_gini_and_closing_a_service_changes_the_ledger(pa
     expect(page.locator("#plan-status")).to_have_text("Undone.")
     page.get_by_role("tab", name="Money and fairness").click()
     expect(page.locator(GINI)).to_have_text(gini_before, timeout=45_000)
+
+
+def test_a_district_is_chosen_from_the_keyboard_in_the_money_tables(page: Page, app_url: str) -> None:
+    """The district bars were Plotly charts a mouse could click; as tables each district is a button."""
+    page.goto(app_url)
+    wait_for_map(page)
+    page.get_by_role("tab", name="Money and fairness").click()
+    gap = page.locator("#equity-gap-chart")
+    button = gap.get_by_role("button", name="Westvale", exact=True)
+    button.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#district-select")).to_have_value("Westvale", timeout=30_000)
+    for table in ("#equity-gap-chart", "#ledger-district-chart"):  # highlighted in both, marked for screen readers
+        expect(page.locator(f"{table} tr.money-row-selected th")).to_have_text("Westvale", timeout=30_000)
+        expect(page.locator(f"{table} button[aria-pressed='true']")).to_have_text("Westvale")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from html import escape
 from typing import Any
 
 import pandas as pd
@@ -20,9 +21,10 @@ from dashboard.compare_page import access_histogram, difference_map, lorenz_figu
 from dashboard.data_access import locality_for
 from dashboard.engine import score_plan
 from dashboard.html_slot import to_html
-from dashboard.investment_panel import district_clicked, district_figure, lot_figure
 from dashboard.map_panel import town_labels
 from dashboard.money_charts import waterfall_figure
+from dashboard.money_tables import district_table as money_district_table
+from dashboard.money_tables import gap_table, lot_table
 from dashboard.planning_panel import group_table, hub_icon_html, hub_markers, initial_plan, worst_areas
 from dashboard.provision_panel import district_table
 from dashboard.scenario_figures import Chosen, ScenarioFigures, scenario_figures
@@ -130,19 +132,20 @@ def test_plotly_hover_text_legends_and_labels_escape_names(folder: str, figures:
         assert markup_in(figure) == [], name
 
 
-def test_money_charts_escape_districts_and_lots(folder: str, locality: Locality) -> None:
+def test_money_charts_and_tables_escape_districts_and_lots(folder: str, locality: Locality) -> None:
     districts = sorted(set(locality.areas["district"]))
     table = pd.DataFrame({"district": districts, "current_gbp": 1.0, "plan_gbp": 2.0})
     lots = pd.DataFrame({"lot": [hostile("West", 0)], "current_gbp": [1.0], "plan_gbp": [2.0]})
+    gaps = pd.DataFrame({"district": districts, "spend_gbp": 1.0, "fair_share_gbp": 2.0})
     steps = pd.DataFrame({"step": ["current", "other"], "label": ["Spend today", hostile("Other", 1)],
                           "amount_gbp": [1.0, 2.0], "measure": ["absolute", "relative"],
                           "running_total_gbp": [1.0, 3.0]})
-    drawn = {"districts": district_figure(table, selected=districts[0]), "lots": lot_figure(lots),
-             "waterfall": waterfall_figure(steps)}
-    for name, figure in drawn.items():
-        assert markup_in(figure) == [], name
-    clicked = {"points": [{"y": district_figure(table, selected=None)["data"][0]["y"][1]}]}
-    assert district_clicked(clicked, set(districts)) == districts[1]  # a click still finds its district
+    assert markup_in(waterfall_figure(steps)) == []
+    sent = {"districts": to_html(money_district_table(table, selected=districts[0])),
+            "lots": to_html(lot_table(lots)), "gaps": to_html(gap_table(gaps, gaps, selected=districts[1]))}
+    for name, text in sent.items():
+        assert unescaped_markup(text) == [], name
+    assert all(f'data-district="{escape(d)}"' in sent["gaps"] for d in districts)  # each name there, as text
 
 
 def test_todays_provision_shows_district_names_as_text(locality: Locality) -> None:

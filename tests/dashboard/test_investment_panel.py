@@ -12,7 +12,9 @@ from dash import no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard import history, ids, investment_panel, outcomes_panel, plan_money
+from dashboard.html_slot import to_html
 from dashboard.money_charts import before_after_bars, label_margin, money, money_ticks
+from dashboard.money_tables import before_after_table
 from dashboard.planning_panel import plan_fill
 from geo import plan_edits
 from geo.errors import PlannerInputError
@@ -195,17 +197,23 @@ def test_a_budget_change_changes_the_gini(app, plan) -> None:  # type: ignore[no
     assert headline_values(app, plan)[0] != headline_values(app, closed)[0]
 
 
+def row_labels(table: str, *, selected: bool = False) -> list[str]:
+    """The row labels of a table sent as HTML (only the selected rows' when ``selected``)."""
+    rows = re.findall(r"<tr( class=\"[^\"]*\")?>(.*?)</tr>", table)
+    return [re.sub(r"<[^>]+>", "", re.search(r"<th[^>]*>(.*?)</th>", cells).group(1))  # type: ignore[union-attr]
+            for marked, cells in rows if "scope=\"row\"" in cells
+            and (not selected or investment_panel.SELECTED_ROW in marked)]
+
+
 def test_selections_are_highlighted_in_every_panel(app, plan, locality) -> None:  # type: ignore[no-untyped-def]
     row = int(np.flatnonzero(locality.areas["district"].to_numpy() == "North Moors")[0])
     values = headline_values(app, plan, district="North Moors", hub="H3", area_row=row)
     outputs = investment_panel.place_outputs()
-    gap = values[position(outputs, ids.EQUITY_GAP_CHART)]
-    labels = gap["data"][1]["y"]
-    assert "<b>▶ North Moors</b>" in labels
-    widths = gap["data"][1]["marker"]["line"]["width"]
-    assert widths[labels.index("<b>▶ North Moors</b>")] == 3 and sum(widths) == 3
-    district_chart = values[position(outputs, ids.LEDGER_DISTRICT_CHART)]
-    assert "<b>▶ North Moors</b>" in district_chart["data"][0]["y"]
+    for chart in (ids.EQUITY_GAP_CHART, ids.LEDGER_DISTRICT_CHART):
+        table = values[position(outputs, chart)]
+        assert row_labels(table, selected=True) == ["North Moors"], chart
+        assert 'aria-pressed="true" class="bar-choice" data-district="North Moors"' in table
+        assert table.count('aria-pressed="true"') == 1
     table = values[position(outputs, ids.HUB_COSTS_TABLE)]
     rows = [tag for tag in re.findall(r"<tr[^>]*>", table) if "data-hub-id" in tag]
     marked = [re.search(r'data-hub-id="([^"]+)"', tag).group(1)  # type: ignore[union-attr]
@@ -213,22 +221,31 @@ def test_selections_are_highlighted_in_every_panel(app, plan, locality) -> None:
     assert marked == ["H3"] and len(rows) == len(plan.hubs)
     note = text_of(values[position(outputs, ids.SELECTED_AREA_NOTE)])
     assert str(locality.areas["name"].iat[row]) in note and "per need-weighted adult" in note
+    fifth = (int(locality.areas["imd_decile"].iat[row]) + 1) // 2
     fifths = values[position(outputs, ids.EQUITY_FIFTHS_CHART)]
-    assert sum(label.startswith("<b>▶") for label in fifths["data"][0]["y"]) == 1
+    assert row_labels(fifths, selected=True) == [row_labels(fifths)[fifth - 1]]
 
 
-def test_clicks_choose_an_area_or_a_district(locality) -> None:  # type: ignore[no-untyped-def]
+def test_a_map_click_chooses_an_area_and_its_district(locality) -> None:  # type: ignore[no-untyped-def]
     row = 42
     lon, lat = lonlat(*locality.areas.loc[row, ["pwc_x", "pwc_y"]])
     click = {"latlng": {"lat": lat, "lng": lon}}
-    assert investment_panel.place_choice(ids.MAP, locality, map_click=click, bar_click=None, add_mode=None) == (
-        row, locality.areas["district"].iat[row])
-    unchanged = investment_panel.place_choice(ids.MAP, locality, map_click=click, bar_click=None, add_mode="hub")
+    assert investment_panel.place_choice(locality, click, None) == (row, locality.areas["district"].iat[row])
+    unchanged = investment_panel.place_choice(locality, click, "hub")
     assert all(value is investment_panel.no_update for value in unchanged)
-    bar = {"points": [{"y": "<b>▶ Westvale</b>"}]}
-    assert investment_panel.place_choice(ids.EQUITY_GAP_CHART, locality, map_click=None, bar_click=bar,
-                                         add_mode=None)[1] == "Westvale"
-    assert investment_panel.district_clicked({"points": [{"y": "Locality-wide"}]}, {"Westvale"}) is None
+
+
+def test_every_district_in_the_money_tables_is_a_button_but_locality_wide(app, plan) -> None:  # type: ignore[no-untyped-def]
+    """Choosing a district was a bar click; in the tables it is a button (assets/money.js), reachable by keyboard."""
+    values = headline_values(app, plan)
+    outputs = investment_panel.place_outputs()
+    for chart in (ids.EQUITY_GAP_CHART, ids.LEDGER_DISTRICT_CHART):
+        table = values[position(outputs, chart)]
+        buttons = re.findall(r'<button aria-pressed="false" class="bar-choice" data-district="([^"]+)" '
+                             r'type="button">\1</button>', table)
+        districts = [label for label in row_labels(table) if label != "Locality-wide"]
+        assert buttons == districts and len(districts) >= 5, chart
+    assert "<button" not in values[position(outputs, ids.LEDGER_LOT_CHART)]
 
 
 def test_the_spend_map_layer_moves_with_the_hubs(app, plan, locality) -> None:  # type: ignore[no-untyped-def]
@@ -352,6 +369,18 @@ def test_before_after_bars_mark_the_selection_without_relying_on_colour() -> Non
     assert figure["data"][0]["y"] == ["East", "<b>▶ West</b>"]
     assert figure["data"][1]["marker"]["line"]["width"] == [0, 3]
     assert figure["layout"]["margin"]["l"] == label_margin(["▶ East", "▶ West"])
+
+
+def test_table_bars_start_at_zero_with_gaps_either_side_of_a_line() -> None:
+    gaps = to_html(before_after_table("c", "District", ["East", "West"], [-50.0, 100.0], [25.0, 0.0],
+                                      today_text=["−£50", "+£100"], plan_text=["+£25", "£0"]))
+    bars = re.findall(r'class="bar-fill" style="left: ([\d.]+)%; width: ([\d.]+)%', gaps)
+    assert bars == [("25.0", "25.0"), ("50.0", "12.5"), ("50.0", "50.0"), ("50.0", "0.0")]
+    assert gaps.count('class="bar-mark bar-zero" style="left: 50.0%') == 4  # zero: one line on every bar
+    fair = to_html(before_after_table("c", "Fifth", ["Most deprived"], [50.0], [80.0], today_text=["a"],
+                                      plan_text=["b"], reference=100.0))
+    assert re.findall(r'left: ([\d.]+)%; width: ([\d.]+)%', fair) == [("0.0", "50.0"), ("0.0", "80.0")]
+    assert fair.count('class="bar-mark" style="left: 100.0%') == 2 and "bar-zero" not in fair
 
 
 def test_a_plan_whose_money_cannot_be_worked_out_says_why(app, plan, locality) -> None:  # type: ignore[no-untyped-def]
