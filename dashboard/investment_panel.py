@@ -8,8 +8,7 @@ a waterfall of money released and reinvested, by district and by contract lot. "
 money fair?" shows the Gini and concentration index of spend per need-weighted adult,
 the biggest town's shares (of spend at its services, reaching its residents, of need),
 spend by deprivation fifth and each district's gap from its fair share. What a hub move
-changes is drawn as tables (:mod:`dashboard.money_tables`), not Plotly charts, except the
-Lorenz curve.
+changes is drawn as HTML tables and an SVG curve (:mod:`dashboard.money_tables`), not Plotly.
 
 Two callbacks fill both these cards and the outcome card, split by what a hub move
 changes: ``recompute_places`` (every plan change while a tab showing them is open:
@@ -44,13 +43,12 @@ from dashboard.html_slot import html_slot, to_html
 from dashboard.money_charts import (
     CONFIG,
     before_after_bars,
-    lorenz_figure,
     money,
     percent,
     placeholder,
     waterfall_figure,
 )
-from dashboard.money_tables import SELECTED_ROW, district_table, fifths_table, gap_table, lot_table
+from dashboard.money_tables import SELECTED_ROW, district_table, fifths_table, gap_table, lorenz_svg, lot_table
 from dashboard.plan_money import (
     CostedPlan,
     MoneySettings,
@@ -246,7 +244,7 @@ def place_views(placed: PlacedPlan, plan: ScenarioContent, locality: Locality, *
         f"concentration index {signed(today.concentration_index)}.",
         biggest_town_note(placed), selected_area_note(placed, locality, area_row),
         to_html(fifths_table(placed.fifths_today, placed.fifths_plan, selected_fifth=_fifth_of(locality, area_row))),
-        lorenz_figure(today.lorenz, equity.lorenz, gini_today=today.gini, gini_plan=equity.gini),
+        lorenz_svg(today.lorenz, equity.lorenz, gini_today=today.gini, gini_plan=equity.gini),
         to_html(gap_table(today.by_district, equity.by_district, selected=district)),
         to_html(hub_costs_table(placed.costed, plan, hub)), to_html(district_table(placed.by_district, district)),
         to_html(lot_table(placed.by_lot)),
@@ -257,7 +255,7 @@ def place_outputs() -> list[Output]:
     return [Output(ids.KPI_GINI_SPEND, "children"), Output(ids.KPI_BIGGEST_TOWN_SHARE, "children"),
             Output(ids.KPI_CONCENTRATION_SPEND, "children"), Output(ids.KPI_FAIRNESS_TODAY, "children"),
             Output(ids.BIGGEST_TOWN_NOTE, "children"), Output(ids.SELECTED_AREA_NOTE, "children"),
-            Output(ids.EQUITY_FIFTHS_CHART, "children"), Output(ids.EQUITY_LORENZ_CHART, "figure"),
+            Output(ids.EQUITY_FIFTHS_CHART, "children"), Output(ids.EQUITY_LORENZ_CHART, "children"),
             Output(ids.EQUITY_GAP_CHART, "children"), Output(ids.HUB_COSTS_TABLE, "children"),
             Output(ids.LEDGER_DISTRICT_CHART, "children"), Output(ids.LEDGER_LOT_CHART, "children")]
 
@@ -402,7 +400,7 @@ def fairness_card(locality: Locality) -> dbc.Card:
             dcc.Store(id=ids.SELECTED_AREA, data=None),
             dcc.Store(id=ids.MONEY_KEY, data=None),
             html_slot(ids.EQUITY_FIFTHS_CHART),
-            graph(ids.EQUITY_LORENZ_CHART, 400),
+            html_slot(ids.EQUITY_LORENZ_CHART),
             html_slot(ids.EQUITY_GAP_CHART),
         ]),
     ])
@@ -591,7 +589,7 @@ def recompute_places(_opened: Stored, mode: Mode | None, district: str | None, a
     """Fairness, spend by place, the hubs' costs and who is reached, for the plan as it is now.
 
     Only what changed is sent: a drag moves the fairness figures but seldom the spend by district or
-    by lot, and each output sent is redrawn in the browser (the Lorenz curve by Plotly)."""
+    by lot, and each output sent is redrawn in the browser."""
     plan = scenario_from_dict(plan_data)
     try:
         placed = placed_plan(data_access.current_folder(), plan, mode or DEFAULT_MODE)

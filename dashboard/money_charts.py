@@ -30,7 +30,6 @@ SELECTED_MARK = "▶ "
 CONFIG: dcc.Graph.Config = {"displayModeBar": False}
 
 Figure = dict[str, Any]
-LORENZ_GRID = np.linspace(0.0, 100.0, 101)
 
 
 def placeholder(height: int) -> Figure:
@@ -156,32 +155,6 @@ def waterfall_figure(steps: pd.DataFrame) -> Figure:
         yaxis={"autorange": "reversed", "automargin": False, "fixedrange": True, "ticklabelstandoff": 6},
         xaxis={"visible": False, "range": [0, top * 1.5 or 1.0], "fixedrange": True},
         margin={"l": label_margin(labels), "r": 20, "t": 46, "b": 10},
-    )}
-
-
-def lorenz_figure(today: pd.DataFrame, plan: pd.DataFrame, *, gini_today: float, gini_plan: float) -> Figure:
-    """Lorenz curves of spend per need-weighted adult: the further below the diagonal, the less even."""
-    def line(table: pd.DataFrame, name: str, colour: str, dash: str) -> dict[str, Any]:
-        # One point per 1% of need is smooth on any screen and a tenth of the data to send.
-        x = 100 * table["need_share"].to_numpy(dtype=float)
-        y = 100 * table["spend_share"].to_numpy(dtype=float)
-        return {"type": "scatter", "mode": "lines", "name": name, "hoverinfo": "skip",
-                "x": LORENZ_GRID.tolist(), "y": np.round(np.interp(LORENZ_GRID, x, y), 2).tolist(),
-                "line": {"color": colour, "width": 3.5, "dash": dash}}
-
-    return {"data": [
-        {"type": "scatter", "mode": "lines", "name": "Perfectly even", "x": [0, 100], "y": [0, 100],
-         "hoverinfo": "skip", "line": {"color": "#000000", "width": 1.5, "dash": "dot"}},
-        line(today, f"Today (Gini {gini_today:.3f})", TODAY, "dash"),
-        line(plan, f"The plan (Gini {gini_plan:.3f})", PLAN, "solid"),
-    ], "layout": layout(
-        "How evenly spend is shared (Lorenz curve)", height=400,
-        xaxis={"title": {"text": "% of need, least funded areas first"}, "range": [0, 101], "ticksuffix": "%",
-               "tickvals": [0, 25, 50, 75, 100],
-               "ticktext": ["0%", "25%", "50%", "75%", "100%"], "gridcolor": "#e6e6e6", "fixedrange": True},
-        yaxis={"title": {"text": "% of spend"}, "range": [0, 100], "ticksuffix": "%", "gridcolor": "#e6e6e6",
-               "fixedrange": True},
-        **_legend_on_top({"l": 60, "t": 100, "b": 56}),
     )}
 
 

@@ -1,12 +1,13 @@
-"""The money figures a hub drag moves, as tables with bars drawn in CSS rather than Plotly charts.
+"""The money figures a hub drag moves, as HTML tables with bars drawn in CSS and one SVG curve, not Plotly.
 
-Spend by district and by contract lot, and the fairness of spend by deprivation fifth and by
-district, change with a hub move. As Plotly charts each one sent was redrawn by Plotly.react
-in the browser, together the slowest part of a drag with the Money and fairness tab open;
-as tables they are HTML text in one slot each (:mod:`dashboard.html_slot`): one property
-change, no Plotly. A table also reads out row by row to a screen reader (the pattern of
-:mod:`dashboard.provision_panel`). A district's name is a button that highlights it
-everywhere (assets/money.js), so the choice a bar click made is there from the keyboard.
+Spend by district and by contract lot, the fairness of spend by deprivation fifth and by
+district, and the Lorenz curve change with a hub move. As Plotly charts each one sent was
+redrawn by Plotly.react in the browser, together the slowest part of a drag with the Money
+and fairness tab open (about 100 ms of the 205 ms a drag took on the demo; the Lorenz curve
+alone about 30 ms). Here each is HTML text in one slot (:mod:`dashboard.html_slot`): one
+property change, no Plotly. A table also reads out row by row to a screen reader (the
+pattern of :mod:`dashboard.provision_panel`). A district's name is a button that highlights
+it everywhere (assets/money.js), so the choice a bar click made is there from the keyboard.
 
 The figures shown are the same texts the charts printed (:func:`dashboard.money_charts.money`
 and ``percent``), so they read as the pack and exports do.
@@ -16,7 +17,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Sequence
+from html import escape
 
+import numpy as np
 import pandas as pd
 from dash import html
 
@@ -81,8 +84,9 @@ def before_after_table(caption: str, label_heading: str, labels: Sequence[str], 
         html.Td([html.Span(t_text, className="bar-figure"), _track(t, TODAY, low, high, marks)]),
         html.Td([html.Span(p_text, className="bar-figure"), _track(p, PLAN, low, high, marks)]),
     ]) for label, t, p, t_text, p_text in zip(labels, today, plan, today_text, plan_text, strict=True)]
+    hint = [html.Span(" Choose a district to highlight it in every panel.", className="bar-hint")] if choices else []
     return html.Table(className="bar-table money-bars", children=[
-        html.Caption(caption),
+        html.Caption([caption, *hint]),
         html.Thead(html.Tr([html.Th(label_heading, scope="col"), _heading("Today", TODAY),
                             _heading("The plan", PLAN)])),
         html.Tbody(rows),
@@ -146,3 +150,63 @@ def gap_table(today: pd.DataFrame, plan: pd.DataFrame, *, selected: str | None =
         districts, today_gap, plan_gap, selected=selected, choices=districts,
         today_text=[money(v, signed=True) for v in today_gap], plan_text=[money(v, signed=True) for v in plan_gap],
     )
+
+
+# The Lorenz curve's drawing, in SVG units (it scales to the column's width).
+LORENZ_GRID = np.linspace(0.0, 100.0, 101)  # one point per 1% of need: smooth on any screen
+LORENZ_SIZE = (380, 320)
+LORENZ_MARGIN = {"l": 58, "r": 24, "t": 12, "b": 52}
+LORENZ_TICKS = (0, 25, 50, 75, 100)
+# (colour, SVG stroke-dasharray, width, the legend's CSS border style for the same stroke)
+EVEN_LINE, TODAY_LINE, PLAN_LINE = ("#000000", "2 4", 1.5, "dotted"), (TODAY, "10 6", 3.5, "dashed"), \
+    (PLAN, "", 3.5, "solid")
+
+
+def lorenz_points(table: pd.DataFrame) -> list[float]:
+    """% of spend at each 1% of need (least funded areas first), from :attr:`geo.plan_equity.Equity.lorenz`."""
+    x = 100 * table["need_share"].to_numpy(dtype=float)
+    y = 100 * table["spend_share"].to_numpy(dtype=float)
+    return [float(v) for v in np.round(np.interp(LORENZ_GRID, x, y), 2)]
+
+
+def lorenz_svg(today: pd.DataFrame, plan: pd.DataFrame, *, gini_today: float, gini_plan: float) -> str:
+    """Lorenz curves of spend per need-weighted adult, today and in the plan, as HTML for a slot: the further
+    below the diagonal, the less even. Only numbers and fixed words go in; the words are escaped all the same."""
+    width, height = LORENZ_SIZE
+    m = LORENZ_MARGIN
+    inner_w, inner_h = width - m["l"] - m["r"], height - m["t"] - m["b"]
+
+    def x(v: float) -> float:
+        return m["l"] + inner_w * v / 100
+
+    def y(v: float) -> float:
+        return m["t"] + inner_h * (1 - v / 100)
+
+    def line(values: Sequence[float], style: tuple[str, str, float, str], grid: Sequence[float]) -> str:
+        colour, dash, stroke, _ = style
+        points = " ".join(f"{x(a):.1f},{y(b):.1f}" for a, b in zip(grid, values, strict=True))
+        dashes = f' stroke-dasharray="{dash}"' if dash else ""
+        return (f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="{stroke}"{dashes} '
+                'stroke-linejoin="round"/>')
+
+    grid = "".join(
+        f'<line x1="{x(t):.1f}" y1="{y(0):.1f}" x2="{x(t):.1f}" y2="{y(100):.1f}" class="lorenz-grid"/>'
+        f'<line x1="{x(0):.1f}" y1="{y(t):.1f}" x2="{x(100):.1f}" y2="{y(t):.1f}" class="lorenz-grid"/>'
+        f'<text x="{x(t):.1f}" y="{y(0) + 20:.1f}" text-anchor="middle">{t}%</text>'
+        f'<text x="{x(0) - 6:.1f}" y="{y(t) + 5:.1f}" text-anchor="end">{t}%</text>' for t in LORENZ_TICKS)
+    axes = (f'<text x="{x(50):.1f}" y="{height - 6}" text-anchor="middle">% of need, least funded areas first</text>'
+            f'<text transform="translate(14 {y(50):.1f}) rotate(-90)" text-anchor="middle">% of spend</text>')
+    grid_points = LORENZ_GRID.tolist()
+    today_name, plan_name = f"Today (Gini {gini_today:.3f})", f"The plan (Gini {gini_plan:.3f})"
+    summary = (f"Lorenz curves of spend per need-weighted adult. {today_name}; {plan_name}. "
+               "The further a curve lies below the diagonal, the less evenly spend is shared.")
+    keys = "".join(f'<li><span class="lorenz-key" style="border-top: {max(stroke, 2):g}px {border} {colour}" '
+                   f'aria-hidden="true"></span>{escape(name)}</li>'
+                   for name, (colour, _, stroke, border) in (("Perfectly even", EVEN_LINE), (today_name, TODAY_LINE),
+                                                              (plan_name, PLAN_LINE)))
+    return (f'<figure class="lorenz"><figcaption>How evenly spend is shared (Lorenz curve)</figcaption>'
+            f'<ul class="lorenz-legend">{keys}</ul>'
+            f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{escape(summary)}" class="lorenz-plot">'
+            f'{grid}{axes}{line([0, 100], EVEN_LINE, [0, 100])}'
+            f'{line(lorenz_points(today), TODAY_LINE, grid_points)}{line(lorenz_points(plan), PLAN_LINE, grid_points)}'
+            "</svg></figure>")

@@ -179,6 +179,19 @@ def test_a_move_sends_only_the_money_by_place_that_changed(app, plan) -> None:  
     assert again[-1] != first[-1]
 
 
+def test_the_lorenz_curve_says_the_gini_shown_above_it(app, plan) -> None:  # type: ignore[no-untyped-def]
+    """The curve is SVG in a slot (no Plotly on a drag): its legend and its text for screen readers carry the
+    same Gini as the headline figure, and each curve runs from no spend to all of it."""
+    values = headline_values(app, plan)
+    outputs = investment_panel.place_outputs()
+    gini, curve = values[position(outputs, ids.KPI_GINI_SPEND)], values[position(outputs, ids.EQUITY_LORENZ_CHART)]
+    assert f"The plan (Gini {gini})</li>" in curve and re.search(rf'aria-label="[^"]*The plan \(Gini {gini}\)', curve)
+    lines = re.findall(r'<polyline points="([^"]+)"', curve)
+    assert [len(points.split()) for points in lines] == [2, 101, 101]  # even; today; the plan
+    for points in lines:
+        assert points.split()[0] == lines[0].split()[0] and points.split()[-1] == lines[0].split()[-1]
+
+
 def test_gini_and_biggest_town_share_follow_a_hub_move(app, plan) -> None:  # type: ignore[no-untyped-def]
     outputs = investment_panel.place_outputs()
     gini_at, share_at = position(outputs, ids.KPI_GINI_SPEND), position(outputs, ids.KPI_BIGGEST_TOWN_SHARE)
