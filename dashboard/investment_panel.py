@@ -595,12 +595,13 @@ def recompute_places(_opened: Stored, mode: Mode | None, district: str | None, a
         placed = placed_plan(data_access.current_folder(), plan, mode or DEFAULT_MODE)
     except PlannerInputError as error:
         count = len(place_outputs()) + len(outcomes_panel.place_outputs())
-        return (*([no_update] * count), f"These figures could not be worked out: {error}", no_update)
+        # No digests: the next answer sends everything again, the message's clearing included.
+        return (*([no_update] * count), f"These figures could not be worked out: {error}", None)
     chosen = None if district in (None, NO_DISTRICT) else district
     views = (*place_views(placed, plan, data_access.current_locality(), district=chosen, hub=hub,
-                          area_row=area_row), *outcomes_panel.place_views(placed))
+                          area_row=area_row), *outcomes_panel.place_views(placed), None)  # None: no problem
     sent, digests = changed_since(views, shown)
-    return (*sent, None, digests)
+    return (*sent, digests)
 
 
 def digest(value: Any) -> str:

@@ -396,6 +396,22 @@ def test_table_bars_start_at_zero_with_gaps_either_side_of_a_line() -> None:
     assert fair.count('class="bar-mark" style="left: 100.0%') == 2 and "bar-zero" not in fair
 
 
+def test_a_problem_message_is_cleared_once_then_not_sent_again(app, plan) -> None:  # type: ignore[no-untyped-def]
+    """Each output sent costs the page a pass over its components: the empty message goes only when it clears one."""
+    broken = dataclasses.replace(plan, assumptions={"on_costs_fraction": 5.0})
+    with app.server.test_request_context():
+        def places(version: ScenarioContent, shown: Any) -> tuple[Any, ...]:
+            return investment_panel.recompute_places(None, "drive", "none", None, None, scenario_to_dict(version),
+                                                     shown)
+        good = places(plan, None)
+        failed = places(broken, good[-1])
+        fixed = places(plan, failed[-1])
+        moved_again = places(moved(plan, "H1", 2_000.0, 1_000.0), fixed[-1])
+    assert "could not be worked out" in failed[-2] and failed[-1] is None  # forget what the page shows
+    assert fixed[-2] is None and all(value is not no_update for value in fixed[:-1])  # cleared, all sent again
+    assert moved_again[-2] is no_update
+
+
 def test_a_plan_whose_money_cannot_be_worked_out_says_why(app, plan, locality) -> None:  # type: ignore[no-untyped-def]
     from dashboard.engine import score_plan
 
