@@ -22,8 +22,7 @@ import dataclasses
 import json
 import re
 import secrets
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -61,6 +60,7 @@ from geo.workspace.accounts import (
     can_create,
     check_visibility,
 )
+from geo.workspace.codes import CODE_ALPHABET, CODE_CHARS, check_code, new_code
 from geo.workspace.store import (
     MAX_TITLE_CHARS,
     Base,
@@ -71,9 +71,8 @@ from geo.workspace.store import (
     VersionRow,
 )
 
-# No 0/O or 1/I: a code read out in a meeting room must not be mistyped.
-JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-JOIN_CODE_CHARS = 6
+JOIN_CODE_ALPHABET = CODE_ALPHABET  # no 0/O or 1/I: see geo.workspace.codes
+JOIN_CODE_CHARS = CODE_CHARS
 _NEW_CODE_ATTEMPTS = 8
 _SETUP_ATTEMPTS = 3
 
@@ -219,22 +218,10 @@ def _record(row: AppraisalRow) -> AppraisalRecord:
         updated_at=row.updated_at, deleted_at=row.deleted_at)
 
 
-@contextmanager
-def _transaction(store: ScenarioStore) -> Iterator[Session]:
-    with Session(store.engine, expire_on_commit=False) as session, session.begin():
-        yield session
-
 
 def check_join_code(code: object) -> str:
     """Return ``code`` upper-cased without spaces or dashes, or raise if it cannot be one."""
-    if not isinstance(code, str):
-        raise PlannerInputError(f"join code: expected text, found {code!r:.40}")
-    text = re.sub(r"[\s-]+", "", code).upper()
-    if len(text) != JOIN_CODE_CHARS or any(c not in JOIN_CODE_ALPHABET for c in text):
-        raise PlannerInputError(
-            f"join code: expected {JOIN_CODE_CHARS} letters and digits such as 'K7MQ2P' "
-            f"(no 0, O, 1 or I), found {code!r:.40}")
-    return text
+    return check_code(code, kind="join code")
 
 
 def _checked_title(title: object) -> str:
@@ -314,13 +301,13 @@ def open_appraisal(store: ScenarioStore, user: User | None, title: str, appraisa
     setup = _setup_json(dataclasses.replace(appraisal, scores=()))
     for _ in range(_NEW_CODE_ATTEMPTS):
         now = _now()
-        code = "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_CHARS))
+        code = new_code()
         words = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:48].strip("-") or "appraisal"
         row = AppraisalRow(slug=f"{words}-{secrets.token_hex(3)}", join_code=code, title=title,
                            facilitator_id=user.user_id, visibility=visibility, setup=setup, revision=1,
                            created_at=now, updated_at=now, deleted_at=None)
         try:
-            with _transaction(store) as session:
+            with store.transaction() as session:
                 session.add(row)
                 session.flush()
                 session.refresh(row)
@@ -338,7 +325,7 @@ def change_setup(store: ScenarioStore, user: User | None, ref: int | str,
     against what each scenario says now.
     """
     for _ in range(_SETUP_ATTEMPTS):
-        with _transaction(store) as session:
+        with store.transaction() as session:
             row = _row(session, ref)
             record = _record(row)
             _require(user, "manage", record)
@@ -402,7 +389,7 @@ def set_visibility(store: ScenarioStore, user: User | None, ref: int | str,
                    visibility: Visibility) -> AppraisalRecord:
     """Make the appraisal a draft, a steering-group paper or public (the facilitator only)."""
     visibility = check_visibility(visibility)
-    with _transaction(store) as session:
+    with store.transaction() as session:
         row = _row(session, ref)
         _require(user, "manage", _record(row))
         row.visibility = visibility
@@ -413,7 +400,7 @@ def set_visibility(store: ScenarioStore, user: User | None, ref: int | str,
 
 def delete_appraisal(store: ScenarioStore, user: User | None, ref: int | str) -> None:
     """Move the appraisal to the deleted list (kept, like a deleted scenario)."""
-    with _transaction(store) as session:
+    with store.transaction() as session:
         row = _row(session, ref)
         _require(user, "manage", _record(row))
         row.deleted_at = _now()
@@ -424,7 +411,7 @@ def delete_appraisal(store: ScenarioStore, user: User | None, ref: int | str) ->
 
 def appraisals(store: ScenarioStore, user: User | None) -> tuple[AppraisalRecord, ...]:
     """The appraisals ``user`` may open, newest change first."""
-    with _transaction(store) as session:
+    with store.transaction() as session:
         rows = session.scalars(select(AppraisalRow).where(AppraisalRow.deleted_at.is_(None))
                                .order_by(AppraisalRow.updated_at.desc(), AppraisalRow.id.desc()))
         records = [_record(row) for row in rows]
@@ -441,7 +428,7 @@ def appraisals(store: ScenarioStore, user: User | None) -> tuple[AppraisalRecord
 def find_by_code(store: ScenarioStore, user: User | None, code: str) -> AppraisalRecord:
     """The appraisal with join code ``code``, if ``user`` may open it."""
     code = check_join_code(code)
-    with _transaction(store) as session:
+    with store.transaction() as session:
         row = session.scalar(select(AppraisalRow).where(AppraisalRow.join_code == code))
         if row is None or row.deleted_at is not None:
             raise PlannerInputError(f"join code: there is no appraisal {code}; check the code")
@@ -452,7 +439,7 @@ def find_by_code(store: ScenarioStore, user: User | None, code: str) -> Appraisa
 
 def appraisal_state(store: ScenarioStore, user: User | None, ref: int | str) -> AppraisalState:
     """The appraisal as ``user`` may see it (options as their scenarios say now)."""
-    with _transaction(store) as session:
+    with store.transaction() as session:
         row = _row(session, ref)
         record = _record(row)
         _require(user, "view", record)
@@ -475,7 +462,7 @@ def take_seat(store: ScenarioStore, user: User | None, ref: int | str, participa
     """Say which participant ``user`` is; a seat someone else took, or a second seat, is refused."""
     if user is None:
         raise AccessDeniedError("an anonymous visitor cannot take part: sign in first")
-    with _transaction(store) as session:
+    with store.transaction() as session:
         row = _row(session, ref)
         _require(user, "view", _record(row))
         appraisal = appraisal_from_dict({**json.loads(row.setup), "scores": []})
@@ -503,7 +490,7 @@ def record_scores(store: ScenarioStore, user: User | None, ref: int | str, parti
     """
     if user is None:
         raise AccessDeniedError("an anonymous visitor cannot score: sign in first")
-    with _transaction(store) as session:
+    with store.transaction() as session:
         row = _row(session, ref)
         record = _record(row)
         _require(user, "view", record)

@@ -11,9 +11,6 @@ anyone a scenario they could not open themselves (`viewer_state` hides it).
 from __future__ import annotations
 
 import re
-import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -23,11 +20,11 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from geo.errors import PlannerInputError
 from geo.workspace.accounts import AccessDeniedError, Role, User, can_view_version
+from geo.workspace.codes import CODE_ALPHABET, CODE_CHARS, check_code, new_code
 from geo.workspace.store import Base, ScenarioStore, UTCDateTime
 
-# No 0/O or 1/I: a code read out in a meeting room must not be mistyped.
-ROOM_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-ROOM_CODE_CHARS = 6
+ROOM_CODE_ALPHABET = CODE_ALPHABET  # no 0/O or 1/I: see geo.workspace.codes
+ROOM_CODE_CHARS = CODE_CHARS
 ROOM_LIFETIME = timedelta(hours=12)  # a room nobody published to for this long has ended
 VIEW_PATTERN = re.compile(r"[a-z][a-z0-9_-]{0,19}")
 DEFAULT_VIEW = "map"
@@ -81,23 +78,10 @@ def _state(row: FollowRow) -> FollowState:
                        sequence=row.sequence, updated_at=row.updated_at)
 
 
-@contextmanager
-def _transaction(store: ScenarioStore) -> Iterator[Session]:
-    with Session(store.engine, expire_on_commit=False) as session, session.begin():
-        yield session
-
 
 def check_room_code(room_code: object) -> str:
     """Return `room_code` upper-cased without spaces or dashes, or raise if it cannot be one."""
-    if not isinstance(room_code, str):
-        raise PlannerInputError(f"room code: expected text, found {room_code!r}")
-    code = re.sub(r"[\s-]+", "", room_code).upper()
-    if len(code) != ROOM_CODE_CHARS or any(c not in ROOM_CODE_ALPHABET for c in code):
-        raise PlannerInputError(
-            f"room code: expected {ROOM_CODE_CHARS} letters and digits such as "
-            f"'K7MQ2P' (no 0, O, 1 or I), found {room_code!r:.40}"
-        )
-    return code
+    return check_code(room_code, kind="room code")
 
 
 def check_view(view: object) -> str:
@@ -143,12 +127,11 @@ def open_room(store: ScenarioStore, presenter: User | None, *, scenario: str | i
     slug = _scenario_slug(store, user, scenario, version)
     for _ in range(_NEW_CODE_ATTEMPTS):
         now = _now()
-        row = FollowRow(room_code="".join(secrets.choice(ROOM_CODE_ALPHABET)
-                                          for _ in range(ROOM_CODE_CHARS)),
+        row = FollowRow(room_code=new_code(),
                         presenter_id=user.user_id, scenario=slug, version=version, view=view,
                         sequence=1, created_at=now, updated_at=now, closed_at=None)
         try:
-            with _transaction(store) as session:
+            with store.transaction() as session:
                 session.add(row)
                 session.flush()
                 return _state(row)
@@ -180,7 +163,7 @@ def publish(store: ScenarioStore, presenter: User | None, room_code: str, *,
     version = _checked_version(version)
     slug = _scenario_slug(store, user, scenario, version)
     now = _now()
-    with _transaction(store) as session:
+    with store.transaction() as session:
         row = _open_row(session, room_code, now)
         if row.presenter_id != user.user_id:
             raise AccessDeniedError(
@@ -200,7 +183,7 @@ def publish(store: ScenarioStore, presenter: User | None, room_code: str, *,
 
 def room_state(store: ScenarioStore, room_code: str, *, now: datetime | None = None) -> FollowState:
     """What the room shows now, unchecked: for the presenter; viewers use `viewer_state`."""
-    with _transaction(store) as session:
+    with store.transaction() as session:
         return _state(_open_row(session, room_code, now or _now()))
 
 
@@ -226,7 +209,7 @@ def viewer_state(store: ScenarioStore, viewer: User | None, room_code: str, *,
 def close_room(store: ScenarioStore, presenter: User | None, room_code: str) -> None:
     """End the room; viewers see that it has ended. Only its presenter (or an admin) may."""
     user = _presenter(presenter)
-    with _transaction(store) as session:
+    with store.transaction() as session:
         row = _open_row(session, room_code, _now())
         if row.presenter_id != user.user_id and user.role is not Role.ADMIN:
             raise AccessDeniedError(

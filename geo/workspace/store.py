@@ -539,7 +539,9 @@ class ScenarioStore:
         self.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[Session]:
+    def transaction(self) -> Iterator[Session]:
+        """One database transaction: committed when the block ends, rolled back if it raises (for the
+        workspace's other tables, such as follow rooms and appraisals, kept in the same database)."""
         with self._sessions.begin() as session:
             yield session
 
@@ -554,7 +556,7 @@ class ScenarioStore:
         row = UserRow(username=name, password_hash=hash_password(password), role=role.label,
                       steering_group=bool(member), created_at=_now())
         try:
-            with self._transaction() as session:
+            with self.transaction() as session:
                 session.add(row)
                 session.flush()
                 return _user(row)
@@ -571,7 +573,7 @@ class ScenarioStore:
         except PlannerInputError:
             verify_password(_DUMMY_HASH, password)
             return None
-        with self._transaction() as session:
+        with self.transaction() as session:
             row = session.scalar(select(UserRow).where(UserRow.username == name))
         if row is None or not row.password_hash:
             verify_password(_DUMMY_HASH, password)
@@ -579,30 +581,30 @@ class ScenarioStore:
         if not verify_password(row.password_hash, password) or row.disabled_at is not None:
             return None
         if needs_rehash(row.password_hash):
-            with self._transaction() as session:
+            with self.transaction() as session:
                 session.execute(update(UserRow).where(UserRow.id == row.id)
                                 .values(password_hash=hash_password(password)))
         return _user(row)
 
     def user(self, username: str) -> User:
         """Return the account called `username`."""
-        with self._transaction() as session:
+        with self.transaction() as session:
             return _user(self._user_row(session, username))
 
     def user_by_id(self, user_id: int) -> User | None:
         """Return the enabled account with number `user_id`, or None (e.g. for a stale login cookie)."""
-        with self._transaction() as session:
+        with self.transaction() as session:
             row = session.get(UserRow, user_id)
             return None if row is None or row.disabled_at is not None else _user(row)
 
     def is_disabled(self, username: str) -> bool:
         """Whether the account called `username` is disabled (it cannot sign in)."""
-        with self._transaction() as session:
+        with self.transaction() as session:
             return self._user_row(session, username).disabled_at is not None
 
     def set_disabled(self, username: str, disabled: bool) -> User:
         """Disable an account (it cannot sign in, and its sessions end at once) or enable it again."""
-        with self._transaction() as session:
+        with self.transaction() as session:
             row = self._user_row(session, username)
             row.disabled_at = _now() if disabled else None
             if disabled:
@@ -614,7 +616,7 @@ class ScenarioStore:
 
         Returns what was done, in words.
         """
-        with self._transaction() as session:
+        with self.transaction() as session:
             row = self._user_row(session, username)
             session.execute(delete(SessionRow).where(SessionRow.user_id == row.id))
             session.execute(delete(RunningJobRow).where(RunningJobRow.user_id == row.id))
@@ -647,7 +649,7 @@ class ScenarioStore:
         """A new sign-in session for `user`: the token for the cookie (the store keeps only its hash)."""
         token = secrets.token_urlsafe(32)
         now = _now()
-        with self._transaction() as session:
+        with self.transaction() as session:
             session.add(SessionRow(token_hash=token_hash(token), user_id=user.user_id, created_at=now,
                                    last_seen_at=now))
         return token
@@ -659,7 +661,7 @@ class ScenarioStore:
         Seeing the session keeps it alive (its last-seen time is written at most once a minute).
         """
         now = now or _now()
-        with self._transaction() as session:
+        with self.transaction() as session:
             row = session.scalar(select(SessionRow).where(SessionRow.token_hash == token_hash(token)))
             if row is None:
                 return None
@@ -675,12 +677,12 @@ class ScenarioStore:
 
     def end_session(self, token: str) -> None:
         """End one session (signing out)."""
-        with self._transaction() as session:
+        with self.transaction() as session:
             session.execute(delete(SessionRow).where(SessionRow.token_hash == token_hash(token)))
 
     def end_sessions(self, username: str) -> int:
         """End every session of an account (a password change, a stolen cookie); returns how many."""
-        with self._transaction() as session:
+        with self.transaction() as session:
             row = self._user_row(session, username)
             ended = session.execute(delete(SessionRow).where(SessionRow.user_id == row.id))
             return int(ended.rowcount)  # type: ignore[attr-defined]
@@ -692,7 +694,7 @@ class ScenarioStore:
         """How long until sign-in may be tried again, or None: each (key, limit) counts wrong passwords in `window`."""
         now = now or _now()
         waits = []
-        with self._transaction() as session:
+        with self.transaction() as session:
             for key, limit in keys:
                 times = session.scalars(select(SignInFailureRow.created_at)
                                         .where(SignInFailureRow.key_hash == token_hash(key),
@@ -705,13 +707,13 @@ class ScenarioStore:
     def record_sign_in_failure(self, keys: Sequence[str], *, window: timedelta, now: datetime | None = None) -> None:
         """Count a wrong password against each key (an account, an address); forget counts older than `window`."""
         now = now or _now()
-        with self._transaction() as session:
+        with self.transaction() as session:
             session.execute(delete(SignInFailureRow).where(SignInFailureRow.created_at <= now - window))
             session.add_all(SignInFailureRow(key_hash=token_hash(key), created_at=now) for key in keys)
 
     def clear_sign_in_failures(self, key: str) -> None:
         """Forget the wrong passwords counted against `key` (after a right one)."""
-        with self._transaction() as session:
+        with self.transaction() as session:
             session.execute(delete(SignInFailureRow).where(SignInFailureRow.key_hash == token_hash(key)))
 
     # ----------------------------------------------------------- running jobs
@@ -724,7 +726,7 @@ class ScenarioStore:
         `max_age`, are forgotten first.
         """
         now = _now()
-        with self._transaction() as session:
+        with self.transaction() as session:
             rows = session.scalars(select(RunningJobRow).where(RunningJobRow.user_id == user.user_id)).all()
             for row in rows:
                 age = now - row.started_at
@@ -739,31 +741,31 @@ class ScenarioStore:
 
     def job_started(self, job: str, handle: str) -> None:
         """Note the job backend's id for `job` (a process number, a Celery task id)."""
-        with self._transaction() as session:
+        with self.transaction() as session:
             session.execute(update(RunningJobRow).where(RunningJobRow.job == job[:200]).values(handle=handle[:100]))
 
     def finish_job(self, job: str) -> None:
         """Forget a job that has finished (or failed, or was cancelled)."""
-        with self._transaction() as session:
+        with self.transaction() as session:
             session.execute(delete(RunningJobRow).where(RunningJobRow.job == job[:200]))
 
     def users(self) -> tuple[User, ...]:
         """Return every account, by username."""
-        with self._transaction() as session:
+        with self.transaction() as session:
             rows = session.scalars(select(UserRow).order_by(UserRow.username))
             return tuple(_user(row) for row in rows)
 
     def set_role(self, username: str, role: Role | str) -> User:
         """Change an account's role."""
         role = role if isinstance(role, Role) else Role.from_label(role)
-        with self._transaction() as session:
+        with self.transaction() as session:
             row = self._user_row(session, username)
             row.role = role.label
             return _user(row)
 
     def set_steering_group(self, username: str, member: bool) -> User:
         """Add an account to the steering group (it sees "group" scenarios) or take it out."""
-        with self._transaction() as session:
+        with self.transaction() as session:
             row = self._user_row(session, username)
             row.steering_group = bool(member)
             return _user(row)
@@ -771,7 +773,7 @@ class ScenarioStore:
     def set_password(self, username: str, password: str) -> None:
         """Replace an account's password; every session of the account ends (sign in again)."""
         password_hash = hash_password(password)
-        with self._transaction() as session:
+        with self.transaction() as session:
             row = self._user_row(session, username)
             row.password_hash = password_hash
             session.execute(delete(SessionRow).where(SessionRow.user_id == row.id))
@@ -840,7 +842,7 @@ class ScenarioStore:
         if not isinstance(content, ScenarioContent):
             raise PlannerInputError(f"content: expected ScenarioContent, found {content!r:.60}")
         now = _now()
-        with self._transaction() as session:
+        with self.transaction() as session:
             row = ScenarioRow(slug=_new_slug(title), title=title, author_id=user.user_id,
                               visibility=visibility, current_version=1, created_at=now,
                               updated_at=now, deleted_at=None,
@@ -898,7 +900,7 @@ class ScenarioStore:
                         message: str) -> ScenarioVersion:
         base_version = _checked_version_number("base_version", base_version)
         message = _checked_message(message)
-        with self._transaction() as session:
+        with self.transaction() as session:
             row = self._viewable(session, user, scenario)
             if row.deleted_at is not None:
                 raise PlannerInputError(
@@ -957,7 +959,7 @@ class ScenarioStore:
 
         Someone who may see only the published version gets that one; any other is "not found".
         """
-        with self._transaction() as session:
+        with self.transaction() as session:
             row = self._viewable(session, user, scenario)
             record = _as_seen_by(user, _record(row))
             number = record.current_version if version is None else _checked_version_number(
@@ -968,13 +970,13 @@ class ScenarioStore:
 
     def scenario(self, user: User | None, scenario: ScenarioRef) -> ScenarioRecord:
         """Return the record of `scenario` as `user` may know it, if they may see it."""
-        with self._transaction() as session:
+        with self.transaction() as session:
             return _as_seen_by(user, _record(self._viewable(session, user, scenario)))
 
     def scenarios(self, user: User | None, *,
                   deleted: bool = False) -> tuple[ScenarioRecord, ...]:
         """Return the scenarios `user` may see, newest change first (or only deleted ones)."""
-        with self._transaction() as session:
+        with self.transaction() as session:
             rows = session.scalars(
                 select(ScenarioRow)
                 .where(ScenarioRow.deleted_at.is_not(None) if deleted
@@ -986,7 +988,7 @@ class ScenarioStore:
 
     def versions(self, user: User | None, scenario: ScenarioRef) -> tuple[VersionInfo, ...]:
         """Return the history of `scenario` that `user` may see, oldest first (only the published one, for some)."""
-        with self._transaction() as session:
+        with self.transaction() as session:
             row = self._viewable(session, user, scenario)
             query = select(VersionRow).where(VersionRow.scenario_id == row.id).order_by(VersionRow.version)
             if not can_view(user, _record(row)):
@@ -995,7 +997,7 @@ class ScenarioStore:
 
     def changes(self, user: User | None, scenario: ScenarioRef) -> tuple[ChangeInfo, ...]:
         """What people other than the author did to `scenario`, newest first: for its author (and admins)."""
-        with self._transaction() as session:
+        with self.transaction() as session:
             row = self._viewable(session, user, scenario, every_version=True)
             require(user, "manage", _record(row), what=f"scenario {row.title!r}")
             found = [ChangeInfo(v.created_at, v.author.username, f"saved version {v.version}"
@@ -1068,7 +1070,7 @@ class ScenarioStore:
     def _changing(self, user: User | None, scenario: ScenarioRef,
                   action: Action) -> Iterator[tuple[Session, ScenarioRow, User]]:
         """A transaction on `scenario`, if `user` may do `action` to it; its change time is updated."""
-        with self._transaction() as session:
+        with self.transaction() as session:
             row = self._viewable(session, user, scenario, every_version=True)
             require(user, action, _record(row), what=f"scenario {row.title!r}")
             assert user is not None  # edit and manage are never granted to anonymous visitors
@@ -1086,7 +1088,7 @@ class ScenarioStore:
 
     def _set_deleted(self, user: User | None, scenario: ScenarioRef, *,
                      deleted: bool) -> ScenarioRecord:
-        with self._transaction() as session:
+        with self.transaction() as session:
             row = self._viewable(session, user, scenario, every_version=True)
             require(user, "manage", _record(row), what=f"scenario {row.title!r}")
             assert user is not None  # manage is never granted to anonymous visitors
