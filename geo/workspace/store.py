@@ -850,13 +850,7 @@ class ScenarioStore:
                               published_version=1 if visibility == "public" else None)
             session.add(row)
             session.flush()
-            version = VersionRow(scenario_id=row.id, version=1,
-                                 content=scenario_to_json(content), author_id=user.user_id,
-                                 created_at=now, message=message)
-            session.add(version)
-            session.flush()
-            session.refresh(row)
-            return self._opened(_record(row), version)
+            return self._with_new_version(session, row, 1, content, user, now, message)
 
     save_as = create_scenario
 
@@ -923,13 +917,17 @@ class ScenarioStore:
             )
             if moved.rowcount != 1:  # type: ignore[attr-defined]
                 raise self._conflict(session, row.id, base_version, content)
-            version = VersionRow(scenario_id=row.id, version=base_version + 1,
-                                 content=scenario_to_json(content), author_id=user.user_id,
-                                 created_at=now, message=message)
-            session.add(version)
-            session.flush()
-            session.refresh(row)
-            return self._opened(_record(row), version)
+            return self._with_new_version(session, row, base_version + 1, content, user, now, message)
+
+    def _with_new_version(self, session: Session, row: ScenarioRow, number: int, content: ScenarioContent,
+                          user: User, now: datetime, message: str) -> ScenarioVersion:
+        """Add version ``number`` of ``row`` (saving a scenario or creating one) and open it."""
+        version = VersionRow(scenario_id=row.id, version=number, content=scenario_to_json(content),
+                             author_id=user.user_id, created_at=now, message=message)
+        session.add(version)
+        session.flush()
+        session.refresh(row)
+        return self._opened(_record(row), version)
 
     def _conflict(self, session: Session, scenario_id: int, base_version: int,
                   attempted: ScenarioContent) -> SaveConflictError:
