@@ -29,7 +29,7 @@ def take(browser: Browser, url: str, output: Path, *, height: int, tab: str | No
     if travel is not None:
         painted = page.evaluate("window.dsp.paintCount")
         page.get_by_label(travel, exact=True).check()
-        page.wait_for_function(f"window.dsp.paintCount > {painted}", timeout=120_000)
+        page.wait_for_function(f"() => window.dsp.paintCount > {painted}", timeout=120_000)
         page.get_by_label(travel, exact=True).scroll_into_view_if_needed()  # the choice and its note in view
     if tab is not None:
         page.get_by_role("tab", name=tab).click()
