@@ -118,9 +118,6 @@ def link_id(hub_id: str, index: int) -> dict[str, Any]:
     return {"type": ids.HUB_LINK, "hub": hub_id, "point": index}
 
 
-_minutes_text = words.minutes_number  # the unit is beside the figure on screen
-
-
 def _share_text(value: float) -> str:
     return "-" if not np.isfinite(value) else f"{100 * value:.0f}%"
 
@@ -133,8 +130,8 @@ def group_table(result: AccessResult) -> html.Table:
             continue
         rows.append(html.Tr([
             html.Th(str(summary.at[group, "label"]), scope="row"),
-            html.Td(_minutes_text(result.figure(group, "mean_minutes"))),
-            html.Td(_minutes_text(result.figure(group, "p90_minutes"))),
+            html.Td(words.minutes_number(result.figure(group, "mean_minutes"))),
+            html.Td(words.minutes_number(result.figure(group, "p90_minutes"))),
             html.Td(_share_text(result.figure(group, "share_within_30"))),
         ]))
     return html.Table(className="table table-sm group-table mb-0", children=[
@@ -153,7 +150,7 @@ def worst_areas(result: AccessResult, locality: Locality, hub_names: dict[str, s
     items = []
     for i in order:
         where = hub_names.get(str(result.nearest_hub[i]), "no hub")
-        items.append(html.Li(f"{names[i]}: {_minutes_text(result.minutes[i])} min to {where}"))
+        items.append(html.Li(f"{names[i]}: {words.minutes_number(result.minutes[i])} min to {where}"))
     return html.Ol(items, className="worst-list mb-0")
 
 
@@ -614,10 +611,10 @@ def scored(locality: Locality, folder: str, plan: ScenarioContent, mode: Mode, l
     fill, key = fill_and_key(plan_fill(result, plan, layer, mode) if layer in PLAN_LAYERS
                              else area_fill(locality, layer))
     figure = result.figure
-    figures = (_minutes_text(figure("population", "mean_minutes")),
-               _share_text(figure("population", "share_within_30")),
-               _minutes_text(figure("population", "p90_minutes")), _minutes_text(figure("need", "mean_minutes")),
-               _share_text(figure("need", "share_within_30")), _minutes_text(figure("need", "p90_minutes")))
+    minutes = words.minutes_number  # the unit is beside each figure on screen
+    figures = (minutes(figure("population", "mean_minutes")), _share_text(figure("population", "share_within_30")),
+               minutes(figure("population", "p90_minutes")), minutes(figure("need", "mean_minutes")),
+               _share_text(figure("need", "share_within_30")), minutes(figure("need", "p90_minutes")))
     return FirstScreen(fill, key, figures, to_html(group_table(result)),
                        to_html(worst_areas(result, locality, hub_names(plan))))
 
@@ -697,7 +694,7 @@ def area_card(locality: Locality, plan: ScenarioContent, result: AccessResult, r
     """An area's figures: people, need, minutes to each hub and which hub serves it."""
     area = locality.areas.iloc[row]
     matrix = result.hub_minutes.matrix() if result.hub_minutes is not None else np.empty((0, 0))
-    minutes = [html.Li(f"{hub.name}: {_minutes_text(matrix[row, j])} min") for j, hub in enumerate(plan.hubs)]
+    minutes = [html.Li(f"{hub.name}: {words.minutes_number(matrix[row, j])} min") for j, hub in enumerate(plan.hubs)]
     serving = hub_names(plan).get(str(result.nearest_hub[row]), "no hub can be reached")
     return dbc.Card(className="area-card", children=dbc.CardBody([
         html.H3(f"{area['name']} ({area['code']})", className="h6"),

@@ -35,7 +35,6 @@ from dashboard.scenario_figures import (
     MODES,
     Chosen,
     ScenarioFigures,
-    minutes_text,
     open_chosen,
     parse_keys,
     scenario_figures,
@@ -119,8 +118,8 @@ def headline_tiles(figures: ScenarioFigures) -> html.Div:
 def groups_table(figures: ScenarioFigures) -> html.Table:
     access = figures.access
     rows = [html.Tr([html.Th(GROUP_LABELS[group], scope="row"),
-                     html.Td(minutes_text(access.figure(group, "mean_minutes"))),
-                     html.Td(minutes_text(access.figure(group, "p90_minutes"))),
+                     html.Td(words.minutes(access.figure(group, "mean_minutes"))),
+                     html.Td(words.minutes(access.figure(group, "p90_minutes"))),
                      html.Td(share_text(access.figure(group, "share_within_30")))])
             for group in GROUP_LABELS if group in set(access.summary["group"])]
     return html.Table(className="present-table", children=[

@@ -137,9 +137,6 @@ def _summary(group: str, column: str) -> Callable[[ScenarioFigures], float]:
     return read
 
 
-minutes_text = words.minutes  # one way of writing minutes in every view
-
-
 def share_text(value: float) -> str:
     return "-" if not math.isfinite(value) else f"{100 * value:.0f}%"
 
@@ -151,20 +148,20 @@ def money_text(value: float) -> str:
 
 HEADLINES: tuple[Headline, ...] = (
     Headline("mean_minutes", "Average journey to the nearest hub", "everyone, by where they live",
-             _summary("population", "mean_minutes"), minutes_text, "lower", 0.05,
+             _summary("population", "mean_minutes"), words.minutes, "lower", 0.05,
              lambda d: f"{abs(d):.1f} min"),
     Headline("share_within_30", "Residents within 30 minutes of a hub", "share of everyone",
              _summary("population", "share_within_30"), share_text, "higher", 0.005,
              lambda d: f"{100 * abs(d):.0f} percentage points"),
     Headline("p90_minutes", "9 in 10 residents are within", "the 90th percentile journey",
-             _summary("population", "p90_minutes"), minutes_text, "lower", 0.05,
+             _summary("population", "p90_minutes"), words.minutes, "lower", 0.05,
              lambda d: f"{abs(d):.1f} min"),
     Headline("mean_minutes_need", "Average journey, weighted by need", "people in greater need count more",
-             _summary("need", "mean_minutes"), minutes_text, "lower", 0.05,
+             _summary("need", "mean_minutes"), words.minutes, "lower", 0.05,
              lambda d: f"{abs(d):.1f} min"),
     Headline("mean_minutes_deprived", "Average journey from the most deprived fifth of areas",
              "areas in England's most deprived 20%",
-             _summary("most_deprived_fifth", "mean_minutes"), minutes_text, "lower", 0.05,
+             _summary("most_deprived_fifth", "mean_minutes"), words.minutes, "lower", 0.05,
              lambda d: f"{abs(d):.1f} min"),
     Headline("hubs", "Resource hubs", "main sites; outreach points not counted",
              lambda f: float(len(f.content.hubs)), lambda v: f"{v:.0f}", None, 0.5,

@@ -17,13 +17,13 @@ from playwright.sync_api import sync_playwright
 
 from dashboard.live_server import CHROMIUM, CHROMIUM_ARGS, running_app
 from data.example_plans import example_plans
+from docs.make_screenshot import MAP_DRAWN
 from geo.workspace.store import init_store, sqlite_url
 
 DEFAULT_FOLDER = Path(__file__).resolve().parent
 VIEWPORT = {"width": 1440, "height": 900}
 PROJECTOR = {"width": 1024, "height": 768}  # the room's projector (tests/browser/test_projector_layout.py)
 PRESENT_DRAWN = "() => document.querySelector('#present-title') && document.querySelector('#present-map .main-svg')"
-MAP_DRAWN = "() => window.dsp && window.dsp.lastPaint && Object.keys(window.dsp.areaLayers).length > 0"
 NAMES = ("compare.png", "present.png", "projector-planner.png", "projector-present.png")
 
 
