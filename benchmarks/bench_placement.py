@@ -248,8 +248,8 @@ def orlib_part() -> tuple[list[list[Any]], dict[str, Figure]]:
     return rows, figures
 
 
-# Each is proven within it but pmedcap1_20: 1,013 against its optimum 1,005 at 60 s (HiGHS found 1,005 in
-# one 300 s run on a quiet machine, 1,010 in another beside other work; neither proved it).
+# pmedcap1_20 reaches its optimum (1,005) only through the regrouping step (geo.placement.regroup);
+# its bound stays near 970, so it is the one not proven within the limit.
 CAPACITATED_LIMIT_S = 60.0
 
 

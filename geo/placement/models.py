@@ -55,6 +55,7 @@ from geo.placement.heuristics import (
     rule_shortfall,
 )
 from geo.placement.milp import capacitated_p_median, cover_with_hubs, max_coverage_milp
+from geo.placement.regroup import improve_by_groups
 
 __all__ = [
     "WEIGHT_COLUMNS",
@@ -570,6 +571,13 @@ def _capacitated(problem: _Problem, minutes: FloatArray, capacity: ArrayLike,
     heuristic_seconds = min(_CAPACITATED_SEARCH_SHARE * time_limit_seconds, 30.0)
     found = _capacitated_answer(problem, minutes, loads, capacities, heuristic_seconds,
                                 should_stop)
+    if found is not None:
+        _notify(progress, 10, 100)
+        found = improve_by_groups(
+            minutes, problem.demand, loads, capacities, found, locked=problem.locked,
+            allowed=usable, should_stop=should_stop,
+            time_limit_seconds=_CAPACITATED_GROUPS_SHARE * time_limit_seconds
+            - (time.perf_counter() - started))
     answer_seconds = time.perf_counter() - started
     _notify(progress, 30, 100)
     outcome = capacitated_p_median(
@@ -594,6 +602,7 @@ def _capacitated(problem: _Problem, minutes: FloatArray, capacity: ArrayLike,
 
 
 _CAPACITATED_SEARCH_SHARE = 0.4  # of the time limit, for the fast search before the exact model
+_CAPACITATED_GROUPS_SHARE = 0.5  # of the time limit, for the search and re-placing hubs in groups
 
 
 def _capacitated_answer(problem: _Problem, minutes: FloatArray, loads: FloatArray,
