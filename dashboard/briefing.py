@@ -279,9 +279,9 @@ def fairness_rows(placed: PlacedPlan) -> list[tuple[str, str, str, str]]:
     today, plan = placed.equity_today, placed.equity_plan
     town = today.biggest_town
     return [
-        (words.GINI_SPEND.capitalize(), f"{today.gini:.3f}", f"{plan.gini:.3f}", words.GINI_SPEND_NOTE),
-        (words.CONCENTRATION_SPEND.capitalize(), f"{today.concentration_index:+.3f}",
-         f"{plan.concentration_index:+.3f}", words.CONCENTRATION_NOTE),
+        (words.GINI_SPEND.capitalize(), words.gini(today.gini), words.gini(plan.gini), words.GINI_SPEND_NOTE),
+        (words.CONCENTRATION_SPEND.capitalize(), words.signed_index(today.concentration_index),
+         words.signed_index(plan.concentration_index), words.CONCENTRATION_NOTE),
         (f"Share of {words.share_at_services_in(town)}", percent(today.biggest_town_share_of_sites),
          percent(plan.biggest_town_share_of_sites), f"where the money is spent: services located in {town} town"),
         (f"Share of {words.share_reaching_residents_of(town)}", percent(today.biggest_town_share_of_spend),

@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from dashboard import words
 from dashboard.layers import MINUTES_PALETTE, NO_DATA, minutes_classes
 from dashboard.money_charts import PLAN, TODAY
 from geo.access import AccessResult
@@ -90,7 +91,7 @@ def lorenz_png(today: pd.DataFrame, plan: pd.DataFrame, *, gini_today: float, gi
     for table, name, colour, style, gini in ((today, "Today", TODAY, "--", gini_today),
                                              (plan, "The plan", PLAN, "-", gini_plan)):
         axes.plot(100 * table["need_share"], 100 * table["spend_share"], color=colour, linestyle=style, linewidth=2.2,
-                  label=f"{name} ({measure} {gini:.3f})")
+                  label=f"{name} ({measure} {words.gini(gini)})")
     axes.set_xlim(0, 100)
     axes.set_ylim(0, 100)
     axes.set_xlabel("% of need, areas with the least spend for their need first", fontsize=8)

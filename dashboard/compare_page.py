@@ -194,7 +194,7 @@ def lorenz_figure(figures: Sequence[ScenarioFigures]) -> go.Figure:
         curve = f.equity.lorenz
         traces.append(go.Scatter(
             x=100 * curve["need_share"], y=100 * curve["spend_share"], mode="lines",
-            name=f"{n + 1}. {plotly_text(f.title)} (Gini {f.equity.gini:.2f})",
+            name=f"{n + 1}. {plotly_text(f.title)} (Gini {words.gini(f.equity.gini)})",
             line={"color": CATEGORICAL[n], "dash": LINE_DASHES[n % len(LINE_DASHES)], "width": 3},
             hovertemplate="%{x:.0f}% of need gets %{y:.0f}% of spend<extra></extra>",
         ))

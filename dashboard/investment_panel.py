@@ -200,11 +200,6 @@ def selected_area_note(placed: PlacedPlan, locality: Locality, row: int | None) 
             f"({percent(today['ratio_to_fair_share'].to_numpy()[row])})."]
 
 
-def signed(value: float) -> str:
-    """A number to three places with a true minus sign (clearer on a projector than a hyphen)."""
-    return f"{value:+.3f}".replace("-", "−")
-
-
 def _fifth_of(locality: Locality, row: int | None) -> int | None:
     if row is None or not 0 <= row < len(locality.areas):
         return None
@@ -238,10 +233,11 @@ def place_views(placed: PlacedPlan, plan: ScenarioContent, locality: Locality, *
     """The outputs a hub move changes (fairness, spend by place, the hubs), in the order of :func:`place_outputs`."""
     equity, today = placed.equity_plan, placed.equity_today
     return (
-        f"{equity.gini:.3f}", f"{100 * equity.biggest_town_share_of_spend:.1f}%", signed(equity.concentration_index),
-        f"Today: Gini {today.gini:.3f}, {words.share_reaching_residents_of(today.biggest_town)} "
+        words.gini(equity.gini), f"{100 * equity.biggest_town_share_of_spend:.1f}%",
+        words.signed_index(equity.concentration_index),
+        f"Today: Gini {words.gini(today.gini)}, {words.share_reaching_residents_of(today.biggest_town)} "
         f"{100 * today.biggest_town_share_of_spend:.1f}%, "
-        f"concentration index {signed(today.concentration_index)}.",
+        f"concentration index {words.signed_index(today.concentration_index)}.",
         biggest_town_note(placed), selected_area_note(placed, locality, area_row),
         to_html(fifths_table(placed.fifths_today, placed.fifths_plan, selected_fifth=_fifth_of(locality, area_row))),
         lorenz_svg(today.lorenz, equity.lorenz, gini_today=today.gini, gini_plan=equity.gini),

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from dash import html
 
+from dashboard import words
 from dashboard.attrs import attrs
 from dashboard.money_charts import PLAN, TODAY, money, percent
 from geo.investment import LOCALITY_WIDE
@@ -197,7 +198,7 @@ def lorenz_svg(today: pd.DataFrame, plan: pd.DataFrame, *, gini_today: float, gi
     axes = (f'<text x="{x(50):.1f}" y="{height - 6}" text-anchor="middle">% of need, least funded areas first</text>'
             f'<text transform="translate(14 {y(50):.1f}) rotate(-90)" text-anchor="middle">% of spend</text>')
     grid_points = LORENZ_GRID.tolist()
-    today_name, plan_name = f"Today (Gini {gini_today:.3f})", f"The plan (Gini {gini_plan:.3f})"
+    today_name, plan_name = f"Today (Gini {words.gini(gini_today)})", f"The plan (Gini {words.gini(gini_plan)})"
     summary = (f"Lorenz curves of spend per need-weighted adult. {today_name}; {plan_name}. "
                "The further a curve lies below the diagonal, the less evenly spend is shared.")
     keys = "".join(f'<li><span class="lorenz-key" style="border-top: {max(stroke, 2):g}px {border} {colour}" '

@@ -143,7 +143,7 @@ def spend_view(figures: ScenarioFigures) -> list[Any]:
     figure.update_layout(font={"size": 20}, margin={"t": 10, "b": 10},
                          legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "font": {"size": 18}})
     return [
-        html.P(f"{words.GINI_SPEND}: {equity.gini:.2f} ({words.GINI_SPEND_NOTE}). {town}",
+        html.P(f"{words.GINI_SPEND}: {words.gini(equity.gini)} ({words.GINI_SPEND_NOTE}). {town}",
                className="present-sentence"),
         html.P("The further the curve sags below the grey line, the less evenly spend follows need.",
                className="present-note"),

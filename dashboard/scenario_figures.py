@@ -170,8 +170,8 @@ HEADLINES: tuple[Headline, ...] = (
              "the same in every scenario",
              lambda f: f.ledger.plan_gbp, money_text, "lower", 500.0, lambda d: money_text(abs(d))),
     Headline("gini", words.GINI_SPEND, words.GINI_SPEND_NOTE,
-             lambda f: f.equity.gini, lambda v: "-" if not math.isfinite(v) else f"{v:.2f}", "lower", 0.005,
-             lambda d: f"{abs(d):.2f}"),
+             lambda f: f.equity.gini, words.gini, "lower", 0.0005,
+             lambda d: words.gini(abs(d))),
 )
 
 

@@ -51,6 +51,17 @@ def minutes_number(value: float) -> str:
     return "-" if not math.isfinite(value) else f"{value:.1f}"
 
 
+def gini(value: float) -> str:
+    """A Gini index as every view writes it, to three places ("0.087"); "-" when there is no spend to share."""
+    return "-" if not math.isfinite(value) else f"{value:.3f}"
+
+
+def signed_index(value: float) -> str:
+    """An index that can fall either side of 0, to three places with a true minus sign (clearer on a
+    projector than a hyphen): "+0.012", "−0.034"; "-" when there is no spend to share."""
+    return "-" if not math.isfinite(value) else f"{value:+.3f}".replace("-", "\u2212")
+
+
 def minutes(value: float) -> str:
     """Minutes with their unit, as the planner, present mode and the pack write them: "9.1 min"."""
     number = minutes_number(value)

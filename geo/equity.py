@@ -16,6 +16,7 @@ positive one means it favours the better-off.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -123,6 +124,8 @@ class SpendEquity:
     ``share_of_need``. ``lorenz`` and ``concentration`` are curve points (``need_share``,
     ``spend_share``). ``biggest_town_share_of_sites`` counts the budgets of sites located
     in the biggest town; ``biggest_town_share_of_spend`` the spend attributed to its areas.
+    ``gini`` and ``concentration_index`` are NaN when there is no spend to share (a blank
+    plan): nothing spent is not the same as spend shared equally.
     """
 
     per_area: pd.DataFrame
@@ -195,8 +198,8 @@ def spend_equity(areas: pd.DataFrame, minutes_by_site: np.ndarray, budget_gbp: n
         by_lot=_by_group(per_area, "lot"),
         lorenz=pd.DataFrame({"need_share": lorenz_x, "spend_share": lorenz_y}),
         concentration=pd.DataFrame({"need_share": conc_x, "spend_share": conc_y}),
-        gini=_one_minus_twice_area(lorenz_x, lorenz_y),
-        concentration_index=_one_minus_twice_area(conc_x, conc_y),
+        gini=_one_minus_twice_area(lorenz_x, lorenz_y) if total > 0 else math.nan,
+        concentration_index=_one_minus_twice_area(conc_x, conc_y) if total > 0 else math.nan,
         total_gbp=total,
         biggest_town=town,
         biggest_town_share_of_sites=site_share,

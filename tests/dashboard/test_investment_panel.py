@@ -11,7 +11,7 @@ import pytest
 from dash import no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import history, ids, investment_panel, outcomes_panel, plan_money
+from dashboard import history, ids, investment_panel, outcomes_panel, plan_money, starting_points
 from dashboard.html_slot import to_html
 from dashboard.money_charts import before_after_bars, label_margin, money, money_ticks
 from dashboard.money_tables import before_after_table
@@ -20,7 +20,7 @@ from geo import plan_edits
 from geo.errors import PlannerInputError
 from geo.locality import DEMO_FOLDER
 from geo.projection import lonlat
-from geo.scenarios import ScenarioContent, scenario_to_dict
+from geo.scenarios import ScenarioContent, scenario_from_dict, scenario_to_dict
 from tests.support.callback_client import text_of
 
 FOLDER = str(DEMO_FOLDER)
@@ -203,6 +203,14 @@ def test_gini_and_biggest_town_share_follow_a_hub_move(app, plan) -> None:  # ty
     assert before[gini_at] != after[gini_at]
     assert float(after[share_at].rstrip("%")) < float(before[share_at].rstrip("%"))
     assert before[-1] is None  # no problem to report
+
+
+def test_a_blank_plan_has_no_gini_to_show_rather_than_perfect_fairness(app) -> None:  # type: ignore[no-untyped-def]
+    blank = scenario_from_dict(starting_points.starting_plan(FOLDER, "blank", "demo"))
+    values = headline_values(app, blank)
+    outputs = investment_panel.place_outputs()
+    assert values[position(outputs, ids.KPI_GINI_SPEND)] == "-"  # nothing spent is not spend shared equally
+    assert "The plan (Gini -)" in values[position(outputs, ids.EQUITY_LORENZ_CHART)]
 
 
 def test_a_budget_change_changes_the_gini(app, plan) -> None:  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -12,7 +13,7 @@ from dash import no_update
 from dash._callback_context import context_value
 from dash._utils import AttributeDict
 
-from dashboard import ids
+from dashboard import ids, words
 from dashboard.present_page import (
     VIEWS,
     choose,
@@ -108,6 +109,12 @@ def test_every_view_shows_its_figures(saved: Saved, view: str) -> None:
         assert figure is no_update and "Black and minority ethnic people" in text
     else:
         assert "Gini" in text and figure is no_update
+
+
+def test_the_gini_is_written_as_the_planner_writes_it(saved: Saved) -> None:
+    with saved.request(saved.pat):
+        *_, body = stage_outputs(shown(saved.four, "spend", "drive"))
+    assert re.search(rf"{words.GINI_SPEND}: [01]\.\d{{3}} \(", text_of(body))  # "0.087", as the Money tab
 
 
 def test_one_click_publishes_to_the_room_and_followers_see_it(saved: Saved) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -131,6 +133,11 @@ def test_spend_equity_tables_add_up() -> None:
     assert result.gini == pytest.approx(gini_coefficient(per_area["spend_per_need_gbp"].to_numpy(),
                                                          per_area["need"].to_numpy()))
     assert len(result.lorenz) == 5 and len(result.concentration) == 5
+
+
+def test_no_spend_has_no_gini_rather_than_perfect_equality() -> None:
+    result = spend_equity(small_areas(), np.array([[5.0], [10.0], [70.0], [80.0]]), np.array([0.0]))
+    assert math.isnan(result.gini) and math.isnan(result.concentration_index)
 
 
 def test_spend_equity_refuses_missing_columns_and_negative_budgets() -> None:
