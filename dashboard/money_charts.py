@@ -3,8 +3,8 @@
 Plain dicts rather than ``plotly.graph_objects`` because these charts are rebuilt on every
 hub move and a dict costs microseconds where a validated Figure costs milliseconds.
 House style as in :mod:`dashboard.charts`: plain-words titles, large type, Okabe-Ito
-colours (colour-blind safe), today in grey and the plan in blue, the selected item
-outlined in black and marked with an arrow so it does not rely on colour.
+colours (colour-blind safe), today in grey and the plan in blue. (Charts that mark a selection
+are tables now: :mod:`dashboard.money_tables`.)
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ PLAN = CATEGORICAL[0]  # blue
 RELEASED = CATEGORICAL[5]  # vermillion
 TOTAL = "#3b3b3b"
 RANGE = "rgba(0, 114, 178, 0.18)"
-SELECTED_MARK = "▶ "
 CONFIG: dcc.Graph.Config = {"displayModeBar": False}
 
 Figure = dict[str, Any]
@@ -91,43 +90,23 @@ def label_margin(labels: Sequence[str]) -> int:
     return 22 + round(8.2 * longest)
 
 
-def _marked(labels: Sequence[str], selected: str | None) -> list[str]:
-    """The labels as Plotly draws them: escaped, the selected one in bold with its mark."""
-    return [f"<b>{SELECTED_MARK}{plotly_text(label)}</b>" if label == selected else plotly_text(label)
-            for label in labels]
-
-
-def _outline(labels: Sequence[str], selected: str | None) -> dict[str, Any]:
-    return {"width": [3 if label == selected else 0 for label in labels], "color": "#000000"}
-
-
 def before_after_bars(labels: Sequence[str], today: Sequence[float], plan: Sequence[float], *, title: str,
-                      today_text: Sequence[str], plan_text: Sequence[str], selected: str | None = None,
-                      value_range: tuple[float, float] | None = None, text_inside: bool = False) -> Figure:
-    """Horizontal bars, today (grey) above the plan (blue) for each label; ``selected`` is outlined.
-
-    Values are printed after each bar (room is left for them), or at the start inside it
-    in white when ``text_inside``.
-    """
-    shown = _marked(labels, selected)
-    bars = []
-    for name, values, text, colour in (("Today", today, today_text, TODAY), ("The plan", plan, plan_text, PLAN)):
-        placed = ({"textposition": "inside", "insidetextanchor": "start", "textfont": {"color": "#ffffff"}}
-                  if text_inside else {"textposition": "outside"})
-        bars.append({
-            "type": "bar", "orientation": "h", "name": name, "y": shown, "x": list(values), "text": list(text),
-            "cliponaxis": False, "hoverinfo": "skip", "constraintext": "none", **placed,
-            "marker": {"color": colour, "line": _outline(labels, selected)},
-        })
+                      today_text: Sequence[str], plan_text: Sequence[str]) -> Figure:
+    """Horizontal bars, today (grey) above the plan (blue) for each label, each value printed after its bar."""
+    bars = [{
+        "type": "bar", "orientation": "h", "name": name, "y": [plotly_text(label) for label in labels],
+        "x": list(values), "text": list(text), "textposition": "outside", "cliponaxis": False,
+        "hoverinfo": "skip", "constraintext": "none", "marker": {"color": colour},
+    } for name, values, text, colour in (("Today", today, today_text, TODAY), ("The plan", plan, plan_text, PLAN))]
     largest = max([0.0, *today, *plan])
     smallest = min([0.0, *today, *plan])
     span = largest - smallest or 1.0
-    x_range = list(value_range) if value_range else [smallest - 0.05 * span * (smallest < 0), largest + 0.75 * span]
     return {"data": bars, "layout": layout(
         title, height=110 + 62 * len(labels), barmode="group", bargap=0.25,
         yaxis={"autorange": "reversed", "automargin": False, "fixedrange": True, "ticklabelstandoff": 6},
-        xaxis={"visible": False, "range": x_range, "fixedrange": True},
-        **_legend_on_top({"l": label_margin([SELECTED_MARK + label for label in labels])}),
+        xaxis={"visible": False, "range": [smallest - 0.05 * span * (smallest < 0), largest + 0.75 * span],
+               "fixedrange": True},
+        **_legend_on_top({"l": label_margin(labels)}),
     )}
 
 

@@ -384,12 +384,12 @@ def test_money_and_ticks_read_like_a_slide() -> None:
     assert money_ticks(90_000)["tickvals"][:3] == [0, 25_000, 50_000]
 
 
-def test_before_after_bars_mark_the_selection_without_relying_on_colour() -> None:
-    figure = before_after_bars(["East", "West"], [1.0, 2.0], [2.0, 1.0], title="t", today_text=["a", "b"],
-                               plan_text=["c", "d"], selected="West")
-    assert figure["data"][0]["y"] == ["East", "<b>▶ West</b>"]
-    assert figure["data"][1]["marker"]["line"]["width"] == [0, 3]
-    assert figure["layout"]["margin"]["l"] == label_margin(["▶ East", "▶ West"])
+def test_before_after_bars_print_each_value_and_escape_labels() -> None:
+    figure = before_after_bars(["East", "<b>West</b>"], [1.0, 2.0], [2.0, 1.0], title="t", today_text=["a", "b"],
+                               plan_text=["c", "d"])
+    assert [bar["name"] for bar in figure["data"]] == ["Today", "The plan"]
+    assert figure["data"][0]["y"] == ["East", "&lt;b&gt;West&lt;/b&gt;"] and figure["data"][1]["text"] == ["c", "d"]
+    assert figure["layout"]["margin"]["l"] == label_margin(["East", "<b>West</b>"])
 
 
 def test_table_bars_start_at_zero_with_gaps_either_side_of_a_line() -> None:
