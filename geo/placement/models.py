@@ -54,7 +54,12 @@ from geo.placement.heuristics import (
     perturbed_search,
     rule_shortfall,
 )
-from geo.placement.milp import capacitated_p_median, cover_with_hubs, max_coverage_milp
+from geo.placement.milp import (
+    MilpOutcome,
+    capacitated_p_median,
+    cover_with_hubs,
+    max_coverage_milp,
+)
 from geo.placement.regroup import improve_by_groups
 
 __all__ = [
@@ -462,9 +467,11 @@ def p_median(cost_matrix: ArrayLike, demand: ArrayLike, *, n_hubs: int,
 
     ``capacity`` (one value per site, in the units of ``load``, which defaults
     to ``demand``) keeps each hub's load within its capacity, each area wholly
-    at one hub; capacitated requests go to an exact MILP and suit small
-    problems. ``max_minutes`` forbids any area with demand from being further
-    than that from its hub. ``threshold_minutes`` and ``groups`` only add
+    at one hub; capacitated requests suit small problems: a fast search
+    (:mod:`geo.placement.capacitated`) answers, the exact MILP tries to prove it in 60% of
+    the time, and if it cannot, neighbouring hubs are re-placed a few at a time
+    (:mod:`geo.placement.regroup`) before a second proof. ``max_minutes`` forbids any
+    area with demand from being further than that from its hub. ``threshold_minutes`` and ``groups`` only add
     coverage figures to the result. The value is the total of demand x minutes;
     its unit is "demand-weighted minutes".
     """
@@ -571,38 +578,61 @@ def _capacitated(problem: _Problem, minutes: FloatArray, capacity: ArrayLike,
     heuristic_seconds = min(_CAPACITATED_SEARCH_SHARE * time_limit_seconds, 30.0)
     found = _capacitated_answer(problem, minutes, loads, capacities, heuristic_seconds,
                                 should_stop)
-    if found is not None:
-        _notify(progress, 10, 100)
-        found = improve_by_groups(
-            minutes, problem.demand, loads, capacities, found, locked=problem.locked,
-            allowed=usable, should_stop=should_stop,
-            time_limit_seconds=_CAPACITATED_GROUPS_SHARE * time_limit_seconds
-            - (time.perf_counter() - started))
     answer_seconds = time.perf_counter() - started
     _notify(progress, 30, 100)
-    outcome = capacitated_p_median(
-        minutes, problem.demand, loads, capacities, problem.n_hubs, locked=problem.locked,
-        allowed=usable, time_limit_seconds=max(time_limit_seconds - answer_seconds, 0.05),
-        gap=gap_target_pct / 100.0, should_stop=should_stop,
-        start=None if found is None else (found.sites, found.assignment))
-    sites, assignment, value = outcome.sites, outcome.assignment, outcome.value
-    if found is not None and (sites.size == 0 or found.value < value):
-        sites, assignment, value = found.sites, found.assignment, found.value
-    if sites.size == 0:
+
+    def prove(start: CapacitatedAnswer | None, until_share: float) -> MilpOutcome:
+        seconds = until_share * time_limit_seconds - (time.perf_counter() - started)
+        return capacitated_p_median(
+            minutes, problem.demand, loads, capacities, problem.n_hubs, locked=problem.locked,
+            allowed=usable, time_limit_seconds=max(seconds, 0.05), gap=gap_target_pct / 100.0,
+            should_stop=should_stop,
+            start=None if start is None else (start.sites, start.assignment))
+
+    # Most problems are proven from the search's answer; only those that are not get the
+    # regrouping step (geo.placement.regroup) and a second, shorter proof from its answer.
+    outcome = prove(found, _CAPACITATED_FIRST_PROOF_UNTIL)
+    best = _better_capacitated(found, outcome)
+    bound = outcome.bound
+    if not outcome.finished and best is not None and not (should_stop and should_stop()):
+        _notify(progress, 60, 100)
+        best = improve_by_groups(
+            minutes, problem.demand, loads, capacities, best, locked=problem.locked,
+            allowed=usable, should_stop=should_stop,
+            time_limit_seconds=_CAPACITATED_GROUPS_UNTIL * time_limit_seconds
+            - (time.perf_counter() - started))
+        outcome = prove(best, 1.0)
+        best = _better_capacitated(best, outcome)
+        bound = max(bound, outcome.bound)
+    if best is None:
         raise InfeasibleRequestError(
             f"capacity: found no way to serve every area with {problem.n_hubs} hubs within "
             f"their capacities in {time_limit_seconds:g} s"
             + (" (proven impossible)" if outcome.finished else ""))
     _notify(progress, 100, 100)
-    return _placement("p-median", _with_minutes(problem, minutes), sites,
-                      value=value, bound=min(outcome.bound, value), sense="min",
+    return _placement("p-median", _with_minutes(problem, minutes), best.sites,
+                      value=best.value, bound=min(bound, best.value), sense="min",
                       value_unit="demand-weighted minutes", gap_target_pct=gap_target_pct,
                       answer_seconds=answer_seconds, started=started,
-                      stopped=not outcome.finished, assignment=assignment)
+                      stopped=not outcome.finished, assignment=best.assignment)
+
+
+def _better_capacitated(found: CapacitatedAnswer | None,
+                        outcome: MilpOutcome) -> CapacitatedAnswer | None:
+    """The cheaper of the search's answer and the exact model's (None if neither has one)."""
+    if outcome.assignment is None or outcome.sites.size == 0:
+        return found
+    if found is not None and found.value <= outcome.value:
+        return found
+    return CapacitatedAnswer(sites=outcome.sites, assignment=outcome.assignment,
+                             value=outcome.value)
 
 
 _CAPACITATED_SEARCH_SHARE = 0.4  # of the time limit, for the fast search before the exact model
-_CAPACITATED_GROUPS_SHARE = 0.5  # of the time limit, for the search and re-placing hubs in groups
+_CAPACITATED_WALKS = 8  # independent walks of the fast search (about 1 s each at 100 areas)
+_CAPACITATED_ROUNDS = 100  # perturbed restarts in each walk
+_CAPACITATED_FIRST_PROOF_UNTIL = 0.6  # share of the time limit by which the first proof stops
+_CAPACITATED_GROUPS_UNTIL = 0.8  # ... and the regrouping step, if the first proof did not finish
 
 
 def _capacitated_answer(problem: _Problem, minutes: FloatArray, loads: FloatArray,
@@ -616,6 +646,7 @@ def _capacitated_answer(problem: _Problem, minutes: FloatArray, loads: FloatArra
     start = _quick_sites(pair_cost, problem, should_stop, rounds=0)
     return capacitated_search(pair_cost, loads, capacities, start, locked=problem.locked,
                               allowed=problem.usable, time_limit_seconds=seconds,
+                              rounds=_CAPACITATED_ROUNDS, walks=_CAPACITATED_WALKS,
                               should_stop=should_stop)
 
 

@@ -7,8 +7,10 @@ version of the whole problem: a *group* of neighbouring hubs may move to any of 
 best placed for their own areas, every other hub stays where it is, and every area may go
 to any hub. Each group is an exact model small enough to solve in seconds (each is cut off
 at :data:`GROUP_SECONDS`, keeping the best it found); going round the hubs keeps any gain.
-On OR-Library's pmedcap1_20 it turns the search's 1,012 into the optimum 1,005, which the
-exact model alone did not find in 60 s.
+It runs only when the exact model could not prove the search's answer in its first share
+of the time (see :func:`geo.placement.models.p_median`). On OR-Library's pmedcap1_20 it
+took an answer of 1,012 to the optimum 1,005, which the exact model alone did not find in
+60 s.
 """
 
 from __future__ import annotations
@@ -59,44 +61,57 @@ def improve_by_groups(minutes: FloatArray, weight: FloatArray, load: FloatArray,
                       capacity: FloatArray, answer: CapacitatedAnswer, *, locked: IntArray,
                       allowed: BoolArray, time_limit_seconds: float,
                       should_stop: Callable[[], bool] | None = None) -> CapacitatedAnswer:
-    """Re-place groups of neighbouring hubs exactly, going round until no group gains.
+    """Re-place groups of neighbouring hubs exactly, going round while time is left.
 
-    ``minutes`` and ``weight`` give the cost as in
-    :func:`geo.placement.milp.capacitated_p_median`; ``answer`` must fit the capacities.
-    Returns the best answer found (``answer`` itself if nothing gains in time).
+    Groups start at :data:`GROUP_SIZE` hubs; when a whole round gains nothing, the groups
+    grow by one hub (a wider neighbourhood), and after any gain they shrink back. ``minutes``
+    and ``weight`` give the cost as in :func:`geo.placement.milp.capacitated_p_median`;
+    ``answer`` must fit the capacities. Returns the best answer found (``answer`` itself if
+    nothing gains in time).
     """
     deadline = time.perf_counter() + time_limit_seconds
     with np.errstate(invalid="ignore"):
         cost = np.where(np.isfinite(minutes), weight[:, None] * minutes, np.inf)
     best = answer
-    tried: set[tuple[tuple[int, ...], tuple[int, ...]]] = set()
-    improved = True
-    while improved:
-        improved = False
-        movable = np.setdiff1d(best.sites, locked)
-        for hub in movable:
+    n_movable = np.setdiff1d(best.sites, locked).size
+    size = smallest = min(GROUP_SIZE, n_movable)
+    while 0 < size <= n_movable:
+        round_start = best
+        tried: set[tuple[int, ...]] = set()  # groups already re-placed from this ``best``
+        for hub in np.setdiff1d(best.sites, locked):
             left = deadline - time.perf_counter()
             if left <= 0 or (should_stop is not None and should_stop()):
                 return best
             if hub not in best.sites:
                 continue
-            group = neighbours(cost, best, int(hub), np.setdiff1d(best.sites, locked), GROUP_SIZE)
-            key = (tuple(best.sites.tolist()), tuple(sorted(group.tolist())))
-            if key in tried:
+            group = neighbours(cost, best, int(hub), np.setdiff1d(best.sites, locked), size)
+            if tuple(sorted(group.tolist())) in tried:
                 continue
-            tried.add(key)
-            staying = np.setdiff1d(best.sites, group)
-            usable = candidate_sites(cost, best, group, allowed, NEAR_SITES)
-            usable[staying] = True
-            outcome = capacitated_p_median(
-                minutes, weight, load, capacity, best.sites.size, locked=staying, allowed=usable,
-                time_limit_seconds=min(GROUP_SECONDS, left), gap=0.0, should_stop=should_stop,
-                start=(best.sites, best.assignment))
-            if outcome.assignment is None:
-                continue
-            value = float(cost[np.arange(cost.shape[0]), outcome.assignment].sum())
-            if value < best.value - 1e-9 * max(1.0, abs(best.value)):
-                best = CapacitatedAnswer(sites=outcome.sites, assignment=outcome.assignment,
-                                         value=value)
-                improved = True
+            tried.add(tuple(sorted(group.tolist())))
+            regrouped = _regrouped(minutes, weight, load, capacity, cost, best, group,
+                                   allowed=allowed, seconds=min(GROUP_SECONDS, left),
+                                   should_stop=should_stop)
+            if regrouped is not best:
+                best, tried = regrouped, set()
+        size = smallest if best is not round_start else size + 1
     return best
+
+
+def _regrouped(minutes: FloatArray, weight: FloatArray, load: FloatArray, capacity: FloatArray,
+               cost: FloatArray, answer: CapacitatedAnswer, group: IntArray, *,
+               allowed: BoolArray, seconds: float,
+               should_stop: Callable[[], bool] | None) -> CapacitatedAnswer:
+    """``answer`` with the hubs in ``group`` re-placed exactly, if that gains; else ``answer``."""
+    staying = np.setdiff1d(answer.sites, group)
+    usable = candidate_sites(cost, answer, group, allowed, NEAR_SITES)
+    usable[staying] = True
+    outcome = capacitated_p_median(
+        minutes, weight, load, capacity, answer.sites.size, locked=staying, allowed=usable,
+        time_limit_seconds=seconds, gap=0.0, should_stop=should_stop,
+        start=(answer.sites, answer.assignment))
+    if outcome.assignment is None:
+        return answer
+    value = float(cost[np.arange(cost.shape[0]), outcome.assignment].sum())
+    if value < answer.value - 1e-9 * max(1.0, abs(answer.value)):
+        return CapacitatedAnswer(sites=outcome.sites, assignment=outcome.assignment, value=value)
+    return answer

@@ -7,7 +7,12 @@ import itertools
 import numpy as np
 import pytest
 
-from geo.placement.capacitated import assign_by_regret, capacitated_search
+from geo.placement.capacitated import (
+    assign_by_regret,
+    assign_by_relaxation,
+    capacitated_search,
+    improve_assignment,
+)
 from geo.placement.models import p_median
 
 
@@ -61,3 +66,29 @@ def test_capacitated_p_median_answers_from_the_search_even_without_time_for_the_
     used = np.bincount(result.assignment, weights=load, minlength=60)
     assert (used <= capacity + 1e-9).all()
     assert len(result.sites) == 5
+
+
+def six_tight_hubs(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """60 areas at 6 fixed hubs with 3% more places than people."""
+    rng = np.random.default_rng(seed)
+    areas, hubs = rng.uniform(0, 10, size=(60, 2)), rng.uniform(0, 10, size=(6, 2))
+    cost = np.sqrt(((areas[:, None, :] - hubs[None, :, :]) ** 2).sum(axis=2))
+    load = rng.integers(1, 8, size=60).astype(float)
+    return cost, load, np.full(6, float(np.ceil(load.sum() / 6 * 1.03)))
+
+
+def test_the_relaxation_assignment_fits_and_starts_nearer_the_best_when_places_are_tight() -> None:
+    hubs = np.arange(6)
+    cost, load, capacity = six_tight_hubs(12)
+    total = {}
+    for name, start in (("regret", assign_by_regret(cost, load, capacity, hubs)),
+                        ("relaxation", assign_by_relaxation(cost, load, capacity, hubs))):
+        assert start is not None
+        assert (np.bincount(start, weights=load, minlength=6) <= capacity + 1e-9).all()
+        improved = improve_assignment(cost, load, capacity, hubs, start)
+        total[name] = cost[np.arange(60), improved].sum()
+    assert total["relaxation"] < total["regret"] - 5.0
+    # Where the few split areas fit nowhere it says so, and the search falls back on regret.
+    cost, load, capacity = six_tight_hubs(3)
+    assert assign_by_relaxation(cost, load, capacity, hubs) is None
+    assert assign_by_regret(cost, load, capacity, hubs) is not None
