@@ -196,6 +196,12 @@ def _recentred(cost: FloatArray, load: FloatArray, capacity: FloatArray, sites: 
     return moved
 
 
+def cost_of_serving(cost: FloatArray, assignment: IntArray, hub: int) -> FloatArray:
+    """What each site would cost to serve the areas now at ``hub`` (every area, if it has none)."""
+    members = assignment == hub
+    return cost[members].sum(axis=0) if members.any() else cost.sum(axis=0)
+
+
 def _best_start(cost: FloatArray, load: FloatArray, capacity: FloatArray,
                 sites: IntArray) -> IntArray | None:
     """The cheaper, once improved, of the regret and the relaxation assignments (None if neither fits)."""
@@ -306,8 +312,7 @@ def _perturbed(cost: FloatArray, load: FloatArray, capacity: FloatArray,
     if positions.size == 0:
         return None
     for k in rng.choice(positions, size=min(count, positions.size), replace=False):
-        members = answer.assignment == sites[k]
-        totals = cost[members].sum(axis=0) if members.any() else cost.sum(axis=0)
+        totals = cost_of_serving(cost, answer.assignment, int(sites[k]))
         free = usable & ~np.isin(np.arange(cost.shape[1]), sites)
         ranked = np.flatnonzero(free)[np.argsort(totals[free], kind="stable")][:_NEAR_SITES]
         if ranked.size == 0:
