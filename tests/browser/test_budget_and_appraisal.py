@@ -116,6 +116,9 @@ def join_and_take_seat(page: Page, room: Room, username: str, name: str) -> None
     page.get_by_label("The join code the facilitator gives you").fill(room.code.lower())
     page.get_by_role("button", name="Join").click()
     expect(page.get_by_role("heading", name="Options appraisal: Day services options")).to_be_visible(timeout=30_000)
+    # As a person would, wait for the page to settle: a click in the first instant after the
+    # page draws itself was once lost (the form is drawn by a callback and wired just after).
+    page.wait_for_load_state("networkidle")
     page.get_by_label("I am").select_option(label=name)
     page.get_by_role("button", name="This is me").click()
     expect(page.locator("#appraisal-score-sheet")).to_contain_text(f"{name}'s scores", timeout=30_000)
