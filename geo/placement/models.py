@@ -594,14 +594,15 @@ def _capacitated(problem: _Problem, minutes: FloatArray, capacity: ArrayLike,
     outcome = prove(found, _CAPACITATED_FIRST_PROOF_UNTIL)
     best = _better_capacitated(found, outcome)
     bound = outcome.bound
-    if not outcome.finished and best is not None and not (should_stop and should_stop()):
+    if not outcome.finished and not (should_stop and should_stop()):
         _notify(progress, 60, 100)
-        best = improve_by_groups(
-            minutes, problem.demand, loads, capacities, best, locked=problem.locked,
-            allowed=usable, should_stop=should_stop,
-            time_limit_seconds=_CAPACITATED_GROUPS_UNTIL * time_limit_seconds
-            - (time.perf_counter() - started))
-        outcome = prove(best, 1.0)
+        if best is not None:
+            best = improve_by_groups(
+                minutes, problem.demand, loads, capacities, best, locked=problem.locked,
+                allowed=usable, should_stop=should_stop,
+                time_limit_seconds=_CAPACITATED_GROUPS_UNTIL * time_limit_seconds
+                - (time.perf_counter() - started))
+        outcome = prove(best, 1.0)  # with no answer yet, the rest of the time to find one
         best = _better_capacitated(best, outcome)
         bound = max(bound, outcome.bound)
     if best is None:
